@@ -1,0 +1,216 @@
+/**
+ * Shared types: the contracts between pipeline layers.
+ * sources -> decode -> classify -> ingest -> stores -> ui/report.
+ * Every layer may import this file; it imports nothing.
+ */
+
+/** One captured frame as a source hands it over. Parses no protocol. */
+export type RawPacket = {
+	/** Capture time, epoch seconds (float). */
+	ts: number;
+	/** LINKTYPE_* value of the interface the frame came from. */
+	linkType: number;
+	/** Captured bytes (may be shorter than origLen when snaplen cut it). */
+	data: Uint8Array;
+	/** Original length on the wire. */
+	origLen: number;
+	/** Interface index (pcapng IDB order; 0 for pcap). */
+	iface: number;
+	/** 1-based frame number, as Wireshark numbers frames. */
+	index: number;
+	/** pcapng EPB comments or PCAPdroid metadata, when present. */
+	comment?: string;
+	/** App metadata attached by the capture (PCAPdroid trailer / pcapng UID map). */
+	app?: {uid?: number; package?: string};
+};
+
+/** One line of logcat text as a source hands it over. */
+export type LogLine = {
+	/** Absolute time when the source knows it (e.g. the bundle's clock). */
+	ts?: number;
+	text: string;
+	/** 1-based line number in its file/stream. */
+	index: number;
+};
+
+export type SourceState = 'starting' | 'live' | 'stalled' | 'down' | 'eof';
+
+/** Status report from a source; sources report, they do not throw at the pipeline. */
+export type SourceStatus = {
+	source: string;
+	state: SourceState;
+	detail?: string;
+	ts: number;
+};
+
+/** Layer 3/4 facts of one packet, from decode/packet.ts. */
+export type PacketMeta = {
+	index: number;
+	ts: number;
+	/** Original wire length (frame.len). */
+	len: number;
+	/** 4 or 6; 0 when the frame carried no IP. */
+	ipVersion: 0 | 4 | 6;
+	src: string;
+	dst: string;
+	/** IP protocol number (6 TCP, 17 UDP, ...); -1 when no IP. */
+	proto: number;
+	sport: number;
+	dport: number;
+	/** Transport payload (TCP/UDP data), a view into the frame; empty when none. */
+	payload: Uint8Array;
+	/** TCP flags byte (0 for non-TCP). */
+	tcpFlags: number;
+	/** TCP sequence number (0 for non-TCP). */
+	tcpSeq: number;
+	/** True when this IP packet is a non-first fragment or has more fragments (not reassembled). */
+	fragment: boolean;
+	app?: {uid?: number; package?: string};
+};
+
+/** Why a packet could not be decoded further; counted, never fatal. */
+export type DecodeProblem =
+	| 'unknown-linktype'
+	| 'truncated'
+	| 'bad-ip'
+	| 'not-ip'
+	| 'bad-transport';
+
+export type DnsAnswer = {name: string; type: string; value: string; ttl?: number};
+
+/** How a destination got its name. */
+export type NameVia = 'dns' | 'sni' | 'http' | 'quic';
+
+export type DnsEvent = {
+	type: 'dns';
+	ts: number;
+	index: number;
+	/** dns, mdns or llmnr (local discovery). */
+	proto: 'dns' | 'mdns' | 'llmnr';
+	response: boolean;
+	query: string;
+	qtype: number;
+	answers: DnsAnswer[];
+	client: string;
+	server: string;
+	/** Names in this message that could not be fully decoded. */
+	malformed?: boolean;
+};
+
+export type TlsEvent = {
+	type: 'tls';
+	ts: number;
+	index: number;
+	/** Packet indices that carried the ClientHello (several when reassembled). */
+	packets: number[];
+	sni?: string;
+	alpn: string[];
+	ech: boolean;
+	src: string;
+	sport: number;
+	dst: string;
+	dport: number;
+};
+
+export type QuicEvent = {
+	type: 'quic';
+	ts: number;
+	index: number;
+	packets: number[];
+	sni?: string;
+	alpn: string[];
+	/** QUIC version as hex, e.g. "0x00000001". */
+	version: string;
+	src: string;
+	sport: number;
+	dst: string;
+	dport: number;
+};
+
+export type HttpEvent = {
+	type: 'http';
+	ts: number;
+	index: number;
+	packets: number[];
+	method: string;
+	host?: string;
+	path: string;
+	version: string;
+	headers: Array<[string, string]>;
+	/** First bytes of the body (capped), for payload inspection. */
+	body: Uint8Array;
+	/** Body length announced by Content-Length (or bytes seen when absent). */
+	bodyBytes: number;
+	/** True when decrypted from TLS (keylog). */
+	tls: boolean;
+	src: string;
+	sport: number;
+	dst: string;
+	dport: number;
+};
+
+export type LogLevel = 'V' | 'D' | 'I' | 'W' | 'E' | 'F' | 'S' | 'A';
+
+/** One parsed logcat record. Strings are raw (unsanitised); the display layer neutralises them. */
+export type LogRecord = {
+	type: 'log';
+	/** Epoch seconds when known. */
+	ts?: number;
+	index: number;
+	pid?: number;
+	tid?: number;
+	uid?: number | string;
+	level?: LogLevel;
+	tag?: string;
+	message: string;
+	/** Set for `--------- beginning of X` lines. */
+	buffer?: string;
+	/** True when the line was not a log record (kept as raw text). */
+	raw?: boolean;
+};
+
+/** Typed Android facts extracted from log records (decode/android.ts). */
+export type AndroidFact =
+	| {kind: 'activity-start'; pkg: string; activity?: string; user?: number; callerUid?: number}
+	| {kind: 'activity-displayed'; pkg: string; activity?: string; ms?: number}
+	| {kind: 'proc-start'; pid: number; process: string; pkg: string; uid?: number | string; hostingType?: string}
+	| {kind: 'proc-died'; pid?: number; process?: string; pkg?: string}
+	| {kind: 'upload-url'; url: string}
+	| {kind: 'incognito-on'; pkg: string; detail?: string}
+	| {kind: 'incognito-off'; pkg: string; detail?: string};
+
+export type Severity = 'info' | 'low' | 'medium' | 'high';
+
+export type FlagKind = 'incognito-tracker' | 'incognito-url-leak' | 'url-leak' | 'cleartext-identifier';
+
+export type Flag = {
+	kind: FlagKind;
+	severity: Severity;
+	ts: number;
+	app?: string;
+	host: string;
+	summary: string;
+	evidence: {packets: number[]; logLines: number[]; excerpt?: string; payload?: 'plain' | 'decoded' | 'encrypted'; rule?: string};
+};
+
+export type Category =
+	| 'analytics'
+	| 'advertising'
+	| 'attribution'
+	| 'crash-report'
+	| 'push'
+	| 'update'
+	| 'config'
+	| 'cloud'
+	| 'account'
+	| 'app-store'
+	| 'browsing-data'
+	| 'browser-service'
+	| 'security-scan'
+	| 'feedback'
+	| 'content'
+	| 'first-party'
+	| 'tracker'
+	| 'local'
+	| 'other'
+	| 'unknown';
