@@ -1,0 +1,40 @@
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+/** Repo root (two levels above this file). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The shared corpus lives beside every clone: ../shared/corpus. */
+export const corpusDir = process.env.TATTLE_CORPUS ?? path.resolve(repoRoot, '../shared/corpus');
+
+export const hasCorpus = existsSync(path.join(corpusDir, 'pcap'));
+
+/** Names of corpus captures (e.g. "ndpi__xiaomi.pcap"). */
+export function corpusPcaps(): string[] {
+	return hasCorpus ? readdirSync(path.join(corpusDir, 'pcap')).sort() : [];
+}
+
+export function corpusPath(...parts: string[]): string {
+	return path.join(corpusDir, ...parts);
+}
+
+/** Parsed truth/NAME.tsv: facts grouped by type, fields unescaped. */
+export function readTruth(name: string): Map<string, string[][]> {
+	const facts = new Map<string, string[][]>();
+	const file = path.join(corpusDir, 'truth', `${name}.tsv`);
+	if (!existsSync(file)) return facts;
+	for (const line of readFileSync(file, 'utf8').split('\n')) {
+		if (!line || line.startsWith('#')) continue;
+		const [kind, ...fields] = line.split('\t').map(unescapeField);
+		if (!kind) continue;
+		let list = facts.get(kind);
+		if (!list) facts.set(kind, (list = []));
+		list.push(fields);
+	}
+	return facts;
+}
+
+function unescapeField(s: string): string {
+	return s.replace(/\\([tnr\\])/g, (_, c: string) => ({t: '\t', n: '\n', r: '\r', '\\': '\\'})[c] ?? c);
+}
