@@ -214,3 +214,90 @@ export type Category =
 	| 'local'
 	| 'other'
 	| 'unknown';
+
+/** What the classifier knows about a host or IP (rules + offline look-ups). */
+export type Classification = {
+	owner?: string;
+	category: Category;
+	/** Host pattern of the rule that matched, and where the rule came from. */
+	rule?: string;
+	ruleSource?: string;
+	note?: string;
+	/** Registrable domain (eTLD+1) for grouping unknowns. */
+	domain?: string;
+};
+
+export type IpInfo = {
+	/** ISO country code; undefined when unknown. */
+	country?: string;
+	asn?: number;
+	asOrg?: string;
+	/** public, private, loopback, link-local, multicast, reserved. */
+	scope: 'public' | 'private' | 'loopback' | 'link-local' | 'multicast' | 'reserved';
+};
+
+/** One destination row: the report's destination object plus a few UI facts. */
+export type DestinationSummary = {
+	host: string;
+	ips: string[];
+	owner?: string;
+	category: Category;
+	country?: string;
+	asn?: number;
+	asOrg?: string;
+	apps: string[];
+	packets: number;
+	bytesOut: number;
+	bytesIn: number;
+	firstTs: number;
+	lastTs: number;
+	via: NameVia[];
+	/** Local discovery names (mDNS/LLMNR). */
+	local?: boolean;
+	rule?: string;
+	ruleSource?: string;
+	note?: string;
+	/** Packet indices that named or used this destination (first few, capped). */
+	evidencePackets: number[];
+	/** Bytes out per recent second, oldest first (capped), for the sparkline. */
+	rate: number[];
+	/** Flags raised against this destination. */
+	flags: number;
+};
+
+export type CategorySummary = {category: Category; destinations: number; packets: number; bytesOut: number; bytesIn: number};
+
+export type AppSummary = {package: string; uid?: number | string; destinations: number; bytesOut: number; bytesIn: number};
+
+export type SessionStats = {
+	packets: number;
+	bytes: number;
+	logLines: number;
+	malformed: number;
+	dropped: number;
+	firstTs?: number;
+	lastTs?: number;
+	/** Counters by problem kind (unknown link types, truncated frames, evicted flows...). */
+	problems: Record<string, number>;
+};
+
+/** One line of the timeline tail (log and network events), already summarised. */
+export type TimelineEntry = {ts: number; kind: string; text: string; index?: number; source: 'net' | 'log' | 'flag' | 'source' | 'marker'};
+
+export type SourceInfo = {source: string; state: SourceState; detail?: string; rate?: number; since?: number};
+
+/** Everything ingest hands to the stores and the report at a flush. */
+export type SessionSnapshot = {
+	stats: SessionStats;
+	destinations: DestinationSummary[];
+	categories: CategorySummary[];
+	flags: Flag[];
+	apps: AppSummary[];
+	timeline: TimelineEntry[];
+	sources: SourceInfo[];
+	device?: {serial?: string; model?: string; manufacturer?: string; android?: string; timeZone?: string};
+	/** The replayed file or bundle, when replaying. */
+	input?: {path?: string; logcat?: string; position?: number; speed?: number | 'max'; paused?: boolean};
+	/** Packages the incognito state machine currently believes are in incognito mode. */
+	incognito: string[];
+};
