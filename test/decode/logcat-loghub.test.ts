@@ -1,0 +1,76 @@
+import {existsSync, readFileSync} from 'node:fs';
+import {describe, it, expect} from 'vitest';
+import {LogcatParser} from '../../source/decode/logcat.js';
+import type {LogRecord} from '../../source/types.js';
+import {corpusPath} from '../helpers/corpus.js';
+
+// loghub's licence forbids copying: the log and its structured CSV are read in place.
+const logFile = corpusPath('logcat', 'loghub__Android_2k.log');
+const csvFile = corpusPath('logcat', 'loghub__Android_2k.log_structured.csv');
+
+/** RFC 4180 rows (quoted fields, doubled quotes, commas and newlines inside quotes). */
+function parseCsv(text: string): string[][] {
+	const rows: string[][] = [];
+	let row: string[] = [];
+	let field = '';
+	let quoted = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i]!;
+		if (quoted) {
+			if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+			else if (c === '"') quoted = false;
+			else field += c;
+		} else if (c === '"') quoted = true;
+		else if (c === ',') row.push(field), (field = '');
+		else if (c === '\n' || c === '\r') {
+			if (c === '\r' && text[i + 1] === '\n') i++;
+			row.push(field), rows.push(row), (row = []), (field = '');
+		} else field += c;
+	}
+	if (field || row.length) row.push(field), rows.push(row);
+	return rows;
+}
+
+describe.runIf(existsSync(logFile) && existsSync(csvFile))('loghub Android_2k against its structured CSV', () => {
+	const lines = readFileSync(logFile, 'utf8').split('\n');
+	const [head, ...rows] = parseCsv(readFileSync(csvFile, 'utf8'));
+	const col = (name: string) => head!.indexOf(name);
+	const parser = new LogcatParser({year: 2017, zone: 'UTC'});
+	const records: LogRecord[] = [];
+	lines.forEach((text, i) => records.push(...parser.push({text, index: i + 1})));
+	records.push(...parser.end());
+
+	it('gives one record per line, none raw', () => {
+		expect(lines).toHaveLength(2000);
+		expect(rows).toHaveLength(2000);
+		expect(records).toHaveLength(2000);
+		expect(parser.stats.raw).toBe(0);
+		expect(parser.stats.formats.threadtime).toBe(2000);
+	});
+
+	it('agrees field by field with all 2000 rows', () => {
+		let trailingSpaceRows = 0;
+		for (const row of rows) {
+			const id = Number(row[col('LineId')]);
+			const rec = records[id - 1]!;
+			expect(rec.index).toBe(id);
+			const [mm, dd] = row[col('Date')]!.split('-').map(Number);
+			const [h, m, s] = row[col('Time')]!.split(':');
+			const expected = Date.UTC(2017, mm! - 1, dd!, Number(h), Number(m), 0) / 1000 + Number(s);
+			expect(rec.ts).toBeCloseTo(expected, 6);
+			expect(rec.pid).toBe(Number(row[col('Pid')]));
+			expect(rec.tid).toBe(Number(row[col('Tid')]));
+			expect(rec.level).toBe(row[col('Level')]);
+			expect(rec.tag).toBe(row[col('Component')]);
+			const content = row[col('Content')]!;
+			if (rec.message !== content) {
+				// TRUTH.md: the CSV strips the message's trailing spaces in 26 rows.
+				expect(rec.message.trimEnd()).toBe(content);
+				expect(rec.message).toMatch(/ $/);
+				trailingSpaceRows++;
+			}
+			expect(rec.message).not.toMatch(/\r/);
+		}
+		expect(trailingSpaceRows).toBe(26);
+	});
+});
