@@ -53,7 +53,7 @@ export type LogcatParserStats = {
 	raw: number;
 	/** Lines cut at MAX_LINE_CHARS, plus long records cut at MAX_LONG_MESSAGE_LINES. */
 	truncated: number;
-	/** Lines consumed inside `-v long` records (message lines and the closing blank line). */
+	/** Lines consumed inside `-v long` records (message lines, the closing blank line, and blank lines a message ended with). */
 	longBodyLines: number;
 	/** Records by detected format. */
 	formats: Record<LogcatFormat, number>;
@@ -114,6 +114,8 @@ export class LogcatParser {
 	private year: number;
 	private lastMonth = 0;
 	private pending?: PendingLong;
+	/** The previous line closed a `-v long` record: more blank lines are its message's trailing newlines. */
+	private afterLong = false;
 
 	constructor(opts: LogcatParserOptions = {}) {
 		const zone = makeZone(opts.zone ?? 'UTC');
@@ -128,9 +130,15 @@ export class LogcatParser {
 		this.stats.lines++;
 		const text = this.clean(line.text);
 		const out: LogRecord[] = [];
+		if (this.afterLong && text === '') {
+			this.stats.longBodyLines++;
+			return out;
+		}
+		this.afterLong = false;
 		if (this.pending) {
 			if (text === '') {
 				this.stats.longBodyLines++;
+				this.afterLong = true;
 				out.push(this.flushLong());
 				return out;
 			}
@@ -250,13 +258,15 @@ function matchHeader(s: string): Header | undefined {
 	if (s.length < 3 || !/^[VDIWEFSA][/(]/.test(s)) return undefined;
 	let m = BRIEF.exec(s);
 	if (m) return {format: 'brief', level: m[1]!, tag: m[2]!, uid: m[3], pid: m[4]!, message: m[5]};
-	m = THREAD.exec(s);
-	if (m) return {format: 'thread', level: m[1]!, uid: m[2], pid: m[3]!, tid: m[4]!, message: m[5]};
-	// Checked first so a line that cannot be "process" never pays for its backtracking.
+	// "I( 1000:  380) msg  (Tag)" is either process with a uid or thread with a message ending in
+	// "  (x)": a trailing "  (word)" is read as the process format's tag. The endsWith check first
+	// spares other lines the regex's backtracking.
 	if (s.endsWith(')')) {
 		m = PROCESS.exec(s);
-		if (m) return {format: 'process', level: m[1]!, uid: m[2], pid: m[3]!, message: m[4], tag: m[5]!};
+		if (m && !/\s/.test(m[5]!)) return {format: 'process', level: m[1]!, uid: m[2], pid: m[3]!, message: m[4], tag: m[5]!};
 	}
+	m = THREAD.exec(s);
+	if (m) return {format: 'thread', level: m[1]!, uid: m[2], pid: m[3]!, tid: m[4]!, message: m[5]};
 	m = TAG.exec(s);
 	if (m) return {format: 'tag', level: m[1]!, tag: m[2]!, message: m[3]};
 	return undefined;
