@@ -6,7 +6,8 @@
  * bad bytes: it stops at the first damage and records it in `error`.
  *
  * Ownership of `RawPacket.data`: when a record lies whole inside a pushed chunk, `data` is a
- * view (subarray) into that chunk, not a copy. Consumers must copy (`data.slice()`) whatever they
+ * view (subarray) into that chunk, not a copy. Consumers must copy (`new Uint8Array(data)`; note
+ * that `slice()` does not copy when the chunk is a Node Buffer) whatever they
  * keep past the current batch: a kept view pins the whole chunk (about 1 MiB) in memory, and a
  * caller that reuses its chunk buffers would overwrite it. Records that span two chunks get a
  * fresh buffer of their own.
@@ -504,7 +505,8 @@ export class CaptureParser {
 			return this.fail(12, `secrets length ${secretsLength} runs past the end of its ${length}-byte block`);
 		}
 		// A copy: secrets are kept for the whole session and must not pin a chunk.
-		this.opts.onSecrets?.({secretsType, data: buf.slice(pos + dataStart, pos + dataStart + secretsLength)});
+		// (Not buf.slice: on a Node Buffer that is a view.)
+		this.opts.onSecrets?.({secretsType, data: new Uint8Array(buf.subarray(pos + dataStart, pos + dataStart + secretsLength))});
 		return length;
 	}
 
