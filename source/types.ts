@@ -66,6 +66,8 @@ export type PacketMeta = {
 	/** True when this IP packet is a non-first fragment or has more fragments (not reassembled). */
 	fragment: boolean;
 	app?: {uid?: number; package?: string};
+	/** Set when IP decoded but the transport header was cut short or bogus (payload is then empty). */
+	problem?: DecodeProblem;
 };
 
 /** Why a packet could not be decoded further; counted, never fatal. */

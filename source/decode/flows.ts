@@ -1,0 +1,219 @@
+/**
+ * The flow table (5-tuple -> per-flow totals, bounded, LRU) and the IP -> name map learnt from
+ * DNS answers. Pure data structures: time comes from the packets.
+ */
+
+import type {NameVia, PacketMeta} from '../types.js';
+import type {DnsMessage} from './dns.js';
+
+/**
+ * Flows kept at once. A phone holds a few hundred connections; a long capture accumulates tens of
+ * thousands of short ones. 65 536 flows at ~300 bytes each is ~20 MB: the most we spend before
+ * folding the oldest into aggregates (onEvict).
+ */
+export const FLOW_TABLE_DEFAULT_MAX = 65_536;
+/** Addresses remembered by IpNames; one per resolved address, a day of browsing stays under this. */
+export const IP_NAMES_DEFAULT_MAX = 16_384;
+/** CNAME links followed back to the queried name; resolvers stop chains at 8-16 links. */
+export const MAX_CNAME_CHAIN = 16;
+/** Ports below this are service ports; the other side of such a flow is the client. */
+const EPHEMERAL_PORT_MIN = 1024;
+
+const TCP_SYN = 0x02;
+const TCP_ACK = 0x10;
+
+/** One conversation, both directions. "Out" is client -> server. */
+export type Flow = {
+	key: string;
+	proto: number;
+	client: string;
+	clientPort: number;
+	server: string;
+	serverPort: number;
+	packetsOut: number;
+	bytesOut: number;
+	packetsIn: number;
+	bytesIn: number;
+	firstTs: number;
+	lastTs: number;
+	/** Frame number of the first packet (evidence). */
+	firstIndex: number;
+	name?: string;
+	via?: NameVia;
+	/** App attribution, filled by a later layer. */
+	app?: {uid?: number; package?: string};
+	/** Free slot for other decoders' per-flow state (reassembly buffers...). */
+	ext?: unknown;
+};
+
+/** The 5-tuple key, the same for both directions (lower endpoint first). */
+export function flowKey(proto: number, src: string, sport: number, dst: string, dport: number): string {
+	return src < dst || (src === dst && sport <= dport)
+		? `${proto} ${src} ${sport} ${dst} ${dport}`
+		: `${proto} ${dst} ${dport} ${src} ${sport}`;
+}
+
+/** Which side of a new flow's first packet is the client: true when the sender is. */
+function senderIsClient(meta: PacketMeta): boolean {
+	if (meta.proto === 6) {
+		const syn = (meta.tcpFlags & TCP_SYN) !== 0;
+		const ack = (meta.tcpFlags & TCP_ACK) !== 0;
+		if (syn) return !ack;
+	}
+	// Mid-stream start: the side on a service port is the server.
+	if (meta.sport !== 0 && meta.sport < EPHEMERAL_PORT_MIN && meta.dport >= EPHEMERAL_PORT_MIN) return false;
+	return true;
+}
+
+/** Names a flow, unless it already has a name from the connection itself (SNI/Host beat DNS). */
+export function nameFlow(flow: Flow, name: string, via: NameVia): void {
+	if (flow.name && flow.via !== 'dns' && via === 'dns') return;
+	flow.name = name;
+	flow.via = via;
+}
+
+export type FlowTableOptions = {
+	maxFlows?: number;
+	/** Called with a flow as it is evicted, so its totals can be folded into aggregates. */
+	onEvict?: (flow: Flow) => void;
+};
+
+/** Bounded 5-tuple flow table; least recently seen flow is evicted first (Map insertion order). */
+export class FlowTable {
+	/** Flows evicted because the table was full. */
+	evictions = 0;
+	readonly maxFlows: number;
+	private readonly flows = new Map<string, Flow>();
+	private readonly onEvict?: (flow: Flow) => void;
+	/** The flow touched last; skipping its re-insertion saves work on packet trains. */
+	private last: Flow | undefined;
+
+	constructor(opts: FlowTableOptions = {}) {
+		this.maxFlows = Math.max(1, opts.maxFlows ?? FLOW_TABLE_DEFAULT_MAX);
+		this.onEvict = opts.onEvict;
+	}
+
+	get size(): number {
+		return this.flows.size;
+	}
+
+	/** Account one packet to its flow (created on first sight) and return the flow. */
+	observe(meta: PacketMeta): Flow {
+		const key = flowKey(meta.proto, meta.src, meta.sport, meta.dst, meta.dport);
+		let flow = this.last !== undefined && this.last.key === key ? this.last : this.flows.get(key);
+		if (flow === undefined) {
+			flow = this.create(key, meta);
+		} else if (flow !== this.last) {
+			this.flows.delete(key);
+			this.flows.set(key, flow);
+		}
+		this.last = flow;
+		if (meta.src === flow.client && meta.sport === flow.clientPort) {
+			flow.packetsOut++;
+			flow.bytesOut += meta.len;
+		} else {
+			flow.packetsIn++;
+			flow.bytesIn += meta.len;
+		}
+		flow.lastTs = meta.ts;
+		return flow;
+	}
+
+	/** The flow for a key, without touching it. */
+	get(key: string): Flow | undefined {
+		return this.flows.get(key);
+	}
+
+	/** Flows, least recently seen first. */
+	values(): IterableIterator<Flow> {
+		return this.flows.values();
+	}
+
+	private create(key: string, meta: PacketMeta): Flow {
+		if (this.flows.size >= this.maxFlows) {
+			const oldest = this.flows.values().next().value as Flow;
+			this.flows.delete(oldest.key);
+			this.evictions++;
+			if (this.last === oldest) this.last = undefined;
+			this.onEvict?.(oldest);
+		}
+		const fromClient = senderIsClient(meta);
+		const flow: Flow = {
+			key,
+			proto: meta.proto,
+			client: fromClient ? meta.src : meta.dst,
+			clientPort: fromClient ? meta.sport : meta.dport,
+			server: fromClient ? meta.dst : meta.src,
+			serverPort: fromClient ? meta.dport : meta.sport,
+			packetsOut: 0,
+			bytesOut: 0,
+			packetsIn: 0,
+			bytesIn: 0,
+			firstTs: meta.ts,
+			lastTs: meta.ts,
+			firstIndex: meta.index,
+			name: undefined,
+			via: undefined,
+			app: meta.app,
+			ext: undefined,
+		};
+		this.flows.set(key, flow);
+		return flow;
+	}
+}
+
+export type IpName = {name: string; via: 'dns'};
+
+/** Address -> the name the user asked DNS for (CNAME chains followed back), capped LRU. */
+export class IpNames {
+	readonly maxEntries: number;
+	private readonly map = new Map<string, IpName>();
+
+	constructor(maxEntries = IP_NAMES_DEFAULT_MAX) {
+		this.maxEntries = Math.max(1, maxEntries);
+	}
+
+	get size(): number {
+		return this.map.size;
+	}
+
+	/** Learn the A/AAAA answers of a response, each named after the question that led to it. */
+	learn(msg: DnsMessage): void {
+		if (!msg.response || msg.answers.length === 0) return;
+		// target (lowercase) -> owner, for walking CNAME chains backwards.
+		let cnameOwner: Map<string, string> | undefined;
+		for (const a of msg.answers) {
+			if (a.rrtype === 5 && a.value) (cnameOwner ??= new Map()).set(a.value.toLowerCase(), a.name);
+		}
+		for (const a of msg.answers) {
+			if ((a.rrtype !== 1 && a.rrtype !== 28) || !a.value || !a.name) continue;
+			let name = a.name;
+			if (cnameOwner) {
+				for (let i = 0; i < MAX_CNAME_CHAIN; i++) {
+					const prev = cnameOwner.get(name.toLowerCase());
+					if (prev === undefined || prev === name) break;
+					name = prev;
+				}
+			}
+			this.set(a.value, name);
+		}
+	}
+
+	/** Remember one address's name (most recent answer wins). */
+	set(ip: string, name: string): void {
+		const had = this.map.get(ip);
+		if (had) this.map.delete(ip);
+		else if (this.map.size >= this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+		this.map.set(ip, had && had.name === name ? had : {name, via: 'dns'});
+	}
+
+	/** The name DNS gave this address, if any. */
+	nameOf(ip: string): IpName | undefined {
+		const n = this.map.get(ip);
+		if (n) {
+			this.map.delete(ip);
+			this.map.set(ip, n);
+		}
+		return n;
+	}
+}
