@@ -29,6 +29,8 @@ export const LINKTYPE = {
 	RAW: 101,
 	LOOP: 108,
 	LINUX_SLL: 113,
+	IEEE802_11: 105,
+	IEEE802_11_RADIOTAP: 127,
 	PPI: 192,
 	NFLOG: 239,
 	IPV4: 228,
@@ -182,12 +184,37 @@ export function linkPayload(linkType: number, data: Uint8Array, depth = 0): numb
 			return ppp(data);
 		case LINKTYPE.NFLOG:
 			return nflog(data);
+		case LINKTYPE.IEEE802_11:
+			return wifi(data, 0);
+		case LINKTYPE.IEEE802_11_RADIOTAP:
+			if (data.length < 4) return LINK_TRUNCATED;
+			return wifi(data, u16le(data, 2));
 		case LINKTYPE.PPI:
 		case LINKTYPE.PKTAP:
 			return wrapped(linkType, data, depth);
 		default:
 			return LINK_UNKNOWN;
 	}
+}
+
+/** An 802.11 data frame at `off`: MAC header, then LLC/SNAP with an ethertype. */
+function wifi(data: Uint8Array, off: number): number {
+	if (off + 24 > data.length) return LINK_TRUNCATED;
+	const fc0 = data[off]!;
+	const fc1 = data[off + 1]!;
+	// Only unprotected data frames carry readable IP.
+	if (((fc0 >> 2) & 3) !== 2 || (fc1 & 0x40) !== 0) return pack(off, NET_OTHER);
+	let p = off + 24;
+	if ((fc1 & 3) === 3) p += 6;
+	if (fc0 & 0x80) {
+		p += 2;
+		if (fc1 & 0x80) p += 4;
+	}
+	// Null-data subtypes (bit 2 of the subtype) carry no body.
+	if (fc0 & 0x40) return pack(p, NET_OTHER);
+	if (p + 8 > data.length) return LINK_TRUNCATED;
+	if (data[p] !== 0xaa || data[p + 1] !== 0xaa || data[p + 2] !== 0x03) return pack(p, NET_OTHER);
+	return afterEthertype(data, p + 6);
 }
 
 /** PPI and PKTAP: a little-endian header naming the inner link type. */
