@@ -125,6 +125,9 @@ export class CaptureParser {
 	private carry = new Uint8Array(0);
 	private carryLength = 0;
 	private lastTs = 0;
+	/** Buffer and byte offset of the array being parsed (the chunk, or a spanning unit's copy). */
+	private unitBuffer: ArrayBufferLike = new ArrayBuffer(0);
+	private unitBase = 0;
 
 	// Interfaces of the current section, as parallel arrays: read per packet, so kept flat.
 	private ifLink: number[] = [];
@@ -183,6 +186,8 @@ export class CaptureParser {
 			if (pos < 0) return;
 		}
 		const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+		this.unitBuffer = chunk.buffer;
+		this.unitBase = chunk.byteOffset;
 		while (pos < end) {
 			const used = this.step(chunk, dv, pos, end - pos);
 			if (used > 0) {
@@ -225,6 +230,8 @@ export class CaptureParser {
 			if (this.carryLength < this.want) return -1;
 			// A fresh copy, so packets parsed from it never alias the reused carry buffer.
 			const unit = this.carry.slice(0, this.carryLength);
+			this.unitBuffer = unit.buffer;
+			this.unitBase = 0;
 			const used = this.step(unit, new DataView(unit.buffer), 0, unit.length);
 			if (used < 0) return -1;
 			if (used > 0) {
@@ -351,7 +358,7 @@ export class CaptureParser {
 		this.onPacket({
 			ts,
 			linkType: this.ifLink[0]!,
-			data: buf.subarray(pos + PCAP_RECORD_HEADER_LENGTH, pos + total),
+			data: this.view(pos + PCAP_RECORD_HEADER_LENGTH, capLen),
 			origLen,
 			iface: 0,
 			index: ++this.count,
@@ -462,7 +469,7 @@ export class CaptureParser {
 		const packet: RawPacket = {
 			ts,
 			linkType: this.ifLink[iface]!,
-			data: buf.subarray(pos + dataStart, pos + dataStart + capLen),
+			data: this.view(pos + dataStart, capLen),
 			origLen: dv.getUint32(pos + 24, le),
 			iface,
 			index: ++this.count,
@@ -488,7 +495,7 @@ export class CaptureParser {
 			// No timestamp in an SPB: the previous packet's is the best estimate.
 			ts: this.lastTs,
 			linkType: this.ifLink[0]!,
-			data: buf.subarray(pos + dataStart, pos + dataStart + capLen),
+			data: this.view(pos + dataStart, capLen),
 			origLen,
 			iface: 0,
 			index: ++this.count,
@@ -570,6 +577,14 @@ export class CaptureParser {
 		this.ifTps.push(tps);
 		this.ifOff.push(off);
 		this.ifName.push(name);
+	}
+
+	/**
+	 * A view of `length` bytes at `at` in the unit being parsed. From the cached buffer and base:
+	 * reading `.buffer` per packet, or calling subarray(), measured 2-3x slower in V8.
+	 */
+	private view(at: number, length: number): Uint8Array {
+		return new Uint8Array(this.unitBuffer, this.unitBase + at, length);
 	}
 
 	/** Records damage at `rel` bytes into the current unit and stops the parser; returns -1. */

@@ -183,8 +183,7 @@ async function* readFile(path: string, chunkSize: number, signal: AbortSignal | 
 	try {
 		for (;;) {
 			if (signal?.aborted) return;
-			// A fresh buffer a chunk: packets handed out are views into it.
-			const buf = new Uint8Array(chunkSize);
+			const buf = freshChunk(chunkSize);
 			const {bytesRead} = await fh.read(buf, 0, chunkSize, null);
 			if (bytesRead === 0) return;
 			yield bytesRead < chunkSize ? buf.subarray(0, bytesRead) : buf;
@@ -217,7 +216,7 @@ async function* followFile(
 		let position = 0;
 		for (;;) {
 			if (signal?.aborted) return;
-			const buf = new Uint8Array(chunkSize);
+			const buf = freshChunk(chunkSize);
 			const {bytesRead} = await fh.read(buf, 0, chunkSize, position);
 			if (bytesRead > 0) {
 				position += bytesRead;
@@ -233,6 +232,16 @@ async function* followFile(
 	} finally {
 		await fh.close();
 	}
+}
+
+/**
+ * A new chunk buffer: fresh each read because packets handed out are views into it. Not zeroed
+ * (allocUnsafeSlow: a zeroed 1 MiB costs page faults, measured 1.5x slower reads) since only the
+ * bytes read are ever exposed; a plain Uint8Array view so that slice() copies.
+ */
+function freshChunk(size: number): Uint8Array {
+	const b = Buffer.allocUnsafeSlow(size);
+	return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 /** Waits `ms`; false when aborted meanwhile. */
