@@ -240,6 +240,11 @@ export class CaptureParser {
 				return pos;
 			}
 			// The header is complete and now names the full length: go round for the rest.
+			// (A unit that wants no more than it has would loop forever: impossible, but cheap to rule out.)
+			if (this.want <= this.carryLength) {
+				this.fail(0, `internal: record at byte ${this.consumed} cannot be sized`);
+				return -1;
+			}
 		}
 	}
 

@@ -168,28 +168,43 @@ describe('openCapture on stdin and streams', () => {
 });
 
 describe('openCapture follow:', () => {
-	it('keeps reading a file as it grows, then stops after the idle time', async () => {
+	it('keeps reading a file as it grows, records split across writes', async () => {
 		const file = path.join(tmp, 'growing.pcapng');
-		const head = concat(shb(true), idb(true, 1, 0));
-		writeFileSync(file, head);
-		const stream = openCapture(`follow:${file}`, {followIdleMs: 400, followPollMs: 10});
+		writeFileSync(file, concat(shb(true), idb(true, 1, 0)));
+		const ac = new AbortController();
+		// The idle limit only keeps a broken test from hanging; the abort below ends the normal run.
+		const stream = openCapture(`follow:${file}`, {signal: ac.signal, followIdleMs: 10_000, followPollMs: 10});
 		const writer = (async () => {
 			for (let i = 0; i < 5; i++) {
-				await sleep(40);
+				await sleep(30);
 				const block = epb(true, 0, BigInt(i) * 1_000_000n, payload(50, i));
 				// Half a block at a time: the reader must wait for the rest.
 				appendFileSync(file, block.subarray(0, 30));
-				await sleep(20);
+				await sleep(15);
 				appendFileSync(file, block.subarray(30));
 			}
 		})();
 		const seen: number[] = [];
-		for await (const batch of stream) for (const p of batch) seen.push(p.ts);
+		for await (const batch of stream) {
+			for (const p of batch) seen.push(p.ts);
+			if (seen.length === 5) ac.abort();
+		}
 		await writer;
 		expect(seen).toEqual([0, 1, 2, 3, 4]);
 		expect(stream.error).toBeUndefined();
 		expect(stream.bytesRead).toBe(statSync(file).size);
 		expect(stream.name).toBe(file);
+	});
+
+	it('stops after the idle time, reporting a record left half-written', async () => {
+		const file = path.join(tmp, 'idle.pcap');
+		const bytes = pcapOf(3);
+		writeFileSync(file, bytes.subarray(0, bytes.length - 20));
+		const started = Date.now();
+		const {packets, stream} = await drain(openCapture(`follow:${file}`, {followIdleMs: 100, followPollMs: 10}));
+		expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+		expect(packets).toHaveLength(2);
+		expect(stream.error).toMatchObject({fatal: false, offset: 24 + 2 * 116, message: expect.stringMatching(/^truncated record/)});
 	});
 
 	it('waits for the file to appear and stops on abort', async () => {
