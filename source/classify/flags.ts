@@ -1,0 +1,256 @@
+/**
+ * Flag rules (DESIGN.md "Incognito flags"): given one outbound upload, what it reveals and the
+ * incognito state at its time, raise incognito-tracker, incognito-url-leak, url-leak and
+ * cleartext-identifier flags with evidence. A guess is never raised without saying so.
+ */
+import {getDomain} from 'tldts';
+import {type Category, type Classification, type Flag, type Severity} from '../types.js';
+import {IDENTIFIER_LABELS, type Identifier} from './identifiers.js';
+import {type VisitedEntry, type VisitedSet} from './incognito.js';
+import {type PayloadFindings, type TextSegment} from './payload.js';
+
+export type UploadContext = {
+	ts: number;
+	/** Destination host (or IP when nameless). */
+	host: string;
+	classification: Classification;
+	/** Package that sent it, when attributed. */
+	app?: string;
+	/** 1-based packet indices carrying the upload. */
+	packets: number[];
+	logLines?: number[];
+	findings?: PayloadFindings;
+	/** True when the payload could not be read (TLS without keys). */
+	encrypted: boolean;
+	/** Browsers in incognito mode at ts. */
+	incognitoApps: string[];
+	visited: VisitedSet;
+	/** Bytes sent, for size evidence when the payload is encrypted. */
+	bytesOut?: number;
+	/** True when the payload was read from decrypted TLS (keylog), not plain HTTP. */
+	tls?: boolean;
+};
+
+/** Destinations whose uploads during incognito count as tracking (DESIGN.md). */
+export const TRACKING_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
+/** Destinations for which a URL in the payload is a url-leak outside incognito. */
+export const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
+/** Domains whose URLs are XML/JSON schema names, never browsing. */
+const SCHEMA_DOMAINS = new Set(['w3.org', 'schema.org', 'android.com', 'xmlsoap.org', 'json-schema.org']);
+
+/** Summary lines stay under 120 chars (report tables, one timeline row). */
+export const MAX_SUMMARY_CHARS = 119;
+/** Excerpt length: one line of evidence. */
+export const MAX_EXCERPT_CHARS = 200;
+/** Host or package names cut to this inside a summary so the line keeps its meaning. */
+const MAX_NAME_IN_SUMMARY = 40;
+/** Visited value quoted in a summary. */
+const MAX_QUOTE_IN_SUMMARY = 40;
+/** Context shown either side of a match in an excerpt. */
+const MATCH_CONTEXT_CHARS = 40;
+
+function cut(s: string, max: number): string {
+	return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+function line(s: string): string {
+	return cut(s.replace(/[\r\n\t]+/g, ' '), MAX_SUMMARY_CHARS);
+}
+
+function domainOf(ctx: UploadContext): string {
+	const h = ctx.host.toLowerCase().replace(/\.$/, '');
+	return ctx.classification.domain ?? getDomain(h, {allowPrivateDomains: true}) ?? h;
+}
+
+/** A decode chain with layers beyond plain fields (base64, gzip, hex, AES...). */
+function isDecoded(layers: string): boolean {
+	return /base64|gzip|zlib|deflate|hex|aes|urldecode|strings/.test(layers);
+}
+
+/** Whether the payload could be read; the reason when not. */
+function readability(ctx: UploadContext): {readable: boolean; encrypted: boolean} {
+	const f = ctx.findings;
+	if (ctx.encrypted || f?.opaque) return {readable: false, encrypted: true};
+	if (!f) return {readable: false, encrypted: false};
+	const saw = f.urls.length > 0 || f.identifiers.length > 0 || f.searchTerms.length > 0;
+	// A recognised-but-encrypted format (SA gzip=9, OneTrack) with nothing else readable.
+	if (f.encrypted && !saw) return {readable: false, encrypted: true};
+	return {readable: true, encrypted: false};
+}
+
+function base(ctx: UploadContext, kind: Flag['kind'], severity: Severity, summary: string): Flag {
+	const flag: Flag = {
+		kind,
+		severity,
+		ts: ctx.ts,
+		host: ctx.host,
+		summary: line(summary),
+		evidence: {packets: [...ctx.packets], logLines: [...(ctx.logLines ?? [])]},
+	};
+	if (ctx.app) flag.app = ctx.app;
+	if (ctx.classification.rule) flag.evidence.rule = ctx.classification.rule;
+	return flag;
+}
+
+function by(ctx: UploadContext): string {
+	return ctx.app ? ` by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)}` : '';
+}
+
+function hostName(ctx: UploadContext): string {
+	return cut(ctx.host, MAX_NAME_IN_SUMMARY);
+}
+
+/** Size/timing evidence for an unreadable upload. */
+function sizeExcerpt(ctx: UploadContext): string {
+	const parts = [`${ctx.packets.length} packet(s)`];
+	if (ctx.bytesOut !== undefined) parts.push(`${ctx.bytesOut} B out`);
+	if (ctx.findings?.entropy !== undefined) parts.push(`entropy ${ctx.findings.entropy.toFixed(2)} bits/byte`);
+	const notes = ctx.findings?.formatResults.flatMap((r) => r.notes.map((n) => `${r.format}: ${n}`)) ?? [];
+	if (notes.length > 0) parts.push(notes[0]!);
+	return cut(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
+}
+
+function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boolean}): Flag | undefined {
+	if (ctx.incognitoApps.length === 0 || !TRACKING_CATEGORIES.has(ctx.classification.category)) return undefined;
+	const fromBrowser = ctx.app !== undefined && ctx.incognitoApps.includes(ctx.app);
+	const hasUrl = r.readable && (ctx.findings?.urls.length ?? 0) > 0;
+	const severity: Severity = fromBrowser || hasUrl ? 'high' : 'medium';
+	const cat = ctx.classification.category;
+	const browsers = cut(ctx.incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
+	let who: string;
+	if (fromBrowser) who = `from ${cut(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
+	else if (ctx.app) who = `by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
+	else who = `while ${browsers} incognito (sender unattributed)`;
+	const how = r.encrypted ? '; encrypted, timing/size only' : r.readable ? (hasUrl ? '; payload holds a URL' : '') : '; payload not inspected, timing only';
+	const flag = base(ctx, 'incognito-tracker', severity, `${cat} upload to ${hostName(ctx)} ${who}${how}`);
+	if (r.encrypted) {
+		flag.evidence.payload = 'encrypted';
+		flag.evidence.excerpt = sizeExcerpt(ctx);
+	} else if (r.readable && ctx.findings) {
+		const layers = ctx.findings.layers[0]?.layers ?? '';
+		flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
+		if (ctx.findings.excerpt) flag.evidence.excerpt = ctx.findings.excerpt;
+	}
+	return flag;
+}
+
+type LeakHit = {entry: VisitedEntry; segment: TextSegment; at: number; form: string};
+
+/** The first visited-in-incognito item found in the payload, ignoring the destination's own site. */
+function findVisited(ctx: UploadContext, destDomain: string): LeakHit | undefined {
+	const f = ctx.findings;
+	if (!f || ctx.visited.size === 0) return undefined;
+	const exclude = (e: VisitedEntry): boolean => e.domain !== undefined && e.domain === destDomain;
+	for (const segment of f.texts) {
+		const m = ctx.visited.match(segment.text, exclude);
+		if (m) return {entry: m.entry, segment, at: m.at, form: m.form};
+	}
+	return undefined;
+}
+
+function leakExcerpt(hit: LeakHit): string {
+	const t = hit.segment.text;
+	const from = Math.max(0, hit.at - MATCH_CONTEXT_CHARS);
+	const to = Math.min(t.length, hit.at + hit.form.length + MATCH_CONTEXT_CHARS);
+	const around = `${from > 0 ? '…' : ''}${t.slice(from, to)}${to < t.length ? '…' : ''}`;
+	const where = hit.segment.layers;
+	// Keep the match visible: cut the chain before the content.
+	const room = MAX_EXCERPT_CHARS - around.length - 2;
+	return cut(`${room > 10 ? cut(where, room) : ''}: ${around}`, MAX_EXCERPT_CHARS);
+}
+
+function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
+	const f = ctx.findings!;
+	const hit = findVisited(ctx, destDomain);
+	if (hit) {
+		const what = hit.entry.kind === 'search' ? 'search term' : hit.entry.kind === 'host' ? 'site' : 'URL';
+		const quote = cut(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
+		const flag = base(ctx, 'incognito-url-leak', 'high', `Incognito ${what} "${quote}" sent to ${hostName(ctx)}${by(ctx)}`);
+		flag.evidence.payload = isDecoded(hit.segment.layers) ? 'decoded' : 'plain';
+		flag.evidence.excerpt = leakExcerpt(hit);
+		return [flag];
+	}
+	if (!URL_LEAK_CATEGORIES.has(ctx.classification.category)) return [];
+	const urls = f.urls.filter((u) => {
+		if (!/^https?:\/\//i.test(u)) return false;
+		let host: string;
+		try {
+			host = new URL(u).hostname;
+		} catch {
+			return false;
+		}
+		const d = getDomain(host, {allowPrivateDomains: true}) ?? host;
+		return d !== destDomain && !SCHEMA_DOMAINS.has(d);
+	});
+	if (urls.length === 0) return [];
+	const url = urls[0]!;
+	const severity: Severity = ctx.classification.category === 'browsing-data' || f.searchTerms.length > 0 ? 'medium' : 'low';
+	const flag = base(ctx, 'url-leak', severity, `URL "${cut(url, MAX_QUOTE_IN_SUMMARY)}" sent to ${hostName(ctx)} (${ctx.classification.category})${by(ctx)}`);
+	const layers = f.layers.find((n) => n.kind === 'url' && n.value === url)?.layers ?? '';
+	flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
+	const more = urls.length > 1 ? ` (+${urls.length - 1} more URLs)` : '';
+	flag.evidence.excerpt = cut(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS);
+	return [flag];
+}
+
+function identifierFlag(ctx: UploadContext): Flag | undefined {
+	const ids: Identifier[] = ctx.findings?.identifiers ?? [];
+	if (ids.length === 0 || ctx.classification.category === 'local') return undefined;
+	const kinds = [...new Set(ids.map((i) => IDENTIFIER_LABELS[i.kind]))].join(', ');
+	const decoded = ids.some((i) => isDecoded(i.layers ?? ''));
+	const how = ctx.tls ? 'readable in decrypted TLS' : decoded ? 'in a decodable payload' : 'in clear';
+	const flag = base(ctx, 'cleartext-identifier', 'medium', `${kinds} sent ${how} to ${hostName(ctx)}${by(ctx)}`);
+	flag.evidence.payload = decoded ? 'decoded' : 'plain';
+	flag.evidence.excerpt = cut(ids.map((i) => `${i.key ?? i.kind}=${i.value} via ${i.layers ?? '?'}`).join('; '), MAX_EXCERPT_CHARS);
+	return flag;
+}
+
+/** Flags one outbound upload deserves, given what its payload reveals and the incognito state at its time. */
+export function evaluateUpload(ctx: UploadContext): Flag[] {
+	const flags: Flag[] = [];
+	const r = readability(ctx);
+	const tracker = trackerFlag(ctx, r);
+	if (tracker) flags.push(tracker);
+	if (!r.readable) return flags;
+	flags.push(...urlLeakFlags(ctx, domainOf(ctx)));
+	const ids = identifierFlag(ctx);
+	if (ids) flags.push(ids);
+	return flags;
+}
+
+/** Repeats within this window are one flag: SDKs upload every 15-60 s, so a minute keeps one per burst. */
+export const DEDUPE_WINDOW_SECONDS = 60;
+/** Keys remembered; the oldest are forgotten first (a flood of distinct hosts must not grow memory). */
+export const MAX_DEDUPE_KEYS = 4096;
+
+/**
+ * Suppresses the same flag (kind, host, app, matched string) within a window. Summaries are
+ * built without counts or sizes, so the summary stands for the matched string by default.
+ */
+export class FlagDeduper {
+	/** Flags suppressed so far. */
+	suppressed = 0;
+	private readonly last = new Map<string, number>();
+
+	constructor(
+		private readonly windowSeconds = DEDUPE_WINDOW_SECONDS,
+		private readonly maxKeys = MAX_DEDUPE_KEYS,
+	) {}
+
+	/** True when the flag is new (or the window since the last accepted one has passed). */
+	accept(flag: Flag, match?: string): boolean {
+		const key = [flag.kind, flag.host, flag.app ?? '', match ?? flag.summary].join('\u0000');
+		const prev = this.last.get(key);
+		if (prev !== undefined && Math.abs(flag.ts - prev) < this.windowSeconds) {
+			this.suppressed++;
+			return false;
+		}
+		this.last.delete(key);
+		this.last.set(key, flag.ts);
+		if (this.last.size > this.maxKeys) {
+			const oldest = this.last.keys().next().value;
+			if (oldest !== undefined) this.last.delete(oldest);
+		}
+		return true;
+	}
+}
