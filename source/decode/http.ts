@@ -23,10 +23,14 @@ const MAX_HEADERS = 256;
 /** Chunks walked per parse; a body of 1-byte chunks must not cost more than this. */
 const MAX_CHUNKS = 4096;
 
-/** Methods recognised (RFC 9110 plus PATCH and the WebDAV ones clients actually send). */
+/**
+ * Methods recognised: RFC 9110 plus PATCH, the WebDAV ones clients actually send, and the SSDP/GENA
+ * ones (HTTP over UDP 1900: how a phone announces and discovers devices on the LAN).
+ */
 export const HTTP_METHODS = [
 	'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE',
 	'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT',
+	'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE',
 ] as const;
 
 const METHOD_BYTES = HTTP_METHODS.map((m) => Uint8Array.from(m, (c) => c.charCodeAt(0)));
@@ -110,6 +114,7 @@ export function parseHttpRequest(buf: Uint8Array, maxBody: number = HTTP_BODY_CA
 	const lineEnd = buf.subarray(0, limit).indexOf(LF);
 	if (lineEnd < 0) {
 		if (buf.length >= HTTP_HEAD_CAP) return NOT_HTTP;
+		if (buf.length === 0) return INCOMPLETE;
 		return looksLikeHttpRequest(buf) && !hasControl(buf, 0, buf.length) ? INCOMPLETE : NOT_HTTP;
 	}
 	const head = parseRequestLine(buf, lineEnd);

@@ -152,6 +152,14 @@ export function looksLikeQuicInitial(d: Uint8Array): boolean {
 	return ((d[0]! >> 4) & 3) === (info.v2 ? 1 : 0);
 }
 
+/** DCID of the first long-header packet, as hex: the caller's key for QuicCryptoState. */
+export function quicInitialDcid(d: Uint8Array): string | undefined {
+	if (d.length < 7 || (d[0]! & 0x80) === 0) return undefined;
+	const len = d[5]!;
+	if (len > MAX_CID_LEN || 6 + len > d.length) return undefined;
+	return hex(d.subarray(6, 6 + len));
+}
+
 /**
  * Decode the client Initial packets of one UDP datagram (coalesced packets included), adding their
  * CRYPTO data to `state` (one per client connection; omit for a one-datagram hello).

@@ -93,6 +93,7 @@ describe('parseHttpRequest', () => {
 		}
 		expect(parseHttpRequest(b('GET /\x00x HTTP/1.1\r\n\r\n')).status).toBe('not-http');
 		expect(parseHttpRequest(b('GE')).status).toBe('incomplete');
+		expect(parseHttpRequest(new Uint8Array(0)).status).toBe('incomplete');
 		expect(parseHttpRequest(b('GET /partial-line')).status).toBe('incomplete');
 		expect(parseHttpRequest(b('GET /a\x01')).status).toBe('not-http');
 	});
