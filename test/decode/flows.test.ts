@@ -1,0 +1,110 @@
+import {describe, expect, it} from 'vitest';
+import {FlowTable, IpNames, flowKey, nameFlow, type Flow} from '../../source/decode/flows.js';
+import {parseDns} from '../../source/decode/dns.js';
+import type {PacketMeta} from '../../source/types.js';
+import {be16, be32, bytes, dnsName} from './frames.js';
+
+function pkt(src: string, sport: number, dst: string, dport: number, o: Partial<PacketMeta> = {}): PacketMeta {
+	return {index: 1, ts: 1, len: 100, ipVersion: 4, src, dst, proto: 6, sport, dport, payload: new Uint8Array(0), tcpFlags: 0x10, tcpSeq: 0, fragment: false, ...o};
+}
+
+describe('FlowTable', () => {
+	it('puts both directions in one flow and counts each way by frame length', () => {
+		const t = new FlowTable();
+		const a = t.observe(pkt('10.0.0.2', 40000, '1.1.1.1', 443, {tcpFlags: 0x02, len: 74, ts: 1, index: 1}));
+		const b = t.observe(pkt('1.1.1.1', 443, '10.0.0.2', 40000, {tcpFlags: 0x12, len: 66, ts: 2, index: 2}));
+		t.observe(pkt('10.0.0.2', 40000, '1.1.1.1', 443, {len: 1500, ts: 3}));
+		expect(b).toBe(a);
+		expect(t.size).toBe(1);
+		expect(a).toMatchObject({client: '10.0.0.2', clientPort: 40000, server: '1.1.1.1', serverPort: 443, packetsOut: 2, bytesOut: 1574, packetsIn: 1, bytesIn: 66, firstTs: 1, lastTs: 3, firstIndex: 1});
+	});
+	it('a SYN-ACK seen first makes its receiver the client', () => {
+		const f = new FlowTable().observe(pkt('1.1.1.1', 443, '10.0.0.2', 40000, {tcpFlags: 0x12}));
+		expect(f).toMatchObject({client: '10.0.0.2', packetsIn: 1, packetsOut: 0});
+	});
+	it('mid-stream from the server: the ephemeral-port side is the client', () => {
+		const f = new FlowTable().observe(pkt('8.8.8.8', 53, '10.0.0.2', 51000, {proto: 17, tcpFlags: 0}));
+		expect(f).toMatchObject({client: '10.0.0.2', clientPort: 51000, server: '8.8.8.8', packetsIn: 1});
+		const g = new FlowTable().observe(pkt('10.0.0.2', 51000, '10.0.0.3', 52000, {proto: 17, tcpFlags: 0}));
+		expect(g.client).toBe('10.0.0.2');
+	});
+	it('loopback flows with the same address on both sides still split by port', () => {
+		const t = new FlowTable();
+		const f = t.observe(pkt('127.0.0.1', 5000, '127.0.0.1', 5300, {proto: 17, tcpFlags: 0}));
+		t.observe(pkt('127.0.0.1', 5300, '127.0.0.1', 5000, {proto: 17, tcpFlags: 0}));
+		expect([f.packetsOut, f.packetsIn]).toEqual([1, 1]);
+	});
+	it('keys are symmetric and include the protocol', () => {
+		expect(flowKey(6, 'a', 1, 'b', 2)).toBe(flowKey(6, 'b', 2, 'a', 1));
+		expect(flowKey(6, 'a', 1, 'b', 2)).not.toBe(flowKey(17, 'a', 1, 'b', 2));
+	});
+	it('evicts the least recently seen flow when full, counts it and reports it', () => {
+		const evicted: Flow[] = [];
+		const t = new FlowTable({maxFlows: 3, onEvict: (f) => evicted.push(f)});
+		t.observe(pkt('10.0.0.1', 1001, '1.1.1.1', 443));
+		t.observe(pkt('10.0.0.1', 1002, '1.1.1.1', 443));
+		t.observe(pkt('10.0.0.1', 1003, '1.1.1.1', 443));
+		t.observe(pkt('1.1.1.1', 443, '10.0.0.1', 1001)); // 1001 is now the most recent
+		t.observe(pkt('10.0.0.1', 1004, '1.1.1.1', 443));
+		expect(t.size).toBe(3);
+		expect(t.evictions).toBe(1);
+		expect(evicted.map((f) => f.clientPort)).toEqual([1002]);
+		expect([...t.values()].map((f) => f.clientPort)).toEqual([1003, 1001, 1004]);
+		expect(t.get(flowKey(6, '10.0.0.1', 1001, '1.1.1.1', 443))!.packetsIn).toBe(1);
+	});
+	it('nameFlow: a name from the connection beats a DNS guess, not the other way round', () => {
+		const f = new FlowTable().observe(pkt('10.0.0.1', 1000, '1.1.1.1', 443));
+		nameFlow(f, 'dns.example', 'dns');
+		nameFlow(f, 'sni.example', 'sni');
+		nameFlow(f, 'later.example', 'dns');
+		expect([f.name, f.via]).toEqual(['sni.example', 'sni']);
+		f.app = {package: 'com.example'};
+		f.ext = {any: 'state'};
+		expect(f.app.package).toBe('com.example');
+	});
+});
+
+describe('IpNames', () => {
+	function response(qname: string, answers: number[][], an: number): Uint8Array {
+		return bytes([0, 1, 0x81, 0x80], be16(1), be16(an), [0, 0, 0, 0], dnsName(qname), [0, 1, 0, 1], ...answers);
+	}
+	function rr(owner: number[], type: number, rdata: number[]): number[] {
+		return [...owner, ...be16(type), 0, 1, ...be32(60), ...be16(rdata.length), ...rdata];
+	}
+
+	it('names addresses after the queried name, through a CNAME chain', () => {
+		const target1 = dnsName('a.cdn.example');
+		const t1Off = 12 + dnsName('www.site.example').length + 4 + 12;
+		const target2 = dnsName('b.edge.example');
+		const t2Off = t1Off + target1.length + 12;
+		const msg = parseDns(
+			response('www.site.example', [rr([0xc0, 12], 5, target1), rr([0xc0, t1Off], 5, target2), rr([0xc0, t2Off], 1, [9, 9, 9, 9])], 3),
+		)!;
+		expect(msg.answers.map((a) => a.type)).toEqual(['CNAME', 'CNAME', 'A']);
+		const names = new IpNames();
+		names.learn(msg);
+		expect(names.nameOf('9.9.9.9')).toEqual({name: 'www.site.example', via: 'dns'});
+		expect(names.nameOf('8.8.8.8')).toBeUndefined();
+	});
+	it('ignores queries, is capped and LRU', () => {
+		const names = new IpNames(2);
+		names.learn(parseDns(bytes([0, 1, 0x01, 0], be16(1), be16(0), [0, 0, 0, 0], dnsName('q.example'), [0, 1, 0, 1]))!);
+		expect(names.size).toBe(0);
+		names.set('1.1.1.1', 'one');
+		names.set('2.2.2.2', 'two');
+		names.nameOf('1.1.1.1');
+		names.set('3.3.3.3', 'three');
+		expect(names.size).toBe(2);
+		expect(names.nameOf('2.2.2.2')).toBeUndefined();
+		expect(names.nameOf('1.1.1.1')?.name).toBe('one');
+	});
+	it('a CNAME loop in an answer does not hang', () => {
+		const names = new IpNames();
+		names.learn({id: 1, response: true, opcode: 0, rcode: 0, qdCount: 1, anCount: 3, questions: [{name: 'a', qtype: 1}], malformed: false, answers: [
+			{name: 'a', type: 'CNAME', value: 'b', rrtype: 5},
+			{name: 'b', type: 'CNAME', value: 'a', rrtype: 5},
+			{name: 'b', type: 'A', value: '5.5.5.5', rrtype: 1},
+		]});
+		expect(names.nameOf('5.5.5.5')).toBeDefined();
+	});
+});
