@@ -1,5 +1,4 @@
 import {describe, it, expect} from 'vitest';
-import {mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -130,7 +129,8 @@ describe('ipv4Scope', () => {
 });
 
 describe('createIpInfo over the bundled databases', async () => {
-	const data = await loadGeoData({cacheDir: mkdtempSync(join(tmpdir(), 'tattle-geo-real-'))});
+	// A fixed folder: later runs reuse the index (test/sources/geo-data.test.ts covers building it)
+	const data = await loadGeoData({cacheDir: join(tmpdir(), 'tattle-geo-test-cache')});
 	const info = createIpInfo(data);
 	it('places the MiPush fallback 161.117.97.14 in Singapore, Alibaba AS45102', () => {
 		expect(info('161.117.97.14')).toEqual({scope: 'public', country: 'SG', asn: 45102, asOrg: 'Alibaba (US) Technology Co., Ltd.'});
