@@ -1,0 +1,280 @@
+/**
+ * The per-packet decoder chain: frame -> IP/TCP/UDP -> flow -> DNS / TLS ClientHello / HTTP
+ * request / QUIC Initial. Stateful (flows, reassembly, the IP -> name map) but pure: no I/O, no
+ * clocks; events go to a sink. Only flows whose first payload looks like TLS or HTTP are
+ * buffered, and buffering stops once the hello is read, so the hot path stays a few compares.
+ */
+import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
+import {decodePacket, PROTO_TCP, PROTO_UDP} from './packet.js';
+import {FlowTable, IpNames, type Flow} from './flows.js';
+import {dnsEventFrom, DnsTcpStream, parseDns} from './dns.js';
+import {looksLikeTls, parseClientHello} from './tls.js';
+import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
+import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
+import {StreamBuffer} from './stream-buffer.js';
+
+/** HTTP requests parsed per flow: keep-alive connections carry many; past this we stop looking. */
+const MAX_HTTP_REQUESTS_PER_FLOW = 256;
+/** QUIC datagrams inspected per flow before giving up on finding a ClientHello. */
+const MAX_QUIC_TRIES = 16;
+/** Reassembly cap for an HTTP request head plus the body prefix kept (head cap 32 KiB + body). */
+const HTTP_HEAD_ROOM = 32 * 1024;
+
+/** What the analyzer knows about one flow; ingest hangs its own state on `ingest`. */
+export type AnalyzerFlow = {
+	proto: number;
+	/** The side that opened the flow (the phone, for outbound connections). */
+	client: string;
+	cport: number;
+	server: string;
+	sport: number;
+	firstTs: number;
+	name?: string;
+	via?: NameVia;
+	app?: {uid?: number; package?: string};
+	/** Application protocol seen: undefined until the first payload decides it. */
+	kind?: 'tls' | 'http' | 'dns' | 'quic' | 'other';
+	buf?: StreamBuffer;
+	dnsTcp?: [DnsTcpStream, DnsTcpStream];
+	quic?: QuicCryptoState;
+	tries: number;
+	requests: number;
+	/** Ingest's per-flow state (opaque here). */
+	ingest?: unknown;
+};
+
+/** Receives decoded events, in packet order. */
+export interface AnalyzerSink {
+	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void;
+	dns(e: DnsEvent): void;
+	tls(e: TlsEvent, flow: AnalyzerFlow): void;
+	quic(e: QuicEvent, flow: AnalyzerFlow): void;
+	http(e: HttpEvent, flow: AnalyzerFlow): void;
+	/** A packet (or part) that could not be decoded, by kind; counted, never fatal. */
+	problem(kind: string): void;
+}
+
+const DNS_PORTS: Record<number, DnsEvent['proto']> = {53: 'dns', 5353: 'mdns', 5355: 'llmnr'};
+
+/** Stateful decoder chain for one capture session. */
+export class PacketAnalyzer {
+	private readonly flows: FlowTable;
+	private readonly names = new IpNames();
+	private readonly maxBody: number;
+
+	constructor(
+		private readonly sink: AnalyzerSink,
+		opts: {maxBody?: number; maxFlows?: number} = {},
+	) {
+		this.maxBody = opts.maxBody ?? 64 * 1024;
+		this.flows = new FlowTable({maxFlows: opts.maxFlows});
+	}
+
+	/** Flows evicted because the table was full. */
+	get flowsEvicted(): number {
+		return this.flows.evictions;
+	}
+
+	/** The name DNS gave an address, if any. */
+	nameOf(ip: string): string | undefined {
+		return this.names.nameOf(ip)?.name;
+	}
+
+	/** Decodes one frame and reports what it carried. */
+	push(raw: RawPacket): void {
+		const r = decodePacket(raw);
+		if (typeof r === 'string') {
+			this.sink.problem(r);
+			return;
+		}
+		const meta = r;
+		if (raw.app) meta.app = raw.app;
+		if (meta.ipVersion === 0) {
+			this.sink.packet(meta, undefined, false);
+			return;
+		}
+		const f = this.flows.observe(meta);
+		let st = f.ext as AnalyzerFlow | undefined;
+		if (!st) {
+			st = newFlowState(f, meta);
+			f.ext = st;
+		}
+		const fromClient = meta.src === st.client && meta.sport === st.cport;
+		if (meta.app && !st.app) st.app = meta.app;
+		if (meta.payload.length > 0 && !meta.fragment) {
+			if (meta.proto === PROTO_UDP) this.udp(meta, st);
+			else if (meta.proto === PROTO_TCP) this.tcp(meta, st, fromClient);
+		}
+		if (!st.name) {
+			const n = this.names.nameOf(st.server);
+			if (n) {
+				st.name = n.name;
+				st.via = 'dns';
+			}
+		}
+		this.sink.packet(meta, st, fromClient);
+	}
+
+	/** End of input: parse what the reassembly buffers hold (a request cut by the capture's end). */
+	end(): void {
+		for (const f of this.flows.values()) {
+			const st = f.ext as AnalyzerFlow | undefined;
+			if (!st?.buf || st.buf.length === 0) continue;
+			if (st.kind === 'tls') this.tryTls(st, undefined, true);
+			else if (st.kind === 'http') this.tryHttp(st, undefined, true);
+		}
+	}
+
+	private udp(meta: PacketMeta, st: AnalyzerFlow): void {
+		const dnsProto = DNS_PORTS[meta.dport] ?? DNS_PORTS[meta.sport];
+		if (dnsProto) {
+			const msg = parseDns(meta.payload);
+			if (!msg) {
+				this.sink.problem('bad-dns');
+				return;
+			}
+			st.kind = 'dns';
+			this.names.learn(msg);
+			this.sink.dns(dnsEventFrom(meta, msg, dnsProto));
+			return;
+		}
+		if (st.kind === 'other' || (st.quic?.done ?? false) || st.tries >= MAX_QUIC_TRIES) return;
+		if (!looksLikeQuicInitial(meta.payload)) {
+			if (st.kind === undefined) st.kind = 'other';
+			return;
+		}
+		st.kind = 'quic';
+		st.tries++;
+		st.quic ??= newQuicCryptoState();
+		const r = parseQuicInitial(meta.payload, st.quic, meta.index);
+		if (r.status !== 'ok') return;
+		if (r.sni) this.nameFlow(st, r.sni, 'quic');
+		this.sink.quic(
+			{type: 'quic', ts: meta.ts, index: meta.index, packets: r.packets, sni: r.sni, alpn: r.alpn, version: r.version, src: meta.src, sport: meta.sport, dst: meta.dst, dport: meta.dport},
+			st,
+		);
+		st.quic = {...st.quic, chunks: []};
+	}
+
+	private tcp(meta: PacketMeta, st: AnalyzerFlow, fromClient: boolean): void {
+		if (meta.sport === 53 || meta.dport === 53) {
+			st.kind = 'dns';
+			st.dnsTcp ??= [new DnsTcpStream(), new DnsTcpStream()];
+			for (const msg of st.dnsTcp[fromClient ? 0 : 1].push(meta.payload)) {
+				this.names.learn(msg);
+				this.sink.dns(dnsEventFrom(meta, msg, 'dns'));
+			}
+			return;
+		}
+		if (!fromClient || st.kind === 'other') return;
+		if (st.kind === undefined) {
+			if (looksLikeTls(meta.payload)) st.kind = 'tls';
+			else if (looksLikeHttpRequest(meta.payload)) st.kind = 'http';
+			else {
+				st.kind = 'other';
+				return;
+			}
+			st.buf = new StreamBuffer(st.kind === 'http' ? HTTP_HEAD_ROOM + this.maxBody : undefined);
+		}
+		if (!st.buf) return;
+		st.buf.push(meta.tcpSeq, meta.payload, meta.index);
+		if (st.kind === 'tls') this.tryTls(st, meta, st.buf.full);
+		else this.tryHttp(st, meta, false);
+	}
+
+	private tryTls(st: AnalyzerFlow, meta: PacketMeta | undefined, final: boolean): void {
+		const buf = st.buf!;
+		const r = parseClientHello(buf.bytes(), final);
+		if (r.status === 'incomplete' && !final) return;
+		if (r.status === 'ok') {
+			const h = r.hello;
+			if (h.sni) this.nameFlow(st, h.sni, 'sni');
+			const last = buf.packets[buf.packets.length - 1] ?? meta?.index ?? 0;
+			this.sink.tls(
+				{type: 'tls', ts: meta?.ts ?? st.firstTs, index: last, packets: [...buf.packets], sni: h.sni, alpn: h.alpn, ech: h.ech, src: st.client, sport: st.cport, dst: st.server, dport: st.sport},
+				st,
+			);
+		} else if (r.status === 'not-tls' || final) this.sink.problem('tls-unreadable');
+		st.buf = undefined;
+		st.kind = 'other';
+	}
+
+	private tryHttp(st: AnalyzerFlow, meta: PacketMeta | undefined, final: boolean): void {
+		const buf = st.buf!;
+		for (;;) {
+			if (buf.length === 0) return;
+			const r = parseHttpRequest(buf.bytes(), this.maxBody);
+			const last = final || buf.full;
+			if (r.status === 'incomplete') {
+				if (!last) return;
+				this.sink.problem('http-incomplete');
+				this.stopHttp(st);
+				return;
+			}
+			if (r.status === 'not-http') {
+				// Bytes after a request that are not a request (a body we did not keep, cruft): stop.
+				this.stopHttp(st);
+				return;
+			}
+			const req = r.req;
+			// Wait for the body up to what we keep, unless the stream can bring no more.
+			if (!req.bodyComplete && !last && req.body.length < this.maxBody) return;
+			const host = req.host;
+			if (host) this.nameFlow(st, host.replace(/:\d+$/, ''), 'http');
+			const packets = [...buf.packets];
+			this.sink.http(
+				{
+					type: 'http',
+					ts: meta?.ts ?? st.firstTs,
+					index: packets[packets.length - 1] ?? meta?.index ?? 0,
+					packets,
+					method: req.method,
+					host,
+					path: req.path,
+					version: req.version,
+					headers: req.headers,
+					body: req.body,
+					bodyBytes: req.bodyBytes,
+					tls: false,
+					src: st.client,
+					sport: st.cport,
+					dst: st.server,
+					dport: st.sport,
+				},
+				st,
+			);
+			if (req.headTruncated || (!req.bodyComplete && req.chunked) || ++st.requests >= MAX_HTTP_REQUESTS_PER_FLOW) {
+				this.stopHttp(st);
+				return;
+			}
+			buf.consume(req.consumed);
+			if (req.skip > 0) buf.skip(req.skip);
+			buf.packets.length = 0;
+		}
+	}
+
+	private stopHttp(st: AnalyzerFlow): void {
+		st.buf = undefined;
+		st.kind = 'other';
+	}
+
+	private nameFlow(st: AnalyzerFlow, name: string, via: NameVia): void {
+		// A name from the connection itself (SNI, Host) beats the DNS guess from the address.
+		if (st.name && st.via !== 'dns') return;
+		st.name = name.toLowerCase();
+		st.via = via;
+	}
+}
+
+function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
+	return {
+		proto: meta.proto,
+		client: f.client,
+		cport: f.clientPort,
+		server: f.server,
+		sport: f.serverPort,
+		firstTs: meta.ts,
+		tries: 0,
+		requests: 0,
+	};
+}

@@ -1,0 +1,595 @@
+/**
+ * Ingest: the bridge between classified events and the stores/report. Every event is taken in
+ * O(1) into plain mutable structures with caps; `snapshot()` shapes them (sorting, top-N,
+ * categories) only when a flush asks, so the per-packet path never pays for the screen.
+ */
+import type {
+	AndroidFact,
+	AppSummary,
+	Category,
+	CategorySummary,
+	Classification,
+	DestinationSummary,
+	DnsEvent,
+	Flag,
+	HttpEvent,
+	IpInfo,
+	LogLine,
+	LogRecord,
+	NameVia,
+	PacketMeta,
+	QuicEvent,
+	RawPacket,
+	SessionSnapshot,
+	SessionStats,
+	SourceInfo,
+	SourceStatus,
+	TimelineEntry,
+	TlsEvent,
+} from '../types.js';
+import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink} from '../decode/analyzer.js';
+import {LogcatParser} from '../decode/logcat.js';
+import {androidFact, ProcessTable} from '../decode/android.js';
+import {inspectPayload} from '../classify/payload.js';
+import {evaluateUpload, FlagDeduper} from '../classify/flags.js';
+import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
+import {RingBuffer} from '../lib/ring-buffer.js';
+
+/** Destinations kept before the least recently seen are evicted (a flood of random names must not grow memory). */
+export const MAX_DESTINATIONS = 20_000;
+/** Timeline entries kept for the Events panel and NDJSON consumers that attach late. */
+export const MAX_TIMELINE = 1_000;
+/** Flags kept; past this the oldest are dropped and counted (a storm must not grow memory). */
+export const MAX_FLAGS = 5_000;
+/** Packet indices kept as evidence per destination: enough to check by hand in Wireshark. */
+const MAX_EVIDENCE = 16;
+/** IPs remembered per destination (CDNs rotate many; the report needs a few). */
+const MAX_IPS = 16;
+/** Seconds of per-destination outbound rate kept for the sparkline. */
+export const RATE_SECONDS = 30;
+/** Apps per destination kept. */
+const MAX_APPS = 16;
+
+/** Categories that an upload during incognito makes suspicious (DESIGN.md "Incognito flags"). */
+const TRACKING: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
+
+export type Classifier = {match(host: string, path?: string): Classification};
+
+export type SessionOptions = {
+	classifier: Classifier;
+	/** IP look-up; may be swapped in later when the offline databases finish loading. */
+	ipInfo?: (ip: string) => IpInfo;
+	maxBody?: number;
+	logYear?: number;
+	logZone?: string;
+	/** Called for every event in NDJSON shape (for --json); absent = no event objects are built. */
+	onEvent?: (event: Record<string, unknown>) => void;
+};
+
+type DestAgg = {
+	host: string;
+	isIp: boolean;
+	ips: Set<string>;
+	via: Set<NameVia>;
+	local: boolean;
+	packets: number;
+	bytesOut: number;
+	bytesIn: number;
+	firstTs: number;
+	lastTs: number;
+	apps: Set<string>;
+	evidence: number[];
+	/** Outbound bytes per second, ring indexed by epoch second. */
+	rate: Float64Array;
+	rateSec: number;
+	flags: number;
+	cls?: Classification;
+	mergedInto?: DestAgg;
+};
+
+/** Per-flow ingest state, hung on the analyzer's flow. */
+type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number};
+
+type AppAgg = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
+
+/** The aggregate of one session (live or replay). */
+export class Session implements AnalyzerSink {
+	readonly stats: SessionStats = {packets: 0, bytes: 0, logLines: 0, malformed: 0, dropped: 0, problems: {}};
+	private readonly dests = new Map<string, DestAgg>();
+	private readonly flags: Flag[] = [];
+	private readonly apps = new Map<string, AppAgg>();
+	private readonly timeline = new RingBuffer<TimelineEntry>(MAX_TIMELINE);
+	private readonly sources = new Map<string, SourceInfo>();
+	private readonly analyzer: PacketAnalyzer;
+	private readonly logParser: LogcatParser;
+	readonly processes = new ProcessTable();
+	readonly incognito = new IncognitoTracker();
+	private readonly visited = new VisitedSet();
+	private readonly deduper = new FlagDeduper();
+	private ipInfo?: (ip: string) => IpInfo;
+	private readonly emit?: (event: Record<string, unknown>) => void;
+	device: SessionSnapshot['device'];
+	input: SessionSnapshot['input'];
+	/** Latest event time seen: the session's clock (replays run on capture time, not wall time). */
+	now = 0;
+
+	constructor(private readonly opts: SessionOptions) {
+		this.ipInfo = opts.ipInfo;
+		this.emit = opts.onEvent;
+		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody});
+		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
+	}
+
+	/** Installs the IP look-up once the offline databases are loaded. */
+	setIpInfo(lookup: (ip: string) => IpInfo): void {
+		this.ipInfo = lookup;
+	}
+
+	// ---- inputs -------------------------------------------------------------------------
+
+	/** One frame from a capture source. */
+	addPacket(raw: RawPacket): void {
+		const st = this.stats;
+		st.packets++;
+		st.bytes += raw.origLen;
+		if (st.firstTs === undefined || raw.ts < st.firstTs) st.firstTs = raw.ts;
+		if (st.lastTs === undefined || raw.ts > st.lastTs) st.lastTs = raw.ts;
+		if (raw.ts > this.now) this.now = raw.ts;
+		this.analyzer.push(raw);
+	}
+
+	/** One logcat line from a log source. */
+	addLogLine(line: LogLine): void {
+		this.stats.logLines++;
+		for (const rec of this.logParser.push(line)) this.logRecord(rec);
+	}
+
+	/** A source changed state. */
+	setStatus(s: SourceStatus): void {
+		const prev = this.sources.get(s.source);
+		this.sources.set(s.source, {source: s.source, state: s.state, detail: s.detail, since: prev?.state === s.state ? prev.since : s.ts});
+		if (prev?.state !== s.state) {
+			this.timeline.push({ts: s.ts, kind: 'source', text: `${s.source}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`, source: 'source'});
+			this.emit?.({type: 'source', ts: s.ts, source: s.source, state: s.state, detail: s.detail});
+		}
+	}
+
+	/** Counts damage reported by a source (a torn record, a corrupt block). */
+	addMalformed(kind: string, detail?: string, ts = this.now): void {
+		this.stats.malformed++;
+		this.problem(kind);
+		if (detail) this.timeline.push({ts, kind: 'malformed', text: detail, source: 'source'});
+	}
+
+	/** Counts data a source had to drop (gaps, overflow). */
+	addDropped(n: number, kind = 'dropped'): void {
+		this.stats.dropped += n;
+		this.problems(kind, n);
+	}
+
+	/** A note typed by the user (`m`), or a marker from a bundle. */
+	addMarker(text: string, ts = this.now): void {
+		this.timeline.push({ts, kind: 'marker', text, source: 'marker'});
+		this.emit?.({type: 'marker', ts, text});
+	}
+
+	/** The user's `i` key: toggles incognito for the foreground browser (or the only browser seen). */
+	toggleIncognito(ts = this.now): string | undefined {
+		const fg = this.processes.foreground?.pkg;
+		const pkg = fg && BROWSER_PACKAGES.has(fg) ? fg : fg ?? 'browser';
+		const on = this.incognito.toggle(pkg, ts);
+		this.addMarker(`incognito ${on ? 'on' : 'off'} for ${pkg} (marked by hand)`, ts);
+		return pkg;
+	}
+
+	/** End of all input: flush partial records (a long-format logcat record, pending HTTP bodies). */
+	finish(): void {
+		this.analyzer.end();
+		for (const rec of this.logParser.end()) this.logRecord(rec);
+	}
+
+	// ---- AnalyzerSink: decoded network events ---------------------------------------------
+
+	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void {
+		if (!flow) return;
+		let fi = flow.ingest as FlowIngest | undefined;
+		const name = flow.name ?? flow.server;
+		if (!fi || fi.destName !== name) fi = this.moveFlow(flow, fi, name);
+		let dest = fi.dest;
+		while (dest.mergedInto) dest = fi.dest = dest.mergedInto;
+		dest.packets++;
+		fi.packets++;
+		if (fromClient) {
+			dest.bytesOut += meta.len;
+			fi.out += meta.len;
+			const sec = Math.floor(meta.ts);
+			if (sec !== dest.rateSec) advanceRate(dest, sec);
+			dest.rate[sec % RATE_SECONDS]! += meta.len;
+		} else {
+			dest.bytesIn += meta.len;
+			fi.in += meta.len;
+		}
+		if (meta.ts > dest.lastTs) dest.lastTs = meta.ts;
+		if (dest.evidence.length < MAX_EVIDENCE) dest.evidence.push(meta.index);
+		const pkg = meta.app?.package ?? flow.app?.package;
+		if (pkg) this.appTraffic(pkg, flow.app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);
+	}
+
+	dns(e: DnsEvent): void {
+		const local = e.proto !== 'dns';
+		const names = new Set<string>();
+		if (e.query) names.add(e.query);
+		for (const a of e.answers) {
+			if (a.name) names.add(a.name);
+			if (a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') if (a.value && a.value !== '.') names.add(a.value);
+		}
+		for (const n of names) {
+			const d = this.dest(n, e.ts, 'dns');
+			if (local) d.local = true;
+			if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.index);
+		}
+		// The name the user asked for owns the addresses (CNAME chains resolve back to it).
+		for (const a of e.answers) if ((a.type === 'A' || a.type === 'AAAA') && e.query) addIp(this.dest(e.query, e.ts, 'dns'), a.value);
+		if (!e.response || this.emit) this.remember('net', e.ts, 'dns', `${e.response ? 'answer' : 'query'} ${e.query}${e.answers.length ? ` -> ${e.answers.map((a) => a.value).slice(0, 3).join(' ')}` : ''}`, e.index, !e.response);
+		this.emit?.({type: 'dns', ts: e.ts, index: e.index, proto: e.proto, response: e.response, query: e.query, qtype: e.qtype, answers: e.answers, client: e.client, server: e.server});
+	}
+
+	tls(e: TlsEvent, flow: AnalyzerFlow): void {
+		if (e.sni) {
+			const d = this.dest(e.sni, e.ts, 'sni');
+			addIp(d, e.dst);
+			this.noteVisit(flow, e.sni, undefined, e.ts);
+			this.checkEncryptedUpload(d, flow, e.ts, e.packets);
+		}
+		this.remember('net', e.ts, 'tls', `TLS ${e.sni ?? '(no SNI)'}${e.ech ? ' ECH' : ''} ${e.dst}:${e.dport}`, e.index);
+		this.emit?.({type: 'tls', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, ech: e.ech, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+	}
+
+	quic(e: QuicEvent, flow: AnalyzerFlow): void {
+		if (e.sni) {
+			const d = this.dest(e.sni, e.ts, 'quic');
+			addIp(d, e.dst);
+			this.noteVisit(flow, e.sni, undefined, e.ts);
+			this.checkEncryptedUpload(d, flow, e.ts, e.packets);
+		}
+		this.remember('net', e.ts, 'quic', `QUIC ${e.sni ?? '(no SNI)'} ${e.dst}:${e.dport}`, e.index);
+		this.emit?.({type: 'quic', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, version: e.version, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+	}
+
+	http(e: HttpEvent, flow: AnalyzerFlow): void {
+		const host = (e.host ?? e.dst).replace(/:\d+$/, '');
+		const d = this.dest(host, e.ts, 'http');
+		addIp(d, e.dst);
+		const cls = this.classify(d);
+		const app = flow.app?.package;
+		const contentType = e.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+		const findings = inspectPayload({body: e.body, path: e.path, contentType, headers: e.headers});
+		this.noteVisit(flow, host, `${host}${e.path}`, e.ts, cls);
+		const raised = evaluateUpload({
+			ts: e.ts,
+			host,
+			classification: cls,
+			app,
+			packets: e.packets,
+			findings,
+			encrypted: false,
+			incognitoApps: this.incognito.active(),
+			visited: this.visited,
+		});
+		for (const f of raised) this.raise(f, d);
+		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
+		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+	}
+
+	problem(kind: string): void {
+		this.problems(kind, 1);
+	}
+
+	// ---- logcat -------------------------------------------------------------------------
+
+	private logRecord(rec: LogRecord): void {
+		const ts = rec.ts ?? this.now;
+		if (rec.ts !== undefined && rec.ts > this.now) this.now = rec.ts;
+		const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
+		if (fact) this.androidFact(fact, rec, ts);
+		if (rec.raw) this.problem('log-unparsed');
+		const kind = fact?.kind;
+		if (fact || (rec.level && 'WEF'.includes(rec.level))) {
+			this.remember('log', ts, kind ?? 'log', `${rec.tag ?? ''}: ${rec.message}`, rec.index);
+		}
+		this.emit?.({type: 'log', ts: rec.ts ?? null, index: rec.index, pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
+	}
+
+	private androidFact(fact: AndroidFact, rec: LogRecord, ts: number): void {
+		this.processes.observe(fact, ts);
+		switch (fact.kind) {
+			case 'activity-start':
+			case 'activity-displayed':
+				this.incognito.setForeground(fact.pkg, ts);
+				break;
+			case 'incognito-on':
+			case 'incognito-off':
+				this.incognito.observe(fact, ts, rec.index);
+				break;
+			case 'upload-url': {
+				let host = '';
+				try {
+					host = new URL(fact.url).hostname;
+				} catch {
+					this.problem('bad-upload-url');
+				}
+				if (host) {
+					const d = this.dest(host, ts, 'http');
+					const app = rec.pid === undefined ? undefined : this.processes.appOf(rec.pid)?.pkg;
+					if (app) d.apps.add(app);
+				}
+				break;
+			}
+			default:
+				break;
+		}
+	}
+
+	// ---- helpers ------------------------------------------------------------------------
+
+	private problems(kind: string, n: number): void {
+		this.stats.problems[kind] = (this.stats.problems[kind] ?? 0) + n;
+	}
+
+	private remember(source: TimelineEntry['source'], ts: number, kind: string, text: string, index?: number, keep = true): void {
+		if (keep) this.timeline.push({ts, kind, text, index, source});
+	}
+
+	/** The destination for a host name or IP, created on first sight; LRU order is kept by insertion. */
+	private dest(host: string, ts: number, via?: NameVia): DestAgg {
+		const key = host.toLowerCase().replace(/\.$/, '');
+		let d = this.dests.get(key);
+		if (!d) {
+			if (this.dests.size >= MAX_DESTINATIONS) this.evictDestination();
+			d = {
+				host: key,
+				isIp: isIpLiteral(key),
+				ips: new Set(),
+				via: new Set(),
+				local: false,
+				packets: 0,
+				bytesOut: 0,
+				bytesIn: 0,
+				firstTs: ts,
+				lastTs: ts,
+				apps: new Set(),
+				evidence: [],
+				rate: new Float64Array(RATE_SECONDS),
+				rateSec: Math.floor(ts),
+				flags: 0,
+			};
+			if (d.isIp) d.ips.add(key);
+			this.dests.set(key, d);
+		}
+		if (via) d.via.add(via);
+		if (ts > d.lastTs) d.lastTs = ts;
+		return d;
+	}
+
+	/** Drops the destination seen longest ago; its traffic stays in the totals (stats). */
+	private evictDestination(): void {
+		let oldest: DestAgg | undefined;
+		let n = 0;
+		// Sample the head of the map (insertion order ~ age) instead of a full scan: O(1) amortised.
+		for (const d of this.dests.values()) {
+			if (!oldest || d.lastTs < oldest.lastTs) oldest = d;
+			if (++n >= 64) break;
+		}
+		if (oldest) {
+			this.dests.delete(oldest.host);
+			this.problem('destinations-evicted');
+		}
+	}
+
+	/** Points a flow at the destination for its (new) name, moving what it already counted. */
+	private moveFlow(flow: AnalyzerFlow, fi: FlowIngest | undefined, name: string): FlowIngest {
+		const via = flow.name ? flow.via : undefined;
+		const dest = this.dest(name, flow.firstTs, via);
+		if (!dest.isIp) addIp(dest, flow.server);
+		if (!fi) {
+			fi = {dest, destName: name, packets: 0, out: 0, in: 0};
+			flow.ingest = fi;
+			return fi;
+		}
+		let old = fi.dest;
+		while (old.mergedInto) old = old.mergedInto;
+		if (old !== dest) {
+			old.packets -= fi.packets;
+			old.bytesOut -= fi.out;
+			old.bytesIn -= fi.in;
+			dest.packets += fi.packets;
+			dest.bytesOut += fi.out;
+			dest.bytesIn += fi.in;
+			if (fi.packets > 0 && flow.firstTs < dest.firstTs) dest.firstTs = flow.firstTs;
+			for (const a of old.apps) dest.apps.add(a);
+			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) this.dests.delete(old.host);
+		}
+		fi.dest = dest;
+		fi.destName = name;
+		return fi;
+	}
+
+	private classify(d: DestAgg): Classification {
+		if (!d.cls) d.cls = this.opts.classifier.match(d.host);
+		return d.cls;
+	}
+
+	/** Records what the browser visited while in incognito, for url-leak matching later. */
+	private noteVisit(flow: AnalyzerFlow, host: string, url: string | undefined, ts: number, cls?: Classification): void {
+		const app = flow.app?.package ?? this.processes.foreground?.pkg;
+		if (!app || !this.incognito.isIncognito(app, ts)) return;
+		const c = cls ?? this.opts.classifier.match(host);
+		if (TRACKING.has(c.category)) return;
+		this.visited.add(url ?? host, ts);
+	}
+
+	/** An encrypted connection to a tracking destination while a browser is in incognito mode. */
+	private checkEncryptedUpload(d: DestAgg, flow: AnalyzerFlow, ts: number, packets: number[]): void {
+		const active = this.incognito.active();
+		if (active.length === 0) return;
+		const cls = this.classify(d);
+		if (!TRACKING.has(cls.category)) return;
+		const raised = evaluateUpload({
+			ts,
+			host: d.host,
+			classification: cls,
+			app: flow.app?.package,
+			packets,
+			encrypted: true,
+			incognitoApps: active,
+			visited: this.visited,
+		});
+		for (const f of raised) this.raise(f, d);
+	}
+
+	private raise(f: Flag, d: DestAgg): void {
+		if (!this.deduper.accept(f)) return;
+		d.flags++;
+		if (this.flags.length >= MAX_FLAGS) {
+			this.flags.shift();
+			this.problem('flags-dropped');
+		}
+		this.flags.push(f);
+		this.timeline.push({ts: f.ts, kind: f.kind, text: `${f.severity.toUpperCase()} ${f.kind} ${f.host}: ${f.summary}`, index: f.evidence.packets[0], source: 'flag'});
+		this.emit?.({type: 'flag', ...f});
+	}
+
+	private appTraffic(pkg: string, uid: number | string | undefined, d: DestAgg, out: number, inn: number): void {
+		let a = this.apps.get(pkg);
+		if (!a) {
+			a = {pkg, uid, dests: new Set(), bytesOut: 0, bytesIn: 0};
+			this.apps.set(pkg, a);
+		}
+		a.bytesOut += out;
+		a.bytesIn += inn;
+		if (!a.dests.has(d.host)) a.dests.add(d.host);
+		if (d.apps.size < MAX_APPS) d.apps.add(pkg);
+	}
+
+	/** Folds IP-keyed destinations into the name DNS later gave their address. */
+	private mergeNamedIps(): void {
+		for (const d of [...this.dests.values()]) {
+			if (!d.isIp || d.mergedInto) continue;
+			const name = this.analyzer.nameOf(d.host);
+			if (!name) continue;
+			const target = this.dest(name, d.firstTs, 'dns');
+			if (target === d) continue;
+			target.packets += d.packets;
+			target.bytesOut += d.bytesOut;
+			target.bytesIn += d.bytesIn;
+			target.firstTs = Math.min(target.firstTs, d.firstTs);
+			target.lastTs = Math.max(target.lastTs, d.lastTs);
+			target.flags += d.flags;
+			addIp(target, d.host);
+			for (const a of d.apps) target.apps.add(a);
+			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
+			d.mergedInto = target;
+			this.dests.delete(d.host);
+		}
+	}
+
+	// ---- output -------------------------------------------------------------------------
+
+	/** The whole state, shaped for the stores and the report. */
+	snapshot(): SessionSnapshot {
+		this.mergeNamedIps();
+		const destinations: DestinationSummary[] = [];
+		const cats = new Map<Category, CategorySummary>();
+		const nowSec = Math.floor(this.now);
+		for (const d of this.dests.values()) {
+			const cls = this.classify(d);
+			const info = this.lookupIps(d);
+			const s: DestinationSummary = {
+				host: d.host,
+				ips: [...d.ips],
+				owner: cls.owner,
+				category: d.local && cls.category === 'unknown' ? 'local' : cls.category,
+				country: info?.country,
+				asn: info?.asn,
+				asOrg: info?.asOrg ?? (info && info.scope !== 'public' ? info.scope : undefined),
+				apps: [...d.apps],
+				packets: d.packets,
+				bytesOut: d.bytesOut,
+				bytesIn: d.bytesIn,
+				firstTs: d.firstTs,
+				lastTs: d.lastTs,
+				via: [...d.via].sort(),
+				local: d.local || undefined,
+				rule: cls.rule,
+				ruleSource: cls.ruleSource,
+				note: cls.note,
+				evidencePackets: [...d.evidence],
+				rate: rateSeries(d, nowSec),
+				flags: d.flags,
+			};
+			destinations.push(s);
+			let c = cats.get(s.category);
+			if (!c) cats.set(s.category, (c = {category: s.category, destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0}));
+			c.destinations++;
+			c.packets += s.packets;
+			c.bytesOut += s.bytesOut;
+			c.bytesIn += s.bytesIn;
+		}
+		destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
+		const apps: AppSummary[] = [...this.apps.values()]
+			.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
+			.sort((a, b) => b.bytesOut - a.bytesOut);
+		const stats = {...this.stats, problems: {...this.stats.problems}};
+		stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
+		if (stats.problems['flows-evicted'] === 0) delete stats.problems['flows-evicted'];
+		return {
+			stats,
+			destinations,
+			categories: [...cats.values()].sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
+			flags: [...this.flags],
+			apps,
+			timeline: this.timeline.toArray(),
+			sources: [...this.sources.values()],
+			device: this.device,
+			input: this.input,
+			incognito: this.incognito.active(),
+		};
+	}
+
+	private lookupIps(d: DestAgg): IpInfo | undefined {
+		if (!this.ipInfo) return undefined;
+		let fallback: IpInfo | undefined;
+		for (const ip of d.ips) {
+			const info = this.ipInfo(ip);
+			if (info.scope === 'public') return info;
+			fallback ??= info;
+		}
+		return fallback;
+	}
+}
+
+function addIp(d: DestAgg, ip: string): void {
+	if (d.ips.size < MAX_IPS && ip) d.ips.add(ip);
+}
+
+function isIpLiteral(s: string): boolean {
+	return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/.test(s));
+}
+
+/** Moves a destination's rate ring forward to `sec`, zeroing the seconds that passed silently. */
+function advanceRate(d: DestAgg, sec: number): void {
+	const gap = sec - d.rateSec;
+	if (gap <= 0) return;
+	const clear = Math.min(gap, RATE_SECONDS);
+	for (let i = 1; i <= clear; i++) d.rate[(d.rateSec + i) % RATE_SECONDS] = 0;
+	d.rateSec = sec;
+}
+
+/** Outbound bytes per second for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
+function rateSeries(d: DestAgg, nowSec: number): number[] {
+	const out: number[] = [];
+	for (let s = nowSec - RATE_SECONDS + 1; s <= nowSec; s++) {
+		out.push(s > d.rateSec || s <= d.rateSec - RATE_SECONDS ? 0 : d.rate[((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS]!);
+	}
+	return out;
+}

@@ -1,0 +1,140 @@
+/**
+ * The session report (DESIGN.md "Report JSON": add fields, never rename), built from the
+ * snapshot ingest produces; never from the UI. Every untrusted string is sanitised here,
+ * so a hostile host name cannot reach a terminal through `cat report.md`.
+ */
+import type {DestinationSummary, Flag, SessionSnapshot} from '../types.js';
+import {sanitize} from '../lib/sanitize.js';
+
+/** Longest string kept in a report field (a hostile 64 KiB host name stays readable). */
+const MAX_FIELD = 2048;
+
+export type ReportMeta = {version: string; input: Record<string, unknown>};
+
+export type Report = ReturnType<typeof buildReport>;
+
+const clean = (s: string | undefined): string | undefined => (s === undefined ? undefined : sanitize(s, MAX_FIELD));
+
+function destinationEntry(d: DestinationSummary) {
+	return {
+		host: clean(d.host)!,
+		ips: d.ips.map((ip) => clean(ip)!),
+		owner: clean(d.owner) ?? null,
+		category: d.category,
+		country: d.country ?? null,
+		asn: d.asn ?? null,
+		asOrg: clean(d.asOrg) ?? null,
+		apps: d.apps.map((a) => clean(a)!),
+		packets: d.packets,
+		bytesOut: d.bytesOut,
+		bytesIn: d.bytesIn,
+		firstTs: d.firstTs,
+		lastTs: d.lastTs,
+		via: d.via,
+		local: d.local ?? false,
+		rule: clean(d.rule) ?? null,
+		ruleSource: clean(d.ruleSource) ?? null,
+		note: clean(d.note) ?? null,
+		flags: d.flags,
+	};
+}
+
+/** Sanitises the strings of a flag (they quote payloads and host names). */
+export function cleanFlag(f: Flag): Flag {
+	return {
+		...f,
+		app: clean(f.app),
+		host: clean(f.host)!,
+		summary: clean(f.summary)!,
+		evidence: {...f.evidence, excerpt: clean(f.evidence.excerpt), rule: clean(f.evidence.rule)},
+	};
+}
+
+/** The report object, in the stable JSON shape. */
+export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
+	return {
+		tool: {name: 'tattle', version: meta.version},
+		input: meta.input,
+		device: s.device ?? null,
+		stats: {
+			packets: s.stats.packets,
+			bytes: s.stats.bytes,
+			logLines: s.stats.logLines,
+			malformed: s.stats.malformed,
+			dropped: s.stats.dropped,
+			firstTs: s.stats.firstTs ?? null,
+			lastTs: s.stats.lastTs ?? null,
+			problems: s.stats.problems,
+		},
+		destinations: s.destinations.map(destinationEntry),
+		categories: s.categories,
+		flags: s.flags.map(cleanFlag),
+		apps: s.apps.map((a) => ({...a, package: clean(a.package)!})),
+		sources: s.sources.map((x) => ({...x, detail: clean(x.detail)})),
+	};
+}
+
+const iso = (ts: number | null | undefined): string => (ts === undefined || ts === null ? '' : new Date(ts * 1000).toISOString());
+
+/** Escapes a Markdown table cell. */
+const cell = (v: unknown): string => String(v ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The report as Markdown, for people. */
+export function reportToMarkdown(r: Report): string {
+	const lines: string[] = [];
+	lines.push(`# tattle report`, '');
+	lines.push(`- tool: tattle ${r.tool.version}`);
+	for (const [k, v] of Object.entries(r.input)) if (v !== undefined && v !== null) lines.push(`- ${k}: ${cell(v)}`);
+	if (r.device) lines.push(`- device: ${cell([r.device.manufacturer, r.device.model, r.device.serial].filter(Boolean).join(' '))}`);
+	const st = r.stats;
+	lines.push(`- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`);
+	lines.push(`- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`, '');
+	lines.push(`## Flags (${r.flags.length})`, '');
+	if (r.flags.length === 0) lines.push('No flags raised.');
+	else {
+		lines.push('| time | kind | severity | app | host | summary | packets | log lines |', '|---|---|---|---|---|---|---|---|');
+		for (const f of r.flags) {
+			lines.push(`| ${iso(f.ts)} | ${f.kind} | ${f.severity} | ${cell(f.app)} | ${cell(f.host)} | ${cell(f.summary)} | ${f.evidence.packets.slice(0, 10).join(' ')} | ${f.evidence.logLines.slice(0, 10).join(' ')} |`);
+		}
+		lines.push('');
+		for (const f of r.flags) if (f.evidence.excerpt) lines.push(`- ${f.kind} ${cell(f.host)}: \`${cell(f.evidence.excerpt).replace(/`/g, "'")}\``);
+	}
+	lines.push('', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|');
+	for (const c of r.categories) lines.push(`| ${c.category} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`);
+	lines.push('', `## Destinations (${r.destinations.length})`, '');
+	lines.push('| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via |', '|---|---|---|---|---|---|---|---|---|---|');
+	for (const d of r.destinations) {
+		const as = d.asn ? `AS${d.asn} ${d.asOrg ?? ''}`.trim() : '';
+		lines.push(`| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} |`);
+	}
+	if (r.apps.length > 0) {
+		lines.push('', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|');
+		for (const a of r.apps) lines.push(`| ${cell(a.package)} | ${a.uid ?? ''} | ${a.destinations} | ${a.bytesOut} | ${a.bytesIn} |`);
+	}
+	return lines.join('\n') + '\n';
+}
+
+/** Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas. */
+function csvField(v: unknown): string {
+	let s = String(v ?? '');
+	if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+	return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The destinations table as CSV (one row per destination), the form spreadsheets read. */
+export function reportToCsv(r: Report): string {
+	const header = ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags'];
+	const rows = r.destinations.map((d) =>
+		[d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags]
+			.map(csvField)
+			.join(','),
+	);
+	return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+/** Serialises the report for a file name by its extension. */
+export function renderReport(r: Report, file: string): string {
+	if (/\.md$/i.test(file)) return reportToMarkdown(r);
+	if (/\.csv$/i.test(file)) return reportToCsv(r);
+	return JSON.stringify(r, null, 2) + '\n';
+}

@@ -1,0 +1,246 @@
+/**
+ * Replay: packets and logcat lines from files (or a capture bundle) merged in time order and
+ * paced by their timestamps (`speed` x recorded pace, or as fast as possible), with pause,
+ * step and a --from/--to window. Parses no protocol: the time of a log line comes from an
+ * injected `timeOf` (the CLI wires the logcat decoder in).
+ */
+import {existsSync, readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
+import type {LogLine, RawPacket} from '../types.js';
+import {openCapture, type CaptureStream} from './capture-source.js';
+import {openLogcat} from './logcat-source.js';
+
+/** Pacing sleeps shorter than this are batched: timers cannot do better than a few ms anyway. */
+const MIN_SLEEP_MS = 15;
+/** How often a paused replay re-checks its control state. */
+const PAUSE_POLL_MS = 50;
+
+export type BundleMeta = {
+	device?: {serial?: string; model?: string; manufacturer?: string; android?: string; timeZone?: string};
+	/** Seconds to add to log times to put them on the capture clock. */
+	clockOffset?: number;
+	logYear?: number;
+	logZone?: string;
+	[key: string]: unknown;
+};
+
+export type ReplayInput = {capture?: string; logcat?: string; meta?: BundleMeta; bundle?: string};
+
+export class ReplayInputError extends Error {}
+
+/** Resolves a replay PATH: a bundle folder (capture.pcap[ng], logcat.txt, meta.json) or a capture file. */
+export function resolveReplayInput(p: string | undefined, logcat: string | undefined): ReplayInput {
+	if (!p) return {logcat};
+	if (!existsSync(p)) throw new ReplayInputError(`${p}: no such file or folder`);
+	if (!statSync(p).isDirectory()) return {capture: p, logcat};
+	const pick = (...names: string[]) => names.map((n) => path.join(p, n)).find((f) => existsSync(f));
+	const capture = pick('capture.pcapng', 'capture.pcap');
+	const bundleLog = pick('logcat.txt');
+	let meta: BundleMeta | undefined;
+	const metaFile = pick('meta.json');
+	if (metaFile) {
+		try {
+			meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
+		} catch (error) {
+			throw new ReplayInputError(`${metaFile}: not valid JSON (${(error as Error).message})`);
+		}
+	}
+	if (!capture && !bundleLog && !logcat) throw new ReplayInputError(`${p}: not a capture bundle (no capture.pcap, capture.pcapng or logcat.txt)`);
+	return {capture, logcat: logcat ?? bundleLog, meta, bundle: p};
+}
+
+/** What the UI can do to a running replay. */
+export class ReplayControl {
+	paused = false;
+	speed: number | 'max';
+	/** Capture seconds to release while paused (the `.` key). */
+	private stepBudget = 0;
+
+	constructor(speed: number | 'max') {
+		this.speed = speed;
+	}
+
+	togglePause(): boolean {
+		this.paused = !this.paused;
+		return this.paused;
+	}
+
+	/** Releases one second of capture time while paused. */
+	step(): void {
+		this.stepBudget += 1;
+	}
+
+	/** Doubles or halves the speed (bounded to 1/16x .. 1024x); `max` stays max. */
+	changeSpeed(factor: number): number | 'max' {
+		if (this.speed !== 'max') this.speed = Math.min(1024, Math.max(1 / 16, this.speed * factor));
+		return this.speed;
+	}
+
+	/** @internal used by the replay loop */
+	takeStep(): boolean {
+		if (this.stepBudget <= 0) return false;
+		this.stepBudget--;
+		return true;
+	}
+}
+
+export type ReplayHandlers = {
+	onPacket(p: RawPacket): void;
+	onLogLine(l: LogLine): void;
+	/** Called about every 0.25 s of wall time with progress through the capture clock. */
+	onProgress?(ts: number, first: number | undefined): void;
+	/** A source's state: live when reading, eof at the end, down on a fatal error. */
+	onStatus?(source: string, state: 'live' | 'eof' | 'down', detail?: string): void;
+};
+
+export type ReplayOptions = {
+	control: ReplayControl;
+	from?: number;
+	to?: number;
+	/** Absolute time of a log line, or undefined when it has none (it then follows its neighbours). */
+	timeOf?: (line: LogLine) => number | undefined;
+	signal?: AbortSignal;
+	sleep?: (ms: number) => Promise<void>;
+	now?: () => number;
+};
+
+export type ReplayResult = {capture?: CaptureStream; packets: number; logLines: number; aborted: boolean};
+
+type Item = {ts: number | undefined; packet?: RawPacket; line?: LogLine};
+
+/** Pulls items one at a time from an async iterable of batches; awaits only once per batch. */
+class Cursor {
+	private batch: Item[] = [];
+	private i = 0;
+	done = false;
+	private lastTs: number | undefined;
+	constructor(private readonly it: AsyncIterator<Item[]>) {}
+	/** True when the head is not loaded yet and `fill()` must be awaited. */
+	get empty(): boolean {
+		return this.i >= this.batch.length && !this.done;
+	}
+	async fill(): Promise<void> {
+		while (this.i >= this.batch.length && !this.done) {
+			const r = await this.it.next();
+			if (r.done) this.done = true;
+			else {
+				this.batch = r.value;
+				this.i = 0;
+			}
+		}
+	}
+	head(): Item | undefined {
+		const item = this.batch[this.i];
+		// Lines without a time (banners, continuation) sort with the line before them.
+		if (item && item.ts === undefined) item.ts = this.lastTs;
+		return item;
+	}
+	take(): void {
+		const item = this.batch[this.i++];
+		if (item?.ts !== undefined) this.lastTs = item.ts;
+	}
+}
+
+async function* mapBatches<T>(src: AsyncIterable<T[]>, f: (x: T) => Item): AsyncGenerator<Item[]> {
+	for await (const batch of src) yield batch.map(f);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs a replay to the end (or abort), calling the handlers in time order. */
+export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: ReplayOptions): Promise<ReplayResult> {
+	const sleep = o.sleep ?? defaultSleep;
+	const now = o.now ?? (() => performance.now());
+	const offset = input.meta?.clockOffset ?? 0;
+	const cursors: Cursor[] = [];
+	let capture: CaptureStream | undefined;
+	if (input.capture) {
+		capture = openCapture(input.capture, {signal: o.signal});
+		cursors.push(new Cursor(mapBatches(capture, (p: RawPacket) => ({ts: p.ts, packet: p}))[Symbol.asyncIterator]()));
+		h.onStatus?.('capture', 'live', input.capture);
+	}
+	if (input.logcat) {
+		const lines = openLogcat(input.logcat, {signal: o.signal});
+		const timeOf = o.timeOf;
+		cursors.push(
+			new Cursor(
+				mapBatches(lines, (l: LogLine) => {
+					const t = l.ts ?? timeOf?.(l);
+					return {ts: t === undefined ? undefined : t + offset, line: l};
+				})[Symbol.asyncIterator](),
+			),
+		);
+		h.onStatus?.('logcat', 'live', input.logcat);
+	}
+	let packets = 0;
+	let logLines = 0;
+	let first: number | undefined;
+	let wallStart = now();
+	let clockStart: number | undefined;
+	let lastProgress = 0;
+	let speedSeen = o.control.speed;
+	for (;;) {
+		if (o.signal?.aborted) return {capture, packets, logLines, aborted: true};
+		// Pick the earliest head among the cursors (k is 1 or 2: a linear scan is the right tool).
+		let best: Cursor | undefined;
+		let bestItem: Item | undefined;
+		for (const c of cursors) {
+			if (c.empty) await c.fill();
+			const item = c.head();
+			if (!item) continue;
+			if (!bestItem || (item.ts ?? -Infinity) < (bestItem.ts ?? -Infinity)) {
+				best = c;
+				bestItem = item;
+			}
+		}
+		if (!best || !bestItem) break;
+		const ts = bestItem.ts;
+		if (ts !== undefined && o.to !== undefined && ts > o.to) {
+			best.take();
+			// Past the window on this stream: drain nothing more from it.
+			cursors.splice(cursors.indexOf(best), 1);
+			continue;
+		}
+		if (ts !== undefined && o.from !== undefined && ts < o.from) {
+			best.take();
+			continue;
+		}
+		if (ts !== undefined) {
+			first ??= ts;
+			const control = o.control;
+			if (control.speed !== speedSeen || clockStart === undefined) {
+				// A speed change re-anchors the pacing so the new speed applies from here on.
+				speedSeen = control.speed;
+				clockStart = ts;
+				wallStart = now();
+			}
+			while (control.paused && !control.takeStep()) {
+				if (o.signal?.aborted) return {capture, packets, logLines, aborted: true};
+				await sleep(PAUSE_POLL_MS);
+				clockStart = ts;
+				wallStart = now();
+			}
+			if (control.speed !== 'max') {
+				const due = wallStart + ((ts - clockStart) * 1000) / control.speed;
+				const wait = due - now();
+				if (wait >= MIN_SLEEP_MS) await sleep(wait);
+			}
+			// Reading the clock per item costs more than the item at full speed: look every 1024.
+			if ((packets + logLines) % 1024 === 0 && now() - lastProgress > 250) {
+				lastProgress = now();
+				h.onProgress?.(ts, first);
+			}
+		}
+		best.take();
+		if (bestItem.packet) {
+			packets++;
+			h.onPacket(bestItem.packet);
+		} else if (bestItem.line) {
+			logLines++;
+			h.onLogLine(bestItem.line);
+		}
+	}
+	if (capture) h.onStatus?.('capture', capture.error?.fatal ? 'down' : 'eof', capture.error?.message);
+	if (input.logcat) h.onStatus?.('logcat', 'eof');
+	return {capture, packets, logLines, aborted: false};
+}
