@@ -120,9 +120,15 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	let who: string;
 	if (fromBrowser) who = `from ${cut(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
 	else if (ctx.app) who = `by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
-	else who = `while ${browsers} incognito (sender unattributed)`;
-	const how = r.encrypted ? '; encrypted, timing/size only' : r.readable ? (hasUrl ? '; payload holds a URL' : '') : '; payload not inspected, timing only';
-	const flag = base(ctx, 'incognito-tracker', severity, `${cat} upload to ${hostName(ctx)} ${who}${how}`);
+	else who = `while ${browsers} incognito`;
+	const caveats: string[] = [];
+	if (!ctx.app) caveats.push('sender unknown');
+	if (r.encrypted) caveats.push('encrypted: timing/size only');
+	else if (!r.readable) caveats.push('not inspected: timing only');
+	else if (hasUrl) caveats.push('payload holds a URL');
+	const how = caveats.length > 0 ? ` (${caveats.join('; ')})` : '';
+	// The caveats must survive the length cap: cut the main clause, never the "timing only".
+	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
 	if (r.encrypted) {
 		flag.evidence.payload = 'encrypted';
 		flag.evidence.excerpt = sizeExcerpt(ctx);
@@ -141,11 +147,18 @@ function findVisited(ctx: UploadContext, destDomain: string): LeakHit | undefine
 	const f = ctx.findings;
 	if (!f || ctx.visited.size === 0) return undefined;
 	const exclude = (e: VisitedEntry): boolean => e.domain !== undefined && e.domain === destDomain;
+	// One search over all segments joined by a newline (never inside a needle), then map back.
+	const starts: number[] = [];
+	let offset = 0;
 	for (const segment of f.texts) {
-		const m = ctx.visited.match(segment.text, exclude);
-		if (m) return {entry: m.entry, segment, at: m.at, form: m.form};
+		starts.push(offset);
+		offset += segment.text.length + 1;
 	}
-	return undefined;
+	const m = ctx.visited.match(f.texts.map((t) => t.text).join('\n'), exclude);
+	if (!m) return undefined;
+	let i = starts.length - 1;
+	while (i > 0 && starts[i]! > m.at) i--;
+	return {entry: m.entry, segment: f.texts[i]!, at: m.at - starts[i]!, form: m.form};
 }
 
 function leakExcerpt(hit: LeakHit): string {

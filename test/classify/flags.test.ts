@@ -1,0 +1,190 @@
+import {readFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {fileURLToPath} from 'node:url';
+import {describe, it, expect} from 'vitest';
+import type {Classification, Flag} from '../../source/types.js';
+import {evaluateUpload, FlagDeduper, MAX_SUMMARY_CHARS, type UploadContext} from '../../source/classify/flags.js';
+import {VisitedSet} from '../../source/classify/incognito.js';
+import {inspectPayload} from '../../source/classify/payload.js';
+
+const MI = 'com.mi.globalbrowser';
+const SA_HOST = 'sa.api.intl.miui.com';
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const SENSORS = readFileSync(fileURLToPath(new URL('../fixtures/classify/payload/sensors-page-load.form', import.meta.url)), 'utf8').trim();
+const saFindings = inspectPayload({body: bytes(SENSORS), path: '/sa?project=global_browser_mini&r=RU'});
+const analytics: Classification = {owner: 'Xiaomi', category: 'analytics', domain: 'miui.com', rule: '*.api.intl.miui.com'};
+
+function ctx(over: Partial<UploadContext> = {}): UploadContext {
+	return {ts: 1000, host: SA_HOST, classification: analytics, app: MI, packets: [12, 13], logLines: [4], findings: saFindings, encrypted: false, incognitoApps: [], visited: new VisitedSet(), ...over};
+}
+
+const kinds = (flags: Flag[]): string[] => flags.map((f) => f.kind).sort();
+const only = (flags: Flag[], kind: Flag['kind']): Flag => {
+	const f = flags.filter((x) => x.kind === kind);
+	expect(f.length).toBe(1);
+	return f[0]!;
+};
+
+describe('incognito-tracker', () => {
+	it('is high when the browser in incognito uploads to analytics, with decoded evidence', () => {
+		const f = only(evaluateUpload(ctx({incognitoApps: [MI]})), 'incognito-tracker');
+		expect(f).toMatchObject({severity: 'high', ts: 1000, app: MI, host: SA_HOST, evidence: {packets: [12, 13], logLines: [4], payload: 'decoded', rule: '*.api.intl.miui.com'}});
+		expect(f.summary).toBe(`analytics upload to ${SA_HOST} from ${MI} while in incognito (payload holds a URL)`);
+		expect(f.evidence.excerpt).toContain('example.org/private-page');
+	});
+
+	it('is medium for another app with an encrypted payload, and says timing/size only', () => {
+		const f = only(evaluateUpload(ctx({app: 'com.miui.home', findings: undefined, encrypted: true, bytesOut: 1234, incognitoApps: [MI]})), 'incognito-tracker');
+		expect(f.severity).toBe('medium');
+		expect(f.evidence.payload).toBe('encrypted');
+		expect(f.summary.endsWith(' (encrypted: timing/size only)')).toBe(true);
+		expect(f.summary).toContain(`by com.miui.home while ${MI}`);
+		expect(f.evidence.excerpt).toContain('1234 B out');
+	});
+
+	it('says so when the sender is not attributed', () => {
+		const f = only(evaluateUpload(ctx({app: undefined, encrypted: true, findings: undefined, incognitoApps: [MI]})), 'incognito-tracker');
+		expect(f.severity).toBe('medium');
+		expect(f.summary.startsWith(`analytics upload to ${SA_HOST} while com.mi.`)).toBe(true);
+		expect(f.summary.endsWith(' (sender unknown; encrypted: timing/size only)')).toBe(true);
+		expect(f.app).toBeUndefined();
+	});
+
+	it('treats an opaque body (OneTrack) as encrypted', () => {
+		const opaque = inspectPayload({body: new Uint8Array(createHash('sha512').update('x').digest()), path: '/track/v4', headers: [['OT_SID', '1'], ['OT_protocol', '3.0']]});
+		const flags = evaluateUpload(ctx({host: 'tracking.intl.miui.com', app: 'com.miui.home', findings: opaque, incognitoApps: [MI]}));
+		expect(kinds(flags)).toEqual(['incognito-tracker']);
+		expect(flags[0]!.evidence.payload).toBe('encrypted');
+	});
+
+	it('is not raised without incognito, or to first-party / browser-service destinations', () => {
+		expect(kinds(evaluateUpload(ctx({incognitoApps: []})))).not.toContain('incognito-tracker');
+		for (const category of ['first-party', 'browser-service', 'content', 'unknown'] as const) {
+			expect(kinds(evaluateUpload(ctx({incognitoApps: [MI], classification: {category}})))).not.toContain('incognito-tracker');
+		}
+	});
+});
+
+describe('incognito-url-leak', () => {
+	it('is high when a URL visited in incognito shows up in a third-party payload, with the decode layers', () => {
+		const visited = new VisitedSet();
+		visited.add('example.org/private-page', 900, MI);
+		const flags = evaluateUpload(ctx({visited}));
+		const f = only(flags, 'incognito-url-leak');
+		expect(f.severity).toBe('high');
+		expect(f.summary).toBe(`Incognito URL "example.org/private-page" sent to ${SA_HOST} by ${MI}`);
+		expect(f.evidence.excerpt).toContain('form:data_list > base64 > gzip > json:[0].properties.url');
+		expect(f.evidence.excerpt).toContain('https://example.org/private-page');
+		expect(f.evidence.payload).toBe('decoded');
+		// The incognito leak replaces the plain url-leak for the same payload.
+		expect(kinds(flags)).not.toContain('url-leak');
+	});
+
+	it('catches a visited search term in a search event', () => {
+		const visited = new VisitedSet();
+		visited.add('www.google.com/search?q=rash+on+arm', 900, MI);
+		const findings = inspectPayload({body: bytes(JSON.stringify([{event: 'search', properties: {search_word: 'rash on arm'}}]))});
+		const f = only(evaluateUpload(ctx({visited, findings})), 'incognito-url-leak');
+		expect(f.summary).toContain('Incognito search term "rash on arm"');
+		expect(f.evidence.payload).toBe('plain');
+	});
+
+	it('is not raised for an unvisited URL, the site itself, or an encrypted payload', () => {
+		const visited = new VisitedSet();
+		visited.add('example.org/other-page', 900, MI);
+		expect(kinds(evaluateUpload(ctx({visited})))).not.toContain('incognito-url-leak');
+		const same = new VisitedSet();
+		same.add('example.org/private-page', 900, MI);
+		expect(kinds(evaluateUpload(ctx({visited: same, host: 'www.example.org', classification: {category: 'content', domain: 'example.org'}})))).toEqual(['cleartext-identifier']);
+		expect(kinds(evaluateUpload(ctx({visited: same, encrypted: true})))).toEqual([]);
+	});
+});
+
+describe('url-leak', () => {
+	it('is low for a URL in an analytics payload outside incognito, medium to browsing-data', () => {
+		const f = only(evaluateUpload(ctx()), 'url-leak');
+		expect(f.severity).toBe('low');
+		expect(f.summary).toBe(`URL "https://example.org/private-page" sent to ${SA_HOST} (analytics) by ${MI}`);
+		expect(f.evidence.excerpt).toContain('via form:data_list > base64 > gzip');
+		expect(only(evaluateUpload(ctx({classification: {category: 'browsing-data'}})), 'url-leak').severity).toBe('medium');
+	});
+
+	it('is not raised to content or first-party destinations, for the destination\'s own URLs, or when encrypted', () => {
+		expect(kinds(evaluateUpload(ctx({classification: {category: 'content'}})))).not.toContain('url-leak');
+		expect(kinds(evaluateUpload(ctx({classification: {category: 'first-party'}})))).not.toContain('url-leak');
+		const own = inspectPayload({body: bytes('{"endpoint":"https://sa.api.intl.miui.com/sa?project=x"}')});
+		expect(evaluateUpload(ctx({findings: own}))).toEqual([]);
+		expect(evaluateUpload(ctx({encrypted: true}))).toEqual([]);
+	});
+});
+
+describe('cleartext-identifier', () => {
+	it('is medium for the Android ID in a decodable payload', () => {
+		const f = only(evaluateUpload(ctx()), 'cleartext-identifier');
+		expect(f.severity).toBe('medium');
+		expect(f.summary).toBe(`Android ID sent in a decodable payload to ${SA_HOST} by ${MI}`);
+		expect(f.evidence.payload).toBe('decoded');
+		expect(f.evidence.excerpt).toContain('[0].properties.$device_id=0123456789abcdef');
+	});
+
+	it('says "in clear" for a plain form and "decrypted TLS" for a keylog payload', () => {
+		const plain = inspectPayload({body: bytes('android_id=0123456789abcdef&imei=490154203237518')});
+		const f = only(evaluateUpload(ctx({findings: plain, classification: {category: 'content'}})), 'cleartext-identifier');
+		expect(f.summary).toContain('Android ID, IMEI sent in clear');
+		expect(f.evidence.payload).toBe('plain');
+		expect(only(evaluateUpload(ctx({findings: plain, tls: true})), 'cleartext-identifier').summary).toContain('readable in decrypted TLS');
+	});
+
+	it('is not raised without identifiers or when encrypted', () => {
+		const none = inspectPayload({body: bytes('device=0123456789abcdef&session=38400000-8cf0-11bd-b23e-10b96e40000d')});
+		expect(evaluateUpload(ctx({findings: none}))).toEqual([]);
+		expect(evaluateUpload(ctx({encrypted: true}))).toEqual([]);
+	});
+});
+
+describe('summaries', () => {
+	it('stay one line under 120 chars, keeping the encrypted caveat', () => {
+		const enc = evaluateUpload(ctx({host: 'x'.repeat(200), app: 'y'.repeat(200), incognitoApps: ['z'.repeat(200)], encrypted: true, findings: undefined}));
+		expect(enc[0]!.summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+		expect(enc[0]!.summary).toContain('encrypted: timing/size only');
+		const visited = new VisitedSet();
+		visited.add(`example.org/private-page`, 1);
+		const host = `${'very-long-label.'.repeat(10)}example.com`;
+		const flags = evaluateUpload(ctx({host, app: 'com.example.'.repeat(10), incognitoApps: [MI, 'com.android.chrome', 'org.mozilla.firefox'], visited}));
+		expect(flags.length).toBe(3);
+		for (const f of flags) {
+			expect(f.summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+			expect(f.summary).not.toMatch(/\n/);
+		}
+	});
+});
+
+describe('FlagDeduper', () => {
+	it('suppresses the same flag within the window and lets it through after', () => {
+		const d = new FlagDeduper(60);
+		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
+		expect(d.accept(f!)).toBe(true);
+		expect(d.accept({...f!, ts: f!.ts + 30})).toBe(false);
+		expect(d.accept({...f!, ts: f!.ts + 61})).toBe(true);
+		expect(d.suppressed).toBe(1);
+	});
+
+	it('keeps different hosts, apps and matched strings apart', () => {
+		const d = new FlagDeduper(60);
+		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
+		expect(d.accept(f!)).toBe(true);
+		expect(d.accept({...f!, host: 'other.example'})).toBe(true);
+		expect(d.accept({...f!, app: 'com.other'})).toBe(true);
+		expect(d.accept(f!, 'example.org/a')).toBe(true);
+		expect(d.accept(f!, 'example.org/b')).toBe(true);
+		expect(d.accept(f!, 'example.org/a')).toBe(false);
+	});
+
+	it('forgets the oldest keys past its cap', () => {
+		const d = new FlagDeduper(60, 3);
+		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
+		for (const m of ['a', 'b', 'c', 'd']) expect(d.accept(f!, m)).toBe(true);
+		expect(d.accept(f!, 'a')).toBe(true);
+		expect(d.accept(f!, 'd')).toBe(false);
+	});
+});
