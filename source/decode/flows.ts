@@ -78,15 +78,19 @@ export type FlowTableOptions = {
 	onEvict?: (flow: Flow) => void;
 };
 
-/** Bounded 5-tuple flow table; least recently seen flow is evicted first (Map insertion order). */
+/** LRU list node: the flow plus its neighbours, so a touch is a few pointer moves, not a Map re-insert. */
+type Node = {flow: Flow; prev: Node | undefined; next: Node | undefined};
+
+/** Bounded 5-tuple flow table; the least recently seen flow is evicted first, in O(1). */
 export class FlowTable {
 	/** Flows evicted because the table was full. */
 	evictions = 0;
 	readonly maxFlows: number;
-	private readonly flows = new Map<string, Flow>();
+	private readonly nodes = new Map<string, Node>();
 	private readonly onEvict?: (flow: Flow) => void;
-	/** The flow touched last; skipping its re-insertion saves work on packet trains. */
-	private last: Flow | undefined;
+	/** Least recently seen (evicted first) and most recently seen ends of the LRU list. */
+	private head: Node | undefined;
+	private tail: Node | undefined;
 
 	constructor(opts: FlowTableOptions = {}) {
 		this.maxFlows = Math.max(1, opts.maxFlows ?? FLOW_TABLE_DEFAULT_MAX);
@@ -94,20 +98,20 @@ export class FlowTable {
 	}
 
 	get size(): number {
-		return this.flows.size;
+		return this.nodes.size;
 	}
 
 	/** Account one packet to its flow (created on first sight) and return the flow. */
 	observe(meta: PacketMeta): Flow {
-		const key = flowKey(meta.proto, meta.src, meta.sport, meta.dst, meta.dport);
-		let flow = this.last !== undefined && this.last.key === key ? this.last : this.flows.get(key);
-		if (flow === undefined) {
-			flow = this.create(key, meta);
-		} else if (flow !== this.last) {
-			this.flows.delete(key);
-			this.flows.set(key, flow);
+		let node = this.tail;
+		// Packet trains: the same flow again needs no key string and no look-up.
+		if (node === undefined || !sameFlow(node.flow, meta)) {
+			const key = flowKey(meta.proto, meta.src, meta.sport, meta.dst, meta.dport);
+			node = this.nodes.get(key);
+			if (node === undefined) node = this.create(key, meta);
+			else this.moveToTail(node);
 		}
-		this.last = flow;
+		const flow = node.flow;
 		if (meta.src === flow.client && meta.sport === flow.clientPort) {
 			flow.packetsOut++;
 			flow.bytesOut += meta.len;
@@ -121,21 +125,35 @@ export class FlowTable {
 
 	/** The flow for a key, without touching it. */
 	get(key: string): Flow | undefined {
-		return this.flows.get(key);
+		return this.nodes.get(key)?.flow;
 	}
 
 	/** Flows, least recently seen first. */
-	values(): IterableIterator<Flow> {
-		return this.flows.values();
+	*values(): IterableIterator<Flow> {
+		// Bounded by the table size; a caller that mutates the table while iterating sees a snapshot's prefix.
+		for (let n = this.head, i = 0; n !== undefined && i < this.maxFlows; n = n.next, i++) yield n.flow;
 	}
 
-	private create(key: string, meta: PacketMeta): Flow {
-		if (this.flows.size >= this.maxFlows) {
-			const oldest = this.flows.values().next().value as Flow;
-			this.flows.delete(oldest.key);
+	private moveToTail(node: Node): void {
+		if (node === this.tail) return;
+		if (node.prev) node.prev.next = node.next;
+		else this.head = node.next;
+		node.next!.prev = node.prev;
+		node.prev = this.tail;
+		node.next = undefined;
+		this.tail!.next = node;
+		this.tail = node;
+	}
+
+	private create(key: string, meta: PacketMeta): Node {
+		if (this.nodes.size >= this.maxFlows && this.head) {
+			const oldest = this.head;
+			this.head = oldest.next;
+			if (this.head) this.head.prev = undefined;
+			else this.tail = undefined;
+			this.nodes.delete(oldest.flow.key);
 			this.evictions++;
-			if (this.last === oldest) this.last = undefined;
-			this.onEvict?.(oldest);
+			this.onEvict?.(oldest.flow);
 		}
 		const fromClient = senderIsClient(meta);
 		const flow: Flow = {
@@ -157,9 +175,22 @@ export class FlowTable {
 			app: meta.app,
 			ext: undefined,
 		};
-		this.flows.set(key, flow);
-		return flow;
+		const node: Node = {flow, prev: this.tail, next: undefined};
+		if (this.tail) this.tail.next = node;
+		else this.head = node;
+		this.tail = node;
+		this.nodes.set(key, node);
+		return node;
 	}
+}
+
+/** True when the packet belongs to the flow (either direction). */
+function sameFlow(f: Flow, m: PacketMeta): boolean {
+	if (f.proto !== m.proto) return false;
+	return (
+		(m.sport === f.clientPort && m.dport === f.serverPort && m.src === f.client && m.dst === f.server) ||
+		(m.sport === f.serverPort && m.dport === f.clientPort && m.src === f.server && m.dst === f.client)
+	);
 }
 
 export type IpName = {name: string; via: 'dns'};

@@ -32,7 +32,10 @@ describe('FlowTable', () => {
 		const t = new FlowTable();
 		const f = t.observe(pkt('127.0.0.1', 5000, '127.0.0.1', 5300, {proto: 17, tcpFlags: 0}));
 		t.observe(pkt('127.0.0.1', 5300, '127.0.0.1', 5000, {proto: 17, tcpFlags: 0}));
-		expect([f.packetsOut, f.packetsIn]).toEqual([1, 1]);
+		t.observe(pkt('127.0.0.1', 5300, '127.0.0.1', 5000, {proto: 17, tcpFlags: 0}));
+		t.observe(pkt('127.0.0.1', 5000, '127.0.0.1', 5301, {proto: 17, tcpFlags: 0}));
+		expect([f.packetsOut, f.packetsIn]).toEqual([1, 2]);
+		expect(t.size).toBe(2);
 	});
 	it('keys are symmetric and include the protocol', () => {
 		expect(flowKey(6, 'a', 1, 'b', 2)).toBe(flowKey(6, 'b', 2, 'a', 1));
@@ -51,6 +54,11 @@ describe('FlowTable', () => {
 		expect(evicted.map((f) => f.clientPort)).toEqual([1002]);
 		expect([...t.values()].map((f) => f.clientPort)).toEqual([1003, 1001, 1004]);
 		expect(t.get(flowKey(6, '10.0.0.1', 1001, '1.1.1.1', 443))!.packetsIn).toBe(1);
+		t.observe(pkt('10.0.0.1', 1003, '1.1.1.1', 443));
+		t.observe(pkt('10.0.0.1', 1005, '1.1.1.1', 443));
+		expect(evicted.map((f) => f.clientPort)).toEqual([1002, 1001]);
+		expect([...t.values()].map((f) => f.clientPort)).toEqual([1004, 1003, 1005]);
+		expect(t.get(flowKey(6, '10.0.0.1', 1001, '1.1.1.1', 443))).toBeUndefined();
 	});
 	it('nameFlow: a name from the connection beats a DNS guess, not the other way round', () => {
 		const f = new FlowTable().observe(pkt('10.0.0.1', 1000, '1.1.1.1', 443));
