@@ -35,6 +35,21 @@ describe('ipv6Text (tshark/glibc form)', () => {
 	});
 });
 
+// Printed by tshark 4.0.17 for a crafted raw-IPv6 capture (IPv4-mapped/compatible edge cases).
+describe('ipv6Text matches tshark on IPv4-looking addresses', () => {
+	it.each([
+		['00000000000000000000ffff01020304', '::ffff:1.2.3.4'],
+		['00000000000000000000000001020304', '::1.2.3.4'],
+		['00000000000000000000ffff00000000', '::ffff:0.0.0.0'],
+		['00000000000000000000000000000100', '::100'],
+		['0064ff9b000000000000000001020304', '64:ff9b::102:304'],
+		['0000000000000000ffff000001020304', '::ffff:0:102:304'],
+		['0000000000000000ffffffff00010002', '::ffff:ffff:1:2'],
+	])('%s -> %s', (hex, text) => {
+		expect(v6(hex)).toBe(text);
+	});
+});
+
 describe('byte readers', () => {
 	it('reads both byte orders', () => {
 		const b = Uint8Array.from([0x12, 0x34, 0x56, 0x78]);
