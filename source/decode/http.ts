@@ -3,7 +3,7 @@
  * or de-chunked), from a per-direction stream buffer. Bytes in, values out; hostile input gives
  * 'not-http' or a capped result, never an exception.
  */
-import {decodeText} from './tls.js';
+import {decodeRange} from './tls.js';
 
 /**
  * Header block cap. Servers refuse far less (nginx 8 KiB a line, Apache 8 KiB a field, most CDNs
@@ -19,6 +19,9 @@ export const HTTP_REQUEST_BUFFER_CAP = HTTP_HEAD_CAP + HTTP_BODY_CAP;
 
 /** Header lines kept; real requests have 5-30, the head cap bounds the rest. */
 const MAX_HEADERS = 256;
+
+/** Longest chunk-size line (size + extensions) looked at; real ones are under 20 bytes. */
+const MAX_CHUNK_LINE = 1024;
 
 /** Chunks walked per parse; a body of 1-byte chunks must not cost more than this. */
 const MAX_CHUNKS = 4096;
@@ -76,7 +79,21 @@ export type HttpRequest = HttpRequestHead & {
 
 export type HttpRequestResult = {status: 'ok'; req: HttpRequest} | {status: 'incomplete'} | {status: 'not-http'};
 
+/** Shared empty body (never written): a fresh zero-length ArrayBuffer per request costs more than the parse. */
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** A copy (Buffer#slice would return a view into the stream buffer, which gets reused). */
+function copyBytes(buf: Uint8Array, from: number, to: number): Uint8Array {
+	return to > from ? Uint8Array.prototype.slice.call(buf, from, to) : EMPTY;
+}
+
 const NOT_HTTP: HttpRequestResult = {status: 'not-http'};
+
+/** First index of byte c in buf[from, to), or -1. A plain loop: no view allocation for short lines. */
+function findByte(buf: Uint8Array, c: number, from: number, to: number): number {
+	for (let i = from; i < to; i++) if (buf[i] === c) return i;
+	return -1;
+}
 const INCOMPLETE: HttpRequestResult = {status: 'incomplete'};
 
 /** Cheap check on a flow's first payload: does it start with a known method and a space (or a prefix of one)? */
@@ -111,7 +128,7 @@ export function headerValue(headers: ReadonlyArray<readonly [string, string]>, n
  */
 export function parseHttpRequest(buf: Uint8Array, maxBody: number = HTTP_BODY_CAP): HttpRequestResult {
 	const limit = Math.min(buf.length, HTTP_HEAD_CAP);
-	const lineEnd = buf.subarray(0, limit).indexOf(LF);
+	const lineEnd = findByte(buf, LF, 0, limit);
 	if (lineEnd < 0) {
 		if (buf.length >= HTTP_HEAD_CAP) return NOT_HTTP;
 		if (buf.length === 0) return INCOMPLETE;
@@ -123,9 +140,8 @@ export function parseHttpRequest(buf: Uint8Array, maxBody: number = HTTP_BODY_CA
 	let headEnd = -1;
 	// Each iteration consumes one line (>= 1 byte), so the head cap bounds the loop.
 	while (p < limit) {
-		const lf = buf.subarray(p, limit).indexOf(LF);
-		if (lf < 0) break;
-		const eol = p + lf;
+		const eol = findByte(buf, LF, p, limit);
+		if (eol < 0) break;
 		const contentEnd = eol > p && buf[eol - 1] === CR ? eol - 1 : eol;
 		if (contentEnd === p) {
 			headEnd = eol + 1;
@@ -137,23 +153,24 @@ export function parseHttpRequest(buf: Uint8Array, maxBody: number = HTTP_BODY_CA
 	if (headEnd < 0 && buf.length < HTTP_HEAD_CAP) return INCOMPLETE;
 	head.host = headerValue(head.headers, 'host');
 	if (headEnd < 0) {
-		return {status: 'ok', req: {...head, body: new Uint8Array(0), bodyBytes: 0, consumed: p, bodyComplete: true, skip: 0, chunked: false, headTruncated: true}};
+		return {status: 'ok', req: {...head, body: EMPTY, bodyBytes: 0, consumed: p, bodyComplete: true, skip: 0, chunked: false, headTruncated: true}};
 	}
 	return {status: 'ok', req: readBody(buf, headEnd, head, Math.max(0, maxBody))};
 }
 
 function parseRequestLine(buf: Uint8Array, lineEnd: number): HttpRequestHead | undefined {
 	const end = lineEnd > 0 && buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-	const sp1 = buf.subarray(0, Math.min(end, MAX_METHOD_LEN + 1)).indexOf(SP);
+	const sp1 = findByte(buf, SP, 0, Math.min(end, MAX_METHOD_LEN + 1));
 	if (sp1 <= 0) return undefined;
-	const method = decodeText(buf.subarray(0, sp1));
+	const method = decodeRange(buf, 0, sp1);
 	if (!METHOD_SET.has(method)) return undefined;
-	const sp2 = buf.subarray(0, end).lastIndexOf(SP);
+	let sp2 = end - 1;
+	while (sp2 > sp1 && buf[sp2] !== SP) sp2--;
 	if (sp2 <= sp1 + 1) return undefined;
-	const version = decodeText(buf.subarray(sp2 + 1, end));
+	const version = decodeRange(buf, sp2 + 1, end);
 	if (!/^HTTP\/1\.[0-9]$/.test(version)) return undefined;
 	if (hasControl(buf, sp1 + 1, sp2)) return undefined;
-	const path = decodeText(buf.subarray(sp1 + 1, sp2));
+	const path = decodeRange(buf, sp1 + 1, sp2);
 	return {method, path, version, headers: []};
 }
 
@@ -173,23 +190,23 @@ function addHeaderLine(head: HttpRequestHead, buf: Uint8Array, from: number, to:
 	const last = head.headers[head.headers.length - 1];
 	if ((first === SP || first === HT) && last) {
 		// Obsolete line folding (RFC 9112 5.2): a continuation of the previous value.
-		last[1] = `${last[1]} ${decodeText(trim(buf, from, to))}`.trim();
+		last[1] = `${last[1]} ${trimmed(buf, from, to)}`.trim();
 		return;
 	}
 	if (head.headers.length >= MAX_HEADERS) return;
-	const colon = buf.subarray(from, to).indexOf(0x3a);
+	const colon = findByte(buf, 0x3a, from, to);
 	// A line without a colon is not a header; lenient parsers (tshark, browsers) skip it.
-	if (colon <= 0) return;
-	const name = decodeText(buf.subarray(from, from + colon));
-	head.headers.push([name, decodeText(trim(buf, from + colon + 1, to))]);
+	if (colon <= from) return;
+	head.headers.push([decodeRange(buf, from, colon), trimmed(buf, colon + 1, to)]);
 }
 
-function trim(buf: Uint8Array, from: number, to: number): Uint8Array {
+/** Text of buf[from, to) without leading/trailing spaces and tabs. */
+function trimmed(buf: Uint8Array, from: number, to: number): string {
 	let a = from;
 	let b = to;
 	while (a < b && (buf[a] === SP || buf[a] === HT)) a++;
 	while (b > a && (buf[b - 1] === SP || buf[b - 1] === HT)) b--;
-	return buf.subarray(a, b);
+	return decodeRange(buf, a, b);
 }
 
 function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBody: number): HttpRequest {
@@ -198,8 +215,12 @@ function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBo
 	const length = parseContentLength(headerValue(head.headers, 'content-length'));
 	const present = Math.min(length, buf.length - headEnd);
 	return {
-		...head,
-		body: buf.slice(headEnd, headEnd + Math.min(present, maxBody)),
+		method: head.method,
+		path: head.path,
+		version: head.version,
+		headers: head.headers,
+		host: head.host,
+		body: copyBytes(buf, headEnd, headEnd + Math.min(present, maxBody)),
 		bodyBytes: length,
 		consumed: headEnd + present,
 		bodyComplete: present === length,
@@ -222,8 +243,8 @@ function readChunked(buf: Uint8Array, headEnd: number, head: HttpRequestHead, ma
 	let p = headEnd;
 	let complete = false;
 	for (let n = 0; n < MAX_CHUNKS; n++) {
-		const lf = buf.subarray(p).indexOf(LF);
-		if (lf < 0 || lf > 1024) break;
+		const lf = findByte(buf, LF, p, Math.min(buf.length, p + MAX_CHUNK_LINE)) - p;
+		if (lf < 0) break;
 		const size = parseChunkSize(buf, p, p + lf);
 		if (size < 0) {
 			// A broken size line: nothing after it can be framed, so the body ends here.
@@ -253,7 +274,7 @@ function readChunked(buf: Uint8Array, headEnd: number, head: HttpRequestHead, ma
 		if (buf[next] === LF) next++;
 		p = next;
 	}
-	const body = new Uint8Array(kept);
+	const body = kept > 0 ? new Uint8Array(kept) : EMPTY;
 	let off = 0;
 	for (const part of parts) {
 		body.set(part, off);
@@ -284,8 +305,9 @@ function parseChunkSize(buf: Uint8Array, from: number, to: number): number {
 function findBlankLine(buf: Uint8Array, p: number): number {
 	let q = p;
 	for (let n = 0; n < MAX_HEADERS && q < buf.length; n++) {
-		const lf = buf.subarray(q).indexOf(LF);
-		if (lf < 0) return -1;
+		const eol = findByte(buf, LF, q, buf.length);
+		if (eol < 0) return -1;
+		const lf = eol - q;
 		if (lf === 0 || (lf === 1 && buf[q] === CR)) return q + lf + 1;
 		q += lf + 1;
 	}

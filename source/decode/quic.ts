@@ -254,7 +254,7 @@ function decryptInitial(d: Uint8Array, pkt: LongHeader, state: QuicCryptoState):
 	let plain = own ? decryptWith(d, pkt, own) : undefined;
 	if (plain && !state.keys) {
 		state.keys = own;
-		state.dcid = pkt.dcid.slice();
+		state.dcid = Uint8Array.prototype.slice.call(pkt.dcid);
 		state.version = pkt.version;
 	} else if (!plain && state.keys && state.version === pkt.version) {
 		// After the server's first Initial the client switches DCID but keeps the original keys.
@@ -363,7 +363,7 @@ function addCrypto(state: QuicCryptoState, offset: number, data: Uint8Array): vo
 	const kept = data.subarray(0, room);
 	// A retransmitted Initial repeats the same fragment: keep one copy.
 	for (const c of state.chunks) if (c.offset <= offset && c.offset + c.data.length >= offset + kept.length) return;
-	state.chunks.push({offset, data: kept.slice()});
+	state.chunks.push({offset, data: Uint8Array.prototype.slice.call(kept)});
 }
 
 /** Assemble the contiguous CRYPTO prefix and try the ClientHello parser on it. */

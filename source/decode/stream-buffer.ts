@@ -157,7 +157,7 @@ export class StreamBuffer {
 			return 'dropped';
 		}
 		// Copy: the caller's view may point into a frame buffer that gets reused.
-		this.pending.push({seq, data: data.slice(), index});
+		this.pending.push({seq, data: Uint8Array.prototype.slice.call(data), index});
 		return 'pending';
 	}
 

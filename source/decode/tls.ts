@@ -207,43 +207,45 @@ export function parseClientHelloBody(body: Uint8Array, declared: number = body.l
 			if (end === declared) hello.malformed = true;
 			break;
 		}
-		const data = body.subarray(dataStart, dataEnd);
-		if (type === EXT_SERVER_NAME) readServerName(data, hello);
-		else if (type === EXT_ALPN) readAlpn(data, hello);
-		else if (type === EXT_SUPPORTED_VERSIONS) readSupportedVersions(data, hello);
+		if (type === EXT_SERVER_NAME) readServerName(body, dataStart, dataEnd, hello);
+		else if (type === EXT_ALPN) readAlpn(body, dataStart, dataEnd, hello);
+		else if (type === EXT_SUPPORTED_VERSIONS) readSupportedVersions(body, dataStart, dataEnd, hello);
 		p = dataEnd;
 	}
 	return hello;
 }
 
-function readServerName(d: Uint8Array, hello: ClientHello): void {
-	if (d.length < 2) return void (hello.malformed = true);
-	const listEnd = Math.min(2 + ((d[0]! << 8) | d[1]!), d.length);
+// Extension readers take (bytes, start, end) rather than a view: a view per extension is an
+// allocation per extension on the hot path.
+
+function readServerName(d: Uint8Array, start: number, end: number, hello: ClientHello): void {
+	if (end - start < 2) return void (hello.malformed = true);
+	const listEnd = Math.min(start + 2 + ((d[start]! << 8) | d[start + 1]!), end);
 	// Each entry takes at least 3 bytes, so the loop is bounded by the extension length.
-	for (let p = 2; p + 3 <= listEnd; ) {
+	for (let p = start + 2; p + 3 <= listEnd; ) {
 		const nameType = d[p]!;
 		const len = (d[p + 1]! << 8) | d[p + 2]!;
 		if (p + 3 + len > listEnd) return void (hello.malformed = true);
-		if (nameType === 0 && hello.sni === undefined) hello.sni = decodeText(d.subarray(p + 3, p + 3 + len));
+		if (nameType === 0 && hello.sni === undefined) hello.sni = decodeRange(d, p + 3, p + 3 + len);
 		p += 3 + len;
 	}
 }
 
-function readAlpn(d: Uint8Array, hello: ClientHello): void {
-	if (d.length < 2) return void (hello.malformed = true);
-	const listEnd = Math.min(2 + ((d[0]! << 8) | d[1]!), d.length);
-	for (let p = 2; p < listEnd && hello.alpn.length < MAX_ALPN; ) {
+function readAlpn(d: Uint8Array, start: number, end: number, hello: ClientHello): void {
+	if (end - start < 2) return void (hello.malformed = true);
+	const listEnd = Math.min(start + 2 + ((d[start]! << 8) | d[start + 1]!), end);
+	for (let p = start + 2; p < listEnd && hello.alpn.length < MAX_ALPN; ) {
 		const len = d[p]!;
 		if (len === 0 || p + 1 + len > listEnd) return void (hello.malformed = true);
-		hello.alpn.push(decodeText(d.subarray(p + 1, p + 1 + len)));
+		hello.alpn.push(decodeRange(d, p + 1, p + 1 + len));
 		p += 1 + len;
 	}
 }
 
-function readSupportedVersions(d: Uint8Array, hello: ClientHello): void {
-	if (d.length < 1) return;
-	const end = Math.min(1 + d[0]!, d.length);
-	for (let p = 1; p + 2 <= end; p += 2) {
+function readSupportedVersions(d: Uint8Array, start: number, end: number, hello: ClientHello): void {
+	if (end - start < 1) return;
+	const listEnd = Math.min(start + 1 + d[start]!, end);
+	for (let p = start + 1; p + 2 <= listEnd; p += 2) {
 		const v = (d[p]! << 8) | d[p + 1]!;
 		// GREASE values (RFC 8701) look like 0x?a?a and must not count as a version.
 		if ((v & 0x0f0f) === 0x0a0a) continue;
@@ -255,16 +257,17 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Bytes to string: ASCII fast path, else lenient UTF-8 (invalid bytes become U+FFFD). */
 export function decodeText(b: Uint8Array): string {
-	let ascii = true;
-	for (let i = 0; i < b.length; i++) {
-		if (b[i]! >= 0x80) {
-			ascii = false;
-			break;
-		}
-	}
-	if (!ascii) return utf8.decode(b);
+	return decodeRange(b, 0, b.length);
+}
+
+/** decodeText of b[from, to) without making a view (views cost an allocation each on the hot path). */
+export function decodeRange(b: Uint8Array, from: number, to: number): string {
 	let s = '';
-	for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+	for (let i = from; i < to; i++) {
+		const c = b[i]!;
+		if (c >= 0x80) return utf8.decode(b.subarray(from, to));
+		s += String.fromCharCode(c);
+	}
 	return s;
 }
 
