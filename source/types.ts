@@ -92,6 +92,8 @@ export type DnsEvent = {
 	response: boolean;
 	query: string;
 	qtype: number;
+	/** Every question when the message has more than one (mDNS often does); `query` is the first. */
+	questions?: Array<{name: string; qtype: number}>;
 	answers: DnsAnswer[];
 	client: string;
 	server: string;

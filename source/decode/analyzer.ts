@@ -7,7 +7,7 @@
 import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
 import {decodePacket, PROTO_TCP, PROTO_UDP} from './packet.js';
 import {FlowTable, IpNames, type Flow} from './flows.js';
-import {dnsEventFrom, DnsTcpStream, parseDns} from './dns.js';
+import {dnsEventFrom, dnsProtoForPorts, DnsTcpStream, parseDns} from './dns.js';
 import {looksLikeTls, parseClientHello} from './tls.js';
 import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
 import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
@@ -53,8 +53,6 @@ export interface AnalyzerSink {
 	/** A packet (or part) that could not be decoded, by kind; counted, never fatal. */
 	problem(kind: string): void;
 }
-
-const DNS_PORTS: Record<number, DnsEvent['proto']> = {53: 'dns', 5353: 'mdns', 5355: 'llmnr'};
 
 /** Stateful decoder chain for one capture session. */
 export class PacketAnalyzer {
@@ -126,7 +124,7 @@ export class PacketAnalyzer {
 	}
 
 	private udp(meta: PacketMeta, st: AnalyzerFlow): void {
-		const dnsProto = DNS_PORTS[meta.dport] ?? DNS_PORTS[meta.sport];
+		const dnsProto = dnsProtoForPorts(meta.sport, meta.dport);
 		if (dnsProto) {
 			const msg = parseDns(meta.payload);
 			if (!msg) {
@@ -138,11 +136,20 @@ export class PacketAnalyzer {
 			this.sink.dns(dnsEventFrom(meta, msg, dnsProto));
 			return;
 		}
-		if (st.kind === 'other' || (st.quic?.done ?? false) || st.tries >= MAX_QUIC_TRIES) return;
+		if (st.kind === 'other') return;
 		if (!looksLikeQuicInitial(meta.payload)) {
-			if (st.kind === undefined) st.kind = 'other';
+			// A long header that is not an Initial (0-RTT sent first, Handshake) may precede one: keep looking, bounded.
+			const long = (meta.payload[0]! & 0x80) !== 0;
+			if (st.kind === undefined && !long) st.kind = 'other';
+			else if (++st.tries >= MAX_QUIC_TRIES) st.kind = 'other';
 			return;
 		}
+		// One UDP 5-tuple can carry a new connection (0-RTT resumption, a retry): a new DCID starts over.
+		if (st.quic?.done && !sameDcid(meta.payload, st.quic.dcid)) {
+			st.quic = undefined;
+			st.tries = 0;
+		}
+		if (st.quic?.done || st.tries >= MAX_QUIC_TRIES) return;
 		st.kind = 'quic';
 		st.tries++;
 		st.quic ??= newQuicCryptoState();
@@ -153,7 +160,8 @@ export class PacketAnalyzer {
 			{type: 'quic', ts: meta.ts, index: meta.index, packets: r.packets, sni: r.sni, alpn: r.alpn, version: r.version, src: meta.src, sport: meta.sport, dst: meta.dst, dport: meta.dport},
 			st,
 		);
-		st.quic = {...st.quic, chunks: []};
+		// Done: drop the CRYPTO chunks now, keep the DCID to notice a new connection.
+		st.quic.chunks = [];
 	}
 
 	private tcp(meta: PacketMeta, st: AnalyzerFlow, fromClient: boolean): void {
@@ -264,6 +272,15 @@ export class PacketAnalyzer {
 		st.name = name.toLowerCase();
 		st.via = via;
 	}
+}
+
+/** Whether a long-header packet's Destination Connection ID equals `dcid`. */
+function sameDcid(d: Uint8Array, dcid: Uint8Array | undefined): boolean {
+	if (!dcid || d.length < 6) return false;
+	const n = d[5]!;
+	if (n !== dcid.length || d.length < 6 + n) return false;
+	for (let i = 0; i < n; i++) if (d[6 + i] !== dcid[i]) return false;
+	return true;
 }
 
 function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {

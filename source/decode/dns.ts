@@ -362,6 +362,7 @@ export function dnsEventFrom(meta: PacketMeta, msg: DnsMessage, proto: DnsEvent[
 		client: msg.response ? meta.dst : meta.src,
 		server: msg.response ? meta.src : meta.dst,
 	};
+	if (msg.questions.length > 1) ev.questions = msg.questions.map((x) => ({name: x.name, qtype: x.qtype}));
 	if (msg.malformed) ev.malformed = true;
 	return ev;
 }

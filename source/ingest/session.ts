@@ -219,6 +219,7 @@ export class Session implements AnalyzerSink {
 		const local = e.proto !== 'dns';
 		const names = new Set<string>();
 		if (e.query) names.add(e.query);
+		if (e.questions) for (const q of e.questions) if (q.name) names.add(q.name);
 		for (const a of e.answers) {
 			if (a.name) names.add(a.name);
 			if (a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') if (a.value && a.value !== '.') names.add(a.value);
