@@ -26,7 +26,8 @@ const PROBE_TAGS = new Map([
 ]);
 
 const START = /^START u(\d+) \{/;
-const CMP = /\bcmp=([^\s/{}]+)\/([^\s{}]+)/;
+// '=' is excluded from the package so a scan stops at the next key (no quadratic backtracking on junk).
+const CMP = /\bcmp=([^\s/{}=]+)\/([^\s{}]+)/;
 const PKG = /\bpkg=([^\s{}]+)/;
 const FROM_UID = /\bfrom uid (\d+)/g;
 const DISPLAYED = /^Displayed ([^\s/]+)\/([^\s:]+)(?: for user \d+)?: \+((?:\d+(?:ms|[dhms]))+)/;

@@ -159,6 +159,20 @@ export class LogcatParser {
 		return out;
 	}
 
+	/**
+	 * The time a line states, without consuming it: for ordering lines before they are parsed
+	 * (replay merges logcat with packets). A `-v long` header gives its record's time; body, raw
+	 * and tagless-format lines give undefined.
+	 */
+	timeOf(text: string): number | undefined {
+		let plain = text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text;
+		if (plain.includes('\x1B')) plain = plain.replace(ANSI_SGR, '');
+		const c = plain.charCodeAt(0);
+		if (c === 0x5b /* [ */) return plain.startsWith('[ ') && plain.endsWith(' ]') ? this.timeOfStamp(matchTime(plain.slice(2))?.time) : undefined;
+		if (c !== 0x20 && !(c >= 0x30 && c <= 0x39)) return undefined;
+		return this.timeOfStamp(matchTime(plain)?.time);
+	}
+
 	/** Flush a `-v long` record still open at the end of the input. */
 	end(): LogRecord[] {
 		return this.pending ? [this.flushLong()] : [];
@@ -226,6 +240,10 @@ export class LogcatParser {
 		this.stats.records++;
 		if (rec.raw) this.stats.raw++;
 		return rec;
+	}
+
+	private timeOfStamp(t: TimeStamp | undefined): number | undefined {
+		return t ? this.epochOf(t) : undefined;
 	}
 
 	private epochOf(t: TimeStamp): number | undefined {

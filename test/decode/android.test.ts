@@ -138,6 +138,30 @@ describe('upload URLs and incognito signals', () => {
 	});
 });
 
+describe('hostile messages', () => {
+	it('stay fast and give nothing (or a bounded fact) on 16 KB of junk', () => {
+		const n = 16_384;
+		const junk = [
+			'Start proc ' + 'x '.repeat(n / 2),
+			'Start proc x for ' + 'a '.repeat(n / 2) + ': pid=',
+			'Start proc 1:' + 'a'.repeat(n) + '/',
+			'START u0 {' + 'cmp='.repeat(n / 4),
+			'START u0 {' + 'from uid 1 '.repeat(n / 11),
+			'Displayed a/' + 'b'.repeat(n),
+			'Displayed a/b: +' + '1'.repeat(n),
+			'Killing 1:' + 'a'.repeat(n),
+			'Process ' + 'a'.repeat(n) + ' (pid ',
+		];
+		const started = performance.now();
+		for (const m of junk) for (const tag of ['ActivityManager', 'am_proc_start', 'am_proc_died', 'tattle.probe', 'TRuntime.CctTransportBackend']) androidFact(rec(tag, m));
+		androidFact(rec('am_proc_start', '[' + '1,'.repeat(n / 2) + ']'));
+		androidFact(rec('TRuntime.CctTransportBackend', 'Making request to: https://' + 'a'.repeat(n)));
+		expect(performance.now() - started).toBeLessThan(1000);
+		const url = androidFact(rec('TRuntime.CctTransportBackend', 'Making request to: https://' + 'a'.repeat(n)));
+		expect(url?.kind === 'upload-url' && url.url.length).toBeLessThanOrEqual(2048);
+	});
+});
+
 describe('uids and process names', () => {
 	it('parses every printed uid form', () => {
 		expect(parseAndroidUid('u0a85')).toBe(10085);

@@ -278,6 +278,16 @@ describe('mixed input and hostile lines', () => {
 		expect(records[9]!.ts).toBeUndefined();
 	});
 
+	it('timeOf reads a line\'s time without consuming it', () => {
+		const parser = new LogcatParser({year: 2024});
+		expect(parser.timeOf('05-17 12:34:56.789   1   1 I Tag: m')).toBeCloseTo(T0 + 0.789, 6);
+		expect(parser.timeOf('[ 05-17 12:34:56.500   1:    2 I/A ]')).toBeCloseTo(T0 + 0.5, 6);
+		expect(parser.timeOf('\x1B[32m         1716000000.123  1234  5678 I chromium: m\x1B[0m')).toBe(1716000000.123);
+		expect(parser.timeOf('I/Tag(  1): no time')).toBeUndefined();
+		expect(parser.timeOf('--------- beginning of main')).toBeUndefined();
+		expect(parser.stats.lines).toBe(0);
+	});
+
 	it('uses the line ts when the format carries none', () => {
 		const parser = new LogcatParser({year: 2024});
 		expect(parser.push({text: 'I/Tag(  1): m', index: 1, ts: 42})[0]!.ts).toBe(42);
