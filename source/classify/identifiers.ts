@@ -43,8 +43,23 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 /** Lowercase, alphanumerics only, last path segment: "properties.$device_id" -> "deviceid". */
 export function normaliseKey(key: string | undefined): string {
 	if (!key) return '';
-	const last = key.split(/[.[\]/]/).filter(Boolean).pop() ?? key;
-	return last.toLowerCase().replace(/[^a-z0-9]/g, '');
+	// Hot path (every field of every payload): a backwards scan, no regex split.
+	let end = key.length;
+	while (end > 0 && isSeparator(key.charCodeAt(end - 1))) end--;
+	let start = end;
+	while (start > 0 && !isSeparator(key.charCodeAt(start - 1))) start--;
+	let out = '';
+	for (let i = start; i < end; i++) {
+		let c = key.charCodeAt(i);
+		if (c >= 65 && c <= 90) c += 32;
+		if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) out += String.fromCharCode(c);
+	}
+	return out;
+}
+
+/** Path separators in flattened keys: "a.b", "a[0]", "a/b". */
+function isSeparator(c: number): boolean {
+	return c === 46 || c === 91 || c === 93 || c === 47;
 }
 
 /** Luhn check over a digit string. */
@@ -85,13 +100,15 @@ export function findIdentifiers(value: string, key?: string): Identifier[] {
 	const trimmed = value.trim();
 	if (ANDROID_ID_KEYS.has(nk) && /^[0-9a-fA-F]{16}$/.test(trimmed) && !/^0+$/.test(trimmed)) push('android-id', trimmed);
 	if (AD_ID_KEYS.has(nk) && UUID_RE.test(trimmed) && trimmed !== ZERO_UUID) push('advertising-id', trimmed.toLowerCase());
+	// Most values are short words and numbers: skip the regex scans when no IMEI/MAC can fit.
+	if (value.length < 15) return out;
 	const text = value.length > MAX_SCAN_CHARS ? value.slice(0, MAX_SCAN_CHARS) : value;
-	for (const m of text.matchAll(IMEI_RE)) {
+	if (/\d{15}/.test(text)) for (const m of text.matchAll(IMEI_RE)) {
 		if (out.length >= MAX_IDENTIFIERS_PER_STRING) break;
 		// Under an IMEI key the Luhn digit still must hold; anywhere else it is all we have.
 		if (plausibleImei(m[0]) || (IMEI_KEYS.has(nk) && luhnValid(m[0]) && !/^0+$/.test(m[0]))) push('imei', m[0]);
 	}
-	for (const m of text.matchAll(MAC_RE)) {
+	if (/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}/.test(text)) for (const m of text.matchAll(MAC_RE)) {
 		if (out.length >= MAX_IDENTIFIERS_PER_STRING) break;
 		const mac = m[0].toLowerCase().replace(/-/g, ':');
 		if (!PLACEHOLDER_MACS.has(mac)) push('mac', mac);

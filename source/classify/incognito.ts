@@ -272,6 +272,7 @@ export class VisitedSet {
 	private readonly list: VisitedEntry[] = [];
 	private readonly keys = new Set<string>();
 
+	/** Entries kept. */
 	get size(): number {
 		return this.list.length;
 	}
@@ -310,6 +311,7 @@ export class VisitedSet {
 		this.addEntry(entry, pkg);
 	}
 
+	/** All entries, oldest first (a copy). */
 	entries(): VisitedEntry[] {
 		return [...this.list];
 	}

@@ -150,8 +150,9 @@ function cut(s: string, max: number): string {
 }
 
 /** True when n bytes of this entropy look like ciphertext or compressed data. */
-export function looksEncrypted(bytes: Uint8Array, entropy = shannonEntropy(bytes)): boolean {
+export function looksEncrypted(bytes: Uint8Array, knownEntropy?: number): boolean {
 	if (bytes.length < MIN_OPAQUE_BYTES) return false;
+	const entropy = knownEntropy ?? shannonEntropy(bytes);
 	const n = Math.min(bytes.length, 4096);
 	const maxPossible = Math.min(8, Math.log2(n));
 	if (entropy < HIGH_ENTROPY_RATIO * maxPossible) return false;

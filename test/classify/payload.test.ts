@@ -144,6 +144,8 @@ describe('inspectPayload: bounds', () => {
 	});
 
 	it('survives hostile bytes', () => {
+		const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+		expect(inspectPayload({body: bytes(deep)}).truncated).toBe(true);
 		const seeds = ['{"a":[[[[', 'a=%E0%A4%A&b=%', '\x1f\x8b\x08\x00garbage', 'x\x9c\x01\x02', '['.repeat(5000), 'H4sIAAAA'.repeat(10)];
 		for (const s of seeds) expect(() => inspectPayload({body: bytes(s), path: s, headers: [['Cookie', s]]})).not.toThrow();
 		for (let i = 0; i < 200; i++) {

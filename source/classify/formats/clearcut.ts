@@ -19,4 +19,5 @@ export function recogniseClearcut(input: FormatInput): FormatResult | undefined 
 	return {format: 'clearcut', encrypted: false, notes: ['protobuf log batch: readable strings extracted'], consumed: [], parts: [], events: []};
 }
 
+/** Recognises Clearcut/Firebase log batches by path. */
 export const clearcutRecogniser: FormatRecogniser = {name: 'clearcut', recognise: recogniseClearcut};

@@ -40,4 +40,5 @@ export function recogniseOneTrack(input: FormatInput): FormatResult | undefined 
 	return result;
 }
 
+/** Recognises OneTrack uploads and key exchanges (top level only). */
 export const oneTrackRecogniser: FormatRecogniser = {name: 'onetrack', recognise: recogniseOneTrack};
