@@ -113,7 +113,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 			process.stderr.write(`tattle: offline GeoIP/ASN data unavailable (${sanitize(error.message)}); countries left blank\n`);
 		});
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});
-	const timeOf = (line: {text: string; index: number}) => timeParser.push({text: line.text, index: line.index})[0]?.ts;
+	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
 	const sourceState = (source: string, state: SourceState, detail?: string) => session.setStatus({source, state, detail, ts: session.now});
