@@ -12,6 +12,11 @@ import {openLogcat} from './logcat-source.js';
 
 /** Pacing sleeps shorter than this are batched: timers cannot do better than a few ms anyway. */
 const MIN_SLEEP_MS = 15;
+/**
+ * Longest wall-time wait between two items. A capture can hold long silences (or a clock jump);
+ * at the recorded pace the screen would look frozen, so a longer gap is shortened to this.
+ */
+export const MAX_GAP_WAIT_MS = 3000;
 /** How often a paused replay re-checks its control state. */
 const PAUSE_POLL_MS = 50;
 
@@ -223,7 +228,12 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 			if (control.speed !== 'max') {
 				const due = wallStart + ((ts - clockStart) * 1000) / control.speed;
 				const wait = due - now();
-				if (wait >= MIN_SLEEP_MS) await sleep(wait);
+				if (wait > MAX_GAP_WAIT_MS) {
+					// Skip the silence: re-anchor so the next item is due MAX_GAP_WAIT_MS from now.
+					await sleep(MAX_GAP_WAIT_MS);
+					clockStart = ts;
+					wallStart = now();
+				} else if (wait >= MIN_SLEEP_MS) await sleep(wait);
 			}
 			// Reading the clock per item costs more than the item at full speed: look every 1024.
 			if ((packets + logLines) % 1024 === 0 && now() - lastProgress > 250) {
