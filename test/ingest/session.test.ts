@@ -1,0 +1,83 @@
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {MAX_DESTINATIONS, Session} from '../../source/ingest/session.js';
+import {startFlushing, type Clock} from '../../source/ingest/flusher.js';
+import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
+import {openCapture} from '../../source/sources/capture-source.js';
+import {corpusPath, hasCorpus, repoRoot} from '../helpers/corpus.js';
+import type {RawPacket} from '../../source/types.js';
+
+const classifier = createRuleSet({bundled: loadBundledRules(new URL(`file://${path.join(repoRoot, 'source/classify/rules')}/`))});
+
+/** A DNS query for `name` over UDP/IPv4 in a raw-IP (link type 101) frame. */
+function dnsQuery(name: string, index: number, ts: number): RawPacket {
+	const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]);
+	const dns = Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
+	const udp = Buffer.alloc(8);
+	udp.writeUInt16BE(40000, 0);
+	udp.writeUInt16BE(53, 2);
+	udp.writeUInt16BE(8 + dns.length, 4);
+	const ip = Buffer.alloc(20);
+	ip[0] = 0x45;
+	ip.writeUInt16BE(20 + 8 + dns.length, 2);
+	ip[8] = 64;
+	ip[9] = 17;
+	Buffer.from([10, 0, 0, 2]).copy(ip, 12);
+	Buffer.from([8, 8, 8, 8]).copy(ip, 16);
+	const data = Buffer.concat([ip, udp, dns]);
+	return {ts, linkType: 101, data, origLen: data.length, iface: 0, index};
+}
+
+describe('Session', () => {
+	it('makes a destination of every DNS question, even with no connection after it', () => {
+		const s = new Session({classifier});
+		s.addPacket(dnsQuery('sa.api.intl.miui.com', 1, 1000));
+		const snap = s.snapshot();
+		const d = snap.destinations.find((x) => x.host === 'sa.api.intl.miui.com');
+		expect(d).toBeDefined();
+		expect(d!.via).toEqual(['dns']);
+		expect(d!.owner).toBe('Xiaomi');
+		expect(d!.evidencePackets).toEqual([1]);
+		expect(snap.stats.packets).toBe(1);
+	});
+
+	it('stays bounded under a flood of random names, counting what it evicts', () => {
+		const s = new Session({classifier});
+		const n = MAX_DESTINATIONS + 5000;
+		for (let i = 0; i < n; i++) s.addPacket(dnsQuery(`h${i}.flood.example`, i + 1, 1000 + i / 1000));
+		const snap = s.snapshot();
+		expect(snap.destinations.length).toBeLessThanOrEqual(MAX_DESTINATIONS);
+		expect(snap.stats.problems['destinations-evicted']).toBeGreaterThanOrEqual(5000);
+		expect(snap.stats.packets).toBe(n);
+		// The newest names survive; the oldest went first.
+		expect(snap.destinations.some((d) => d.host === `h${n - 1}.flood.example`)).toBe(true);
+		expect(snap.destinations.some((d) => d.host === 'h0.flood.example')).toBe(false);
+	});
+
+	it.runIf(hasCorpus)('names flows by SNI and moves their bytes from the address to the name', async () => {
+		const s = new Session({classifier});
+		for await (const batch of openCapture(corpusPath('pcap', 'zeek__tls__chrome-34-google.pcap'))) for (const p of batch) s.addPacket(p);
+		s.finish();
+		const snap = s.snapshot();
+		const named = snap.destinations.filter((d) => d.via.includes('sni'));
+		expect(named.length).toBeGreaterThan(0);
+		const total = snap.destinations.reduce((a, d) => a + d.bytesIn + d.bytesOut, 0);
+		expect(total).toBe(snap.stats.bytes);
+	});
+});
+
+describe('flusher', () => {
+	it('applies snapshots on the injected clock only, however many events arrive', () => {
+		let tick: (() => void) | undefined;
+		const clock: Clock = {setInterval: (fn) => (tick = fn), clearInterval: () => (tick = undefined)};
+		const s = new Session({classifier});
+		const applied: number[] = [];
+		const f = startFlushing(() => s.snapshot(), (snap) => applied.push(snap.stats.packets), {periodMs: 250, clock});
+		for (let i = 0; i < 1000; i++) s.addPacket(dnsQuery(`a${i % 7}.example.com`, i + 1, 1000));
+		expect(applied).toEqual([]);
+		tick!();
+		expect(applied).toEqual([1000]);
+		f.stop();
+		expect(tick).toBeUndefined();
+	});
+});
