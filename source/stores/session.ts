@@ -1,0 +1,112 @@
+/**
+ * Session data stores: one atom per slice of the SessionSnapshot that ingest hands over on its
+ * flush clock. Each atom compares structurally, so a flush that changed nothing notifies nobody.
+ */
+import {atom, batch, type WritableAtom} from 'nanostores';
+import type {
+	AppSummary,
+	CategorySummary,
+	DestinationSummary,
+	Flag,
+	SessionSnapshot,
+	SessionStats,
+	SourceInfo,
+	TimelineEntry,
+} from '../types.js';
+import {deepEqual} from './equal.js';
+
+// The CLI reports events such as "replay finished" next to applySnapshot.
+export {addNotice} from './notices.js';
+
+export type DeviceInfo = NonNullable<SessionSnapshot['device']>;
+export type InputInfo = NonNullable<SessionSnapshot['input']>;
+
+export const EMPTY_STATS: SessionStats = Object.freeze({
+	packets: 0,
+	bytes: 0,
+	logLines: 0,
+	malformed: 0,
+	dropped: 0,
+	problems: {},
+});
+
+/** A data atom with structural equality. */
+function dataAtom<T>(initial: T): WritableAtom<T> {
+	const $store = atom<T>(initial);
+	$store.eq = deepEqual;
+	return $store;
+}
+
+export const $stats = dataAtom<SessionStats>(EMPTY_STATS);
+export const $destinations = dataAtom<readonly DestinationSummary[]>([]);
+export const $categories = dataAtom<readonly CategorySummary[]>([]);
+export const $flags = dataAtom<readonly Flag[]>([]);
+export const $apps = dataAtom<readonly AppSummary[]>([]);
+export const $timeline = dataAtom<readonly TimelineEntry[]>([]);
+export const $sources = dataAtom<readonly SourceInfo[]>([]);
+export const $device = dataAtom<DeviceInfo | undefined>(undefined);
+export const $input = dataAtom<InputInfo | undefined>(undefined);
+export const $incognito = dataAtom<readonly string[]>([]);
+
+// While the view is paused, the newest snapshot waits here; capture and ingest carry on.
+let holding = false;
+let held: SessionSnapshot | undefined;
+
+/** Write every slice of a snapshot in one synchronous batch (one notification per changed store). */
+function writeSnapshot(s: SessionSnapshot): void {
+	batch(() => {
+		$stats.set(s.stats);
+		$destinations.set(s.destinations);
+		$categories.set(s.categories);
+		$flags.set(s.flags);
+		$apps.set(s.apps);
+		$timeline.set(s.timeline);
+		$sources.set(s.sources);
+		$device.set(s.device);
+		$input.set(s.input);
+		$incognito.set(s.incognito);
+	});
+}
+
+/** Ingest's flush entry point: show this snapshot, or keep it aside while the view is paused. */
+export function applySnapshot(s: SessionSnapshot): void {
+	if (holding) {
+		held = s;
+		return;
+	}
+
+	writeSnapshot(s);
+}
+
+/** Freeze (true) or release (false) the visible stores; releasing shows the newest held snapshot. */
+export function holdSnapshots(on: boolean): void {
+	holding = on;
+	if (!on && held) {
+		const latest = held;
+		held = undefined;
+		writeSnapshot(latest);
+	}
+}
+
+/** True when a snapshot arrived while paused and is not shown yet. */
+export function hasHeldSnapshot(): boolean {
+	return held !== undefined;
+}
+
+/** Back to an empty session (tests, and a new replay). */
+export function resetSession(): void {
+	holding = false;
+	held = undefined;
+	batch(() => {
+		$stats.set(EMPTY_STATS);
+		$destinations.set([]);
+		$categories.set([]);
+		$flags.set([]);
+		$apps.set([]);
+		$timeline.set([]);
+		$sources.set([]);
+		$device.set(undefined);
+		$input.set(undefined);
+		$incognito.set([]);
+	});
+}

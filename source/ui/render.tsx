@@ -1,0 +1,55 @@
+import React from 'react';
+import {render, type Instance} from 'ink';
+import {$ui, setViewport} from '../stores/ui.js';
+import {App} from './app.js';
+import {computeLayout} from './layout.js';
+import {ThemeContext, type Theme} from './theme.js';
+
+/** Frames per second at most: data changes 4 times a second; 15 keeps a key press within ~66 ms. */
+export const MAX_FPS = 15;
+
+export type RenderAppOptions = {
+	/** False for --no-color / NO_COLOR. */
+	color: boolean;
+	/** True for --ascii or a non-UTF-8 locale. */
+	ascii: boolean;
+	/** Replay mode offers the speed and step keys. */
+	mode?: 'live' | 'replay';
+	/** Streams (tests, or a TTY other than the process's). */
+	stdout?: NodeJS.WriteStream;
+	stdin?: NodeJS.ReadStream;
+	stderr?: NodeJS.WriteStream;
+};
+
+/** The root element with its theme, for renderApp and for tests. */
+export function Root({theme}: {theme: Theme}) {
+	return (
+		<ThemeContext.Provider value={theme}>
+			<App />
+		</ThemeContext.Provider>
+	);
+}
+
+/** Render the dashboard; the caller owns exit (`waitUntilExit`, `unmount`). */
+export function renderApp(options: RenderAppOptions): Instance {
+	const theme: Theme = {color: options.color, ascii: options.ascii, replay: options.mode === 'replay'};
+	const stdout = options.stdout ?? process.stdout;
+	// Budgets for the real size before the first frame, so it is not drawn twice.
+	const ui = $ui.get();
+	const first = computeLayout(stdout.columns || 80, stdout.rows || 24, {
+		focus: ui.focus,
+		variant: ui.layout,
+		detail: ui.detail !== undefined,
+		help: ui.help,
+	});
+	setViewport(first.budgets);
+	return render(<Root theme={theme} />, {
+		stdout,
+		stdin: options.stdin ?? process.stdin,
+		stderr: options.stderr ?? process.stderr,
+		exitOnCtrlC: false,
+		patchConsole: false,
+		maxFps: MAX_FPS,
+		incrementalRendering: true,
+	});
+}
