@@ -266,18 +266,22 @@ export class Session implements AnalyzerSink {
 		const contentType = e.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
 		const findings = inspectPayload({body: e.body, path: e.path, contentType, headers: e.headers});
 		this.noteVisit(flow, host, `${host}${e.path}`, e.ts, cls);
+		const incognitoApps = this.incognito.active(e.ts);
 		const raised = evaluateUpload({
 			ts: e.ts,
 			host,
 			classification: cls,
 			app,
 			packets: e.packets,
+			logLines: this.incognitoEvidence(incognitoApps, e.ts),
 			findings,
 			encrypted: false,
-			incognitoApps: this.incognito.active(),
+			incognitoApps,
 			visited: this.visited,
+			bytesOut: e.bodyBytes,
 		});
-		for (const f of raised) this.raise(f, d);
+		// Two uploads to one host with the same summary but different endpoints are two findings.
+		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
 		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
 	}
@@ -431,7 +435,7 @@ export class Session implements AnalyzerSink {
 
 	/** An encrypted connection to a tracking destination while a browser is in incognito mode. */
 	private checkEncryptedUpload(d: DestAgg, flow: AnalyzerFlow, ts: number, packets: number[]): void {
-		const active = this.incognito.active();
+		const active = this.incognito.active(ts);
 		if (active.length === 0) return;
 		const cls = this.classify(d);
 		if (!TRACKING.has(cls.category)) return;
@@ -441,6 +445,7 @@ export class Session implements AnalyzerSink {
 			classification: cls,
 			app: flow.app?.package,
 			packets,
+			logLines: this.incognitoEvidence(active, ts),
 			encrypted: true,
 			incognitoApps: active,
 			visited: this.visited,
@@ -448,8 +453,18 @@ export class Session implements AnalyzerSink {
 		for (const f of raised) this.raise(f, d);
 	}
 
-	private raise(f: Flag, d: DestAgg): void {
-		if (!this.deduper.accept(f)) return;
+	/** The log lines that put these browsers in incognito mode (flag evidence). */
+	private incognitoEvidence(apps: string[], ts: number): number[] {
+		const lines: number[] = [];
+		for (const pkg of apps) {
+			const line = this.incognito.intervalAt(pkg, ts)?.logLine;
+			if (line !== undefined) lines.push(line);
+		}
+		return lines;
+	}
+
+	private raise(f: Flag, d: DestAgg, match?: string): void {
+		if (!this.deduper.accept(f, match)) return;
 		d.flags++;
 		if (this.flags.length >= MAX_FLAGS) {
 			this.flags.shift();
