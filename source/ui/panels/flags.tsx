@@ -35,7 +35,7 @@ function toRow(f: FlagRow): TableRow<Key> {
 			kind: {text: KIND_LABEL[f.kind] ?? f.kind},
 			app: {text: f.app || '-', dim: !f.app},
 			host: {text: f.host},
-			summary: {text: f.encrypted ? `${f.summary} (encrypted)` : f.summary, dim: true},
+			summary: {text: f.encrypted ? `(encrypted) ${f.summary}` : f.summary, dim: true},
 		},
 	};
 }
