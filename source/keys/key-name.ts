@@ -24,3 +24,36 @@ export function keyName(input: string, key: Key): string | undefined {
 	if (key.ctrl || key.meta) return input ? `${key.ctrl ? 'ctrl' : 'meta'}+${input}` : undefined;
 	return input.length === 1 ? input : undefined;
 }
+
+/** A burst of typed keys arriving in one read (fast typing, tmux send-keys, a paste) is split at most this far. */
+export const MAX_KEYS_PER_READ = 64;
+
+/** Keymap name of one character of a plain-text burst. */
+function charName(ch: string): string | undefined {
+	switch (ch) {
+		case '\r':
+		case '\n':
+			return 'return';
+		case '\t':
+			return 'tab';
+		case ' ':
+			return 'space';
+		case '\u007f':
+		case '\b':
+			return 'backspace';
+		case '\u0003':
+			return 'ctrl+c';
+		default:
+			return ch < ' ' ? undefined : ch;
+	}
+}
+
+/**
+ * The keys in one input event: Ink hands a run of plain characters over as one string, so
+ * "jj\r" must become j, j, Enter. Escape sequences always arrive alone and keep their name.
+ */
+export function keyPresses(input: string, key: Key): Array<[name: string | undefined, text: string]> {
+	const name = keyName(input, key);
+	if (name !== undefined || input.length <= 1 || key.ctrl || key.meta) return [[name, input]];
+	return [...input].slice(0, MAX_KEYS_PER_READ).map(ch => [charName(ch), ch]);
+}

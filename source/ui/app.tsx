@@ -3,7 +3,7 @@ import {Box, Text, useInput, useStdin, type Key} from 'ink';
 import {useStore} from '@nanostores/react';
 import {computed} from 'nanostores';
 import {dispatchKey} from '../keys/dispatch.js';
-import {keyName} from '../keys/key-name.js';
+import {keyPresses} from '../keys/key-name.js';
 import {deepEqual} from '../stores/equal.js';
 import {$ui, setViewport, type PanelId} from '../stores/ui.js';
 import {PanelBoundary} from './components/error-boundary.js';
@@ -43,7 +43,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
 
 // Module-level, so its identity never changes: Ink 6.8 re-subscribes useInput on every new handler.
 function handleInput(input: string, key: Key): void {
-	dispatchKey(keyName(input, key), input);
+	for (const [name, text] of keyPresses(input, key)) dispatchKey(name, text);
 }
 
 /** The dashboard: status bar, panels (or the detail view / help overlay), help bar. */

@@ -2,7 +2,7 @@ import {beforeEach, describe, expect, it} from 'vitest';
 import type {Key} from 'ink';
 import {ACTIONS, isAction} from '../../source/keys/actions.js';
 import {activeContexts, dispatchKey, resolveBinding} from '../../source/keys/dispatch.js';
-import {keyName} from '../../source/keys/key-name.js';
+import {keyName, keyPresses} from '../../source/keys/key-name.js';
 import {helpEntries, KEYMAP, keyLabel} from '../../source/keys/keymap.js';
 import {applySnapshot, resetSession} from '../../source/stores/session.js';
 import {$ui, INITIAL_UI, resetUi} from '../../source/stores/ui.js';
@@ -98,6 +98,13 @@ describe('keyName', () => {
 		expect(keyName('', {...NO_KEY, upArrow: true})).toBe('up');
 		expect(keyName('', {...NO_KEY, return: true})).toBe('return');
 		expect(keyName('abc', NO_KEY)).toBeUndefined();
+	});
+
+	it('splits a burst of typed keys', () => {
+		expect(keyPresses('jj\r', NO_KEY)).toEqual([['j', 'j'], ['j', 'j'], ['return', '\r']]);
+		expect(keyPresses('a b\u007f', NO_KEY).map(([n]) => n)).toEqual(['a', 'space', 'b', 'backspace']);
+		expect(keyPresses('x'.repeat(500), NO_KEY)).toHaveLength(64);
+		expect(keyPresses('', {...NO_KEY, upArrow: true})).toEqual([['up', '']]);
 	});
 });
 

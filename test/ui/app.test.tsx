@@ -85,6 +85,15 @@ describe('dashboard', () => {
 		expect(view.lastFrame()).toContain('sa.api.intl.miui.com');
 	});
 
+	it('handles several keys arriving in one read', async () => {
+		applySnapshot(leakSession());
+		view = await renderDashboard(80, 24);
+		await view.press('2j\r');
+		expect(view.lastFrame()).toContain('MEDIUM incognito-tracker');
+		await view.press('\u001b/goo\r');
+		expect($ui.get()).toMatchObject({filter: 'goo', filterEditing: false});
+	});
+
 	it('cycles the sort with s', async () => {
 		applySnapshot(leakSession());
 		view = await renderDashboard(80, 24);

@@ -146,3 +146,12 @@ describe('detailRows', () => {
 		expect(rows.at(-1)!.heading).toBe(true);
 	});
 });
+
+describe('packColumns', () => {
+	it('keeps sections whole when they fit and never exceeds the budget', async () => {
+		const {packColumns} = await import('../../source/ui/components/help-overlay.js');
+		expect(packColumns([[1, 2], [3, 4, 5], [6]], 4, 3)).toEqual([[1, 2], [3, 4, 5, 6]]);
+		expect(packColumns([[1, 2, 3, 4, 5, 6]], 4, 2)).toEqual([[1, 2, 3, 4], [5, 6]]);
+		expect(packColumns([[1, 2, 3], [4, 5, 6], [7, 8, 9]], 3, 2)).toEqual([[1, 2, 3], [4, 5, 6]]);
+	});
+});
