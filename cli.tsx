@@ -73,6 +73,14 @@ async function runLive(_opts: CliOptions): Promise<number> {
 	fail('live mode is not available in this build yet: use tattle replay');
 }
 
+/** Longest string in an NDJSON event: a hostile 64 KiB name stays one readable line. */
+const MAX_EVENT_STRING = 4096;
+
+/** JSON replacer: untrusted strings lose control characters before they reach a pipe or a terminal. */
+function cleanStrings(_key: string, value: unknown): unknown {
+	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
+}
+
 /** Whether to show the dashboard: a terminal on both ends and no headless output asked for. */
 function wantsTui(opts: CliOptions): boolean {
 	return !opts.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
@@ -102,7 +110,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		maxBody: opts.maxBody,
 		logYear,
 		logZone,
-		onEvent: opts.json ? (e) => out.write(JSON.stringify(e) + '\n') : undefined,
+		onEvent: opts.json ? (e) => out.write(JSON.stringify(e, cleanStrings) + '\n') : undefined,
 	});
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	if (input.meta?.device) session.device = input.meta.device;
@@ -116,7 +124,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
-	const sourceState = (source: string, state: SourceState, detail?: string) => session.setStatus({source, state, detail, ts: session.now});
+	const sourceState = (source: string, state: SourceState, detail?: string) => session.setStatus({source, state, detail, ts: session.now || Date.now() / 1000});
 
 	let ui: Awaited<ReturnType<typeof startUi>> | undefined;
 	if (tui) ui = await startUi(opts, session, control, abort, notice);
@@ -236,6 +244,12 @@ export function exitCodeFor(opts: CliOptions, snap: SessionSnapshot): number {
 	const hit = snap.flags.some((f) => opts.failOn.includes('any') || opts.failOn.includes(f.kind));
 	return hit ? 3 : 0;
 }
+
+// A closed pipe (`tattle ... --json | head`) ends the run quietly, as other Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') process.exit(0);
+	throw error;
+});
 
 main(process.argv.slice(2)).then(
 	(code) => {

@@ -55,7 +55,7 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 	return {
 		tool: {name: 'tattle', version: meta.version},
 		input: meta.input,
-		device: s.device ?? null,
+		device: s.device ? Object.fromEntries(Object.entries(s.device).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])) : null,
 		stats: {
 			packets: s.stats.packets,
 			bytes: s.stats.bytes,

@@ -3,27 +3,14 @@
  * no terminal, no device. It exits 0 (a damaged capture is read up to the damage) or 2 with one
  * line saying why nothing could be read; it never crashes or prints a stack trace.
  */
-import {execFile} from 'node:child_process';
 import {mkdtempSync, readFileSync, existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {promisify} from 'node:util';
 import {describe, expect, it} from 'vitest';
-import {corpusPath, corpusPcaps, hasCorpus, readTruth, repoRoot} from '../helpers/corpus.js';
+import {corpusPath, corpusPcaps, hasCorpus, readTruth} from '../helpers/corpus.js';
+import {cli, tattle} from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const cli = path.join(repoRoot, 'dist', 'cli.js');
 const out = mkdtempSync(path.join(tmpdir(), 'tattle-cli-'));
-
-export async function tattle(args: string[], opts: {input?: string} = {}): Promise<{code: number; stdout: string; stderr: string}> {
-	try {
-		const r = await run(process.execPath, [cli, ...args], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: {...process.env, NO_COLOR: '1'}});
-		return {code: 0, stdout: r.stdout, stderr: r.stderr};
-	} catch (error) {
-		const e = error as {code?: number; stdout?: string; stderr?: string};
-		return {code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? ''};
-	}
-}
 
 describe.runIf(hasCorpus && existsSync(cli))('tattle replay on every corpus capture', () => {
 	it.each(corpusPcaps())('%s', async (file) => {
