@@ -218,28 +218,47 @@ export function fitWidth(
 	return options.align === 'right' ? pad + cut : cut + pad;
 }
 
-/** Hard-wrap to lines of at most `width` columns, at most `maxLines` lines (the last one ends with an ellipsis when cut). */
+/** Characters after which a wrapped line may break (words, URL parts, JSON separators). */
+const BREAK_AFTER = new Set([' ', '/', '&', '?', ',', '=', ';', ':', '-', '+']);
+/** A break is looked for at most this fraction of the width back; beyond it the word is split. */
+const BREAK_LOOKBACK = 1 / 3;
+
+/**
+ * Wrap to lines of at most `width` columns, at most `maxLines` lines (the last one ends with an
+ * ellipsis when cut). Breaks after spaces and URL separators when one is near, else mid-word.
+ */
 export function wrapWidth(s: string, width: number, maxLines: number, options: TextOptions = {}): string[] {
 	if (width <= 0 || maxLines <= 0) return [];
 	const lines: string[] = [];
-	let line = '';
+	let line: Array<[string, number]> = [];
 	let used = 0;
-	for (const [g, w] of graphemes(s)) {
-		if (used + w > width) {
-			lines.push(line);
+	const text = (parts: Array<[string, number]>): string => parts.map(([g]) => g).join('');
+	for (const part of graphemes(s)) {
+		if (used + part[1] > width && line.length > 0) {
+			let cut = line.length;
+			const lookback = Math.max(1, Math.floor(line.length * BREAK_LOOKBACK));
+			for (let i = line.length - 1; i >= line.length - lookback; i--) {
+				if (BREAK_AFTER.has(line[i]![0])) {
+					cut = i + 1;
+					break;
+				}
+			}
+
+			const carry = line.slice(cut);
+			lines.push(text(line.slice(0, cut)).trimEnd());
 			if (lines.length >= maxLines) {
-				lines[lines.length - 1] = truncateEnd(line + g + ' ', width, options);
+				lines[lines.length - 1] = truncateEnd(text(line) + part[0] + ' ', width, options);
 				return lines;
 			}
 
-			line = '';
-			used = 0;
+			line = carry;
+			used = carry.reduce((n, [, w]) => n + w, 0);
 		}
 
-		line += g;
-		used += w;
+		line.push(part);
+		used += part[1];
 	}
 
-	if (line.length > 0 || lines.length === 0) lines.push(line);
+	if (line.length > 0 || lines.length === 0) lines.push(text(line));
 	return lines;
 }

@@ -108,6 +108,12 @@ describe('truncation', () => {
 		expect(displayWidth(fitWidth('日本語日本語', 5))).toBe(5);
 	});
 
+	it('wrapWidth breaks after spaces and URL separators when one is near', () => {
+		expect(wrapWidth('the quick brown fox', 10, 5)).toEqual(['the quick', 'brown fox']);
+		expect(wrapWidth('https://duckduckgo.com/?q=hiv+clinic', 16, 5)).toEqual(['https://duckduck', 'go.com/?q=hiv+', 'clinic']);
+		for (const line of wrapWidth('a'.repeat(7) + ' ' + 'b'.repeat(30), 10, 10)) expect(displayWidth(line)).toBeLessThanOrEqual(10);
+	});
+
 	it('wrapWidth hard-wraps and marks a cut', () => {
 		expect(wrapWidth('abcdefgh', 3, 10)).toEqual(['abc', 'def', 'gh']);
 		const cut = wrapWidth('abcdefghijkl', 4, 2);
