@@ -7,6 +7,7 @@ import {
 	addCustomBlock,
 	attachAppMetadata,
 	crc32,
+	tableCrc32,
 	hasTrailerMagic,
 	MAX_APP_UIDS,
 	newAppMetadataContext,
@@ -307,8 +308,20 @@ describe('cheap and hostile input', () => {
 		expect(errors).toEqual([]);
 	});
 
-	it('crc32 matches zlib on known vectors', () => {
+	it('crc32 matches zlib on known vectors, native and table alike', () => {
 		expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+		expect(tableCrc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
 		expect(crc32(new Uint8Array(0))).toBe(0);
+		const data = Uint8Array.from({length: 1500}, (_, i) => (i * 131) & 0xff);
+		for (const [from, to] of [[0, 1500], [3, 1497], [14, 15]] as const) expect(crc32(data, from, to)).toBe(tableCrc32(data, from, to));
+	});
+
+	it('non-ASCII app labels: UTF-8, cut at 19 bytes even mid-character', () => {
+		const ip = Uint8Array.from([0x45, 0, 0, 20, ...new Array(16).fill(0)]);
+		const label = (name: string) => parseTrailer(trailerFrame(ip, 10200, name))!.appName;
+		expect(label('Café')).toBe('Café');
+		expect(label('微信')).toBe('微信');
+		// 7 x 3-byte characters = 21 bytes: 6 whole ones and a cut one (replacement character).
+		expect(label('一二三四五六七')).toBe('一二三四五六\ufffd');
 	});
 });
