@@ -201,7 +201,13 @@ async function startUi(opts: CliOptions, session: Session, control: ReplayContro
 		},
 	});
 	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: 'replay'});
+	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
+	const keepAlive = setInterval(() => undefined, 60_000);
+	let stopped = false;
 	const stop = () => {
+		if (stopped) return;
+		stopped = true;
+		clearInterval(keepAlive);
 		flusher.stop();
 		app.unmount();
 	};
@@ -216,6 +222,9 @@ async function startUi(opts: CliOptions, session: Session, control: ReplayContro
 			flusher.flushNow();
 			stop();
 			await app.waitUntilExit().catch(() => undefined);
+			// Leave the terminal as we found it, and let go of stdin so the process can end.
+			if (process.stdin.isTTY) process.stdin.setRawMode(false);
+			process.stdin.pause();
 		},
 	};
 }
