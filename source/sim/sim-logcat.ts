@@ -225,7 +225,8 @@ export function parseLogcatArgs(args: string[], phoneTimeZone: string, fallbackY
  */
 export function selectBacklog(available: SimLogLine[], req: LogcatRequest): SimLogLine[] {
 	let out = available;
-	if (req.since) out = out.filter((l) => compareTime(l.time, req.since!) >= 0);
+	// Untimed lines are `--------- beginning of X` banners: logcat prints them on every run.
+	if (req.since) out = out.filter((l) => !l.timed || compareTime(l.time, req.since!) >= 0);
 	if (req.tail !== undefined) out = req.tail === 0 ? [] : out.slice(-req.tail);
 	return out;
 }

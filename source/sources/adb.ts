@@ -434,6 +434,8 @@ export function looksLikeCapture(bytes: Uint8Array): boolean {
 	return bytes.length >= 4 && PCAP_MAGICS.has(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false));
 }
 
+const SILENT_EXIT = 'tcpdump printed nothing and exited';
+
 /** Explains a failed tcpdump attempt from what it printed. */
 export function explainTcpdumpFailure(text: string): string {
 	const exit = new RegExp(`${EXIT_MARK}(\\d+)`).exec(text)?.[1];
@@ -441,7 +443,7 @@ export function explainTcpdumpFailure(text: string): string {
 	if (exit === '127' || /tcpdump: (?:inaccessible or )?not found/.test(text)) return 'tcpdump is not installed on the phone';
 	if (exit === '126') return 'tcpdump is not executable';
 	if (/permission|not permitted|denied/i.test(text) || exit === '1') return 'tcpdump needs root (permission denied)';
-	if (text === '') return 'tcpdump printed nothing and exited';
+	if (text === '') return SILENT_EXIT;
 	return `tcpdump failed: ${text.split('\n')[0]!.slice(0, 200)}`;
 }
 
@@ -480,5 +482,7 @@ export async function* adbTcpdump(adb: Adb, options: {signal?: AbortSignal} = {}
 		reasons.push(explainTcpdumpFailure(text));
 	}
 	const unique = [...new Set(reasons)];
+	// Silence alone proves nothing (the phone may have been unplugged mid-probe): retryable.
+	if (unique.every((r) => r === SILENT_EXIT)) throw new Error(`tcpdump: ${SILENT_EXIT}`);
 	throw new TcpdumpUnavailableError(`tcpdump unavailable on the phone: ${unique.join('; ')}. ${PCAPDROID_HINT}`);
 }

@@ -52,7 +52,7 @@ describe('simulator logcat times', () => {
 		expect(lines.map((l) => l.timed)).toEqual([false, true, true]);
 		expect(lines[0]!.time).toEqual({sec: 100, nsec: 0});
 		const req = parseLogcatArgs(['-T', '101.000'], 'UTC', 2024);
-		expect(selectBacklog(lines, req).map((l) => l.rest)).toEqual(['  1 1 I a: two']);
+		expect(selectBacklog(lines, req).map((l) => l.rest)).toEqual(['--------- beginning of main', '  1 1 I a: two']);
 	});
 });
 

@@ -13,6 +13,7 @@ import {
 	deviceFacts,
 	ensureAdbServer,
 	explainTcpdumpFailure,
+	firstDevice,
 	listDevices,
 	logcatCommands,
 	looksLikeCapture,
@@ -102,6 +103,14 @@ describe.runIf(needTool('adb', 'adb'))('adb sources against the simulator throug
 			[serial, suSerial, bareSerial].sort().map((s) => [s, 'device', 'TattleSim']),
 		);
 		expect(chooseDevice(devices, serial)).toMatchObject({kind: 'ready', device: {serial}});
+	});
+
+	it('finds the first ready device for the auto mode, or the named one', async () => {
+		const endpoint = {host: '127.0.0.1', port: h.port};
+		const first = await firstDevice({endpoint, timeoutMs: 3000});
+		expect([serial, suSerial, bareSerial]).toContain(first?.serial);
+		expect((await firstDevice({endpoint, timeoutMs: 3000, serial: bareSerial}))?.serial).toBe(bareSerial);
+		expect(await firstDevice({endpoint, timeoutMs: 300, serial: 'absent'})).toBeUndefined();
 	});
 
 	it('reads device facts and the clock offset from getprop and date', async () => {
