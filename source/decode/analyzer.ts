@@ -12,6 +12,7 @@ import {looksLikeTls, parseClientHello} from './tls.js';
 import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
 import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
 import {StreamBuffer} from './stream-buffer.js';
+import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid.js';
 
 /** HTTP requests parsed per flow: keep-alive connections carry many; past this we stop looking. */
 const MAX_HTTP_REQUESTS_PER_FLOW = 256;
@@ -39,6 +40,8 @@ export type AnalyzerFlow = {
 	quic?: QuicCryptoState;
 	tries: number;
 	requests: number;
+	/** True when the flow carries nothing more to learn and can leave the flow table (a UDP DNS exchange once answered). */
+	finished: boolean;
 	/** Ingest's per-flow state (opaque here). */
 	ingest?: unknown;
 };
@@ -58,6 +61,8 @@ export interface AnalyzerSink {
 export class PacketAnalyzer {
 	private readonly flows: FlowTable;
 	private readonly names = new IpNames();
+	/** PCAPdroid app metadata (trailers, UID-map blocks, `u-<uid>` comments) seen so far. */
+	private readonly apps = newAppMetadataContext();
 	private readonly maxBody: number;
 
 	constructor(
@@ -78,8 +83,14 @@ export class PacketAnalyzer {
 		return this.names.nameOf(ip)?.name;
 	}
 
+	/** A pcapng Custom Block from the capture (PCAPdroid's UID map names apps by uid). */
+	customBlock(pen: number, data: Uint8Array): void {
+		addCustomBlock(this.apps, pen, data);
+	}
+
 	/** Decodes one frame and reports what it carried. */
 	push(raw: RawPacket): void {
+		attachAppMetadata(raw, this.apps);
 		const r = decodePacket(raw);
 		if (typeof r === 'string') {
 			this.sink.problem(r);
@@ -111,6 +122,9 @@ export class PacketAnalyzer {
 			}
 		}
 		this.sink.packet(meta, st, fromClient);
+		// A handshake-heavy capture is half DNS exchanges: keeping each answered one in the table
+		// until LRU eviction doubled its size. A late duplicate just starts a new flow.
+		if (st.finished) this.flows.remove(f);
 	}
 
 	/** End of input: parse what the reassembly buffers hold (a request cut by the capture's end). */
@@ -132,6 +146,7 @@ export class PacketAnalyzer {
 				return;
 			}
 			st.kind = 'dns';
+			if (msg.response) st.finished = true;
 			this.names.learn(msg);
 			this.sink.dns(dnsEventFrom(meta, msg, dnsProto));
 			return;
@@ -284,6 +299,9 @@ function sameDcid(d: Uint8Array, dcid: Uint8Array | undefined): boolean {
 }
 
 function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
+	// Every field up front, so all flows share one object shape: fields added later (kind, name,
+	// ingest...) gave each flow a shape transition and an out-of-object property array (~10% of
+	// the heap at 60k flows).
 	return {
 		proto: meta.proto,
 		client: f.client,
@@ -291,7 +309,16 @@ function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
 		server: f.server,
 		sport: f.serverPort,
 		firstTs: meta.ts,
+		name: undefined,
+		via: undefined,
+		app: undefined,
+		kind: undefined,
+		buf: undefined,
+		dnsTcp: undefined,
+		quic: undefined,
 		tries: 0,
 		requests: 0,
+		finished: false,
+		ingest: undefined,
 	};
 }

@@ -60,6 +60,24 @@ describe('FlowTable', () => {
 		expect([...t.values()].map((f) => f.clientPort)).toEqual([1004, 1003, 1005]);
 		expect(t.get(flowKey(6, '10.0.0.1', 1001, '1.1.1.1', 443))).toBeUndefined();
 	});
+	it('remove forgets a flow from any place in the LRU list, without counting an eviction', () => {
+		const t = new FlowTable({maxFlows: 3});
+		const a = t.observe(pkt('10.0.0.1', 1001, '1.1.1.1', 443));
+		const b = t.observe(pkt('10.0.0.1', 1002, '1.1.1.1', 443));
+		const c = t.observe(pkt('10.0.0.1', 1003, '1.1.1.1', 443));
+		t.remove(b);
+		expect([...t.values()].map((f) => f.clientPort)).toEqual([1001, 1003]);
+		t.remove(c); // the most recent one: the next packet of `a` must not take the fast path to `c`
+		t.remove(c);
+		expect(t.observe(pkt('1.1.1.1', 443, '10.0.0.1', 1001))).toBe(a);
+		t.remove(a);
+		expect(t.size).toBe(0);
+		expect([...t.values()]).toEqual([]);
+		const again = t.observe(pkt('10.0.0.1', 1001, '1.1.1.1', 443));
+		expect(again).not.toBe(a);
+		expect(again.packetsOut).toBe(1);
+		expect(t.evictions).toBe(0);
+	});
 	it('nameFlow: a name from the connection beats a DNS guess, not the other way round', () => {
 		const f = new FlowTable().observe(pkt('10.0.0.1', 1000, '1.1.1.1', 443));
 		nameFlow(f, 'dns.example', 'dns');
