@@ -15,7 +15,7 @@ import {loadClassifier} from './source/classify/load.js';
 import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from './source/sources/replay.js';
-import {describeCaptureError} from './source/sources/capture-source.js';
+import {describeCaptureError, openCapture} from './source/sources/capture-source.js';
 import {buildReport, renderReport} from './source/report/report.js';
 import type {SessionSnapshot, SourceState} from './source/types.js';
 
@@ -68,9 +68,149 @@ async function main(argv: string[]): Promise<number> {
 	return replay(opts, notice);
 }
 
-/** Watches a tethered phone (wired in the live-sources work). */
-async function runLive(_opts: CliOptions): Promise<number> {
-	fail('live mode is not available in this build yet: use tattle replay');
+/** Asks on the terminal which device to watch when several are attached (before the dashboard starts). */
+async function pickDevice(serials: string[]): Promise<string> {
+	const {createInterface} = await import('node:readline/promises');
+	process.stderr.write('Several devices are attached:\n');
+	serials.forEach((s, i) => process.stderr.write(`  ${i + 1}) ${sanitize(s)}\n`));
+	const rl = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		for (;;) {
+			const answer = (await rl.question(`Watch which one? [1-${serials.length}] `)).trim();
+			const n = Number(answer);
+			if (Number.isInteger(n) && n >= 1 && n <= serials.length) return serials[n - 1]!;
+			if (serials.includes(answer)) return answer;
+		}
+	} finally {
+		rl.close();
+	}
+}
+
+/** The device to watch: --serial, $ANDROID_SERIAL, the only one, or the user's pick; undefined = wait for one. */
+async function chooseSerial(opts: CliOptions, interactive: boolean): Promise<string | undefined> {
+	const adb = await import('./source/sources/adb.js');
+	const serial = opts.serial ?? adb.serialFromEnv();
+	if (serial) return serial;
+	const endpoint = adb.adbServerEndpoint();
+	const client = adb.createAdbClient(endpoint);
+	try {
+		await adb.ensureAdbServer(client, endpoint);
+		const choice = adb.chooseDevice(await adb.listDevices(client));
+		if (choice.kind === 'ready') return choice.device.serial;
+		if (choice.kind === 'pick') {
+			const serials = choice.devices.map((d) => d.serial);
+			if (interactive) return await pickDevice(serials);
+			fail(`several devices attached (${serials.join(', ')}): choose one with --serial`);
+		}
+	} catch (error) {
+		if (error instanceof ExitError) throw error;
+		// No adb server yet: the live session keeps retrying and says so in its status.
+	}
+	return undefined;
+}
+
+/** Watches a tethered phone: logcat and packets over adb (or another packet source), until quit. */
+async function runLive(opts: CliOptions): Promise<number> {
+	const tui = wantsTui(opts);
+	if (!tui && !opts.json && opts.report.length === 0 && !process.stdout.isTTY) {
+		process.stderr.write('tattle: no terminal: running headless (use --report FILE or --json for output)\n');
+	}
+	const [{LiveSession}, {LineSplitter}, {CaptureParser}, net] = await Promise.all([
+		import('./source/sources/adb-live.js'),
+		import('./source/sources/logcat-source.js'),
+		import('./source/sources/capture-reader.js'),
+		import('./source/sources/net-source.js'),
+	]);
+	const serial = await chooseSerial(opts, tui);
+	const {session, geo} = makeSession(opts, {});
+	const abort = new AbortController();
+	const now = () => Date.now() / 1000;
+	const onCustomBlock = (pen: number, data: Uint8Array) => session.addCustomBlock(pen, data.slice());
+	const phonePcap = !opts.noPcap && (opts.pcap === undefined || opts.pcap === 'adb');
+
+	// Packets from tcpdump on the phone: one parser per tcpdump run, frames numbered on across restarts.
+	let frames = 0;
+	const newParser = () =>
+		new CaptureParser(
+			(p) => {
+				p.index = ++frames;
+				session.addPacket(p);
+			},
+			{onCustomBlock},
+		);
+	let parser = newParser();
+	let parserDamaged = false;
+	const lines = new LineSplitter();
+	const live = new LiveSession({
+		serial,
+		pcap: phonePcap,
+		onLogChunk: (bytes) => {
+			for (const line of lines.push(bytes)) session.addLogLine(line);
+		},
+		onPcapChunk: (bytes) => {
+			parser.push(bytes);
+			if (parser.error && !parserDamaged) {
+				parserDamaged = true;
+				session.addMalformed('pcap-damaged', `tcpdump stream: byte ${parser.error.offset}: ${parser.error.message}`, now());
+			}
+		},
+		onPcapRestart: () => {
+			parser.end();
+			parser = newParser();
+			parserDamaged = false;
+		},
+		onStatus: (s) => session.setStatus(s),
+		onDevice: (f) => {
+			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
+		},
+		onGap: (source, from, to) => {
+			session.setStatus({source, state: 'live', detail: `resumed after a ${Math.max(0, Math.round(to - from))} s gap`, ts: to});
+			session.addMarker(`${source}: gap from ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()}`, to);
+		},
+	});
+	live.start();
+
+	// Packets from elsewhere: stdin, a file, follow:FILE, or a PCAPdroid exporter.
+	let pump: Promise<void> | undefined;
+	if (!opts.noPcap && opts.pcap && opts.pcap !== 'adb') {
+		const spec = opts.pcap;
+		const stream = net.isNetSpec(spec)
+			? net.openNetCapture(spec, {
+					signal: abort.signal,
+					onCustomBlock,
+					onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
+				})
+			: openCapture(spec, {signal: abort.signal, onCustomBlock});
+		pump = (async () => {
+			session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
+			for await (const batch of stream) for (const p of batch) session.addPacket(p);
+			if (stream.error) {
+				process.stderr.write(describeCaptureError(stream.name, stream.error) + '\n');
+				session.addMalformed('pcap-damaged', stream.error.message, now());
+			}
+			session.setStatus({source: 'pcap', state: stream.error?.fatal ? 'down' : 'eof', detail: stream.error?.message, ts: now()});
+		})();
+	}
+
+	if (tui) {
+		const ui = await startUi(opts, session, abort, {mode: 'live'});
+		await ui.waitUntilExit();
+	} else {
+		// Headless live runs until Ctrl-C or SIGTERM, then writes its report.
+		await new Promise<void>((resolve) => {
+			process.once('SIGINT', resolve);
+			process.once('SIGTERM', resolve);
+		});
+	}
+	abort.abort();
+	await live.stop();
+	await pump?.catch(() => undefined);
+	parser.end();
+	session.finish();
+	await geo;
+	const snap = session.snapshot();
+	writeReports(opts, snap, {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (opts.pcap ?? 'adb')});
+	return exitCodeFor(opts, snap);
 }
 
 /** Longest string in an NDJSON event: a hostile 64 KiB name stays one readable line. */
@@ -100,26 +240,11 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	}
 	const speed = opts.speed ?? (tui ? 1 : 'max');
 	const control = new ReplayControl(speed);
-	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
-	if (!classifier.ok) fail(classifier.error);
 	const logYear = opts.logYear ?? input.meta?.logYear;
 	const logZone = opts.logZone ?? input.meta?.logZone;
-	const out = process.stdout;
-	const session = new Session({
-		classifier: classifier.value,
-		maxBody: opts.maxBody,
-		logYear,
-		logZone,
-		onEvent: opts.json ? (e) => out.write(JSON.stringify(e, cleanStrings) + '\n') : undefined,
-	});
+	const {session, geo} = makeSession(opts, {logYear, logZone});
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	if (input.meta?.device) session.device = input.meta.device;
-	const geo = loadGeoData()
-		.then((data) => session.setIpInfo(createIpInfo(data)))
-		.catch((error: Error) => {
-			session.setIpInfo(createIpInfo());
-			process.stderr.write(`tattle: offline GeoIP/ASN data unavailable (${sanitize(error.message)}); countries left blank\n`);
-		});
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
@@ -127,7 +252,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const sourceState = (source: string, state: SourceState, detail?: string) => session.setStatus({source, state, detail, ts: session.now || Date.now() / 1000});
 
 	let ui: Awaited<ReturnType<typeof startUi>> | undefined;
-	if (tui) ui = await startUi(opts, session, control, abort, notice);
+	if (tui) ui = await startUi(opts, session, abort, {mode: 'replay', control, notice});
 
 	let result: Awaited<ReturnType<typeof runReplay>>;
 	try {
@@ -137,6 +262,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 				onPacket: (p) => session.addPacket(p),
 				onLogLine: (l) => session.addLogLine(l),
 				onStatus: sourceState,
+				onCustomBlock: (pen, data) => session.addCustomBlock(pen, data.slice()),
 				onProgress(ts, first) {
 					if (session.input) session.input.position = ts;
 					if (progress) {
@@ -170,12 +296,36 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	return exitCodeFor(opts, snap);
 }
 
+/** The session every mode shares: classifier, optional NDJSON output, offline GeoIP loading in the background. */
+function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: string}): {session: Session; geo: Promise<void>} {
+	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
+	if (!classifier.ok) fail(classifier.error);
+	const out = process.stdout;
+	const session = new Session({
+		classifier: classifier.value,
+		maxBody: opts.maxBody,
+		logYear: log.logYear,
+		logZone: log.logZone,
+		onEvent: opts.json ? (e) => out.write(JSON.stringify(e, cleanStrings) + '\n') : undefined,
+	});
+	const geo = loadGeoData()
+		.then((data) => session.setIpInfo(createIpInfo(data)))
+		.catch((error: Error) => {
+			session.setIpInfo(createIpInfo());
+			process.stderr.write(`tattle: offline GeoIP/ASN data unavailable (${sanitize(error.message)}); countries left blank\n`);
+		});
+	return {session, geo};
+}
+
+type UiOptions = {mode: 'replay' | 'live'; control?: ReplayControl; notice?: string};
+
 /** Starts the dashboard for a session; resolves to handles the caller uses at the end. */
-async function startUi(opts: CliOptions, session: Session, control: ReplayControl, abort: AbortController, notice?: string) {
+async function startUi(opts: CliOptions, session: Session, abort: AbortController, o: UiOptions) {
+	const {control, notice} = o;
 	const uiModule = './source/ui/render.js';
 	const [{renderApp}, stores, controls] = await Promise.all([import(uiModule), import('./source/stores/session.js'), import('./source/stores/controls.js')]);
 	const flusher = startFlushing(() => {
-		if (session.input) {
+		if (session.input && control) {
 			session.input.speed = control.speed;
 			session.input.paused = control.paused;
 		}
@@ -187,12 +337,16 @@ async function startUi(opts: CliOptions, session: Session, control: ReplayContro
 	controls.setControls({
 		toggleIncognito: () => session.toggleIncognito(),
 		addMarker: (text?: string) => session.addMarker(text ?? 'marker'),
-		changeSpeed: (factor: number) => control.changeSpeed(factor),
-		step: () => control.step(),
-		togglePlayback: () => control.togglePause(),
+		...(control
+			? {
+					changeSpeed: (factor: number) => control.changeSpeed(factor),
+					step: () => control.step(),
+					togglePlayback: () => control.togglePause(),
+				}
+			: {}),
 		exportReport: () => {
 			const files = opts.report.length > 0 ? opts.report : [`tattle-report-${Date.now()}.json`];
-			writeReports({...opts, report: files}, session.snapshot(), {command: 'replay', path: session.input?.path ?? null});
+			writeReports({...opts, report: files}, session.snapshot(), {command: o.mode, path: session.input?.path ?? null});
 			return files.join(', ');
 		},
 		quit: () => {
@@ -200,7 +354,7 @@ async function startUi(opts: CliOptions, session: Session, control: ReplayContro
 			resolveExit();
 		},
 	});
-	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: 'replay'});
+	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode});
 	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
 	const keepAlive = setInterval(() => undefined, 60_000);
 	let stopped = false;

@@ -138,6 +138,11 @@ export class Session implements AnalyzerSink {
 		this.analyzer.push(raw);
 	}
 
+	/** A pcapng Custom Block a capture source met (app metadata). */
+	addCustomBlock(pen: number, data: Uint8Array): void {
+		this.analyzer.customBlock(pen, data);
+	}
+
 	/** One logcat line from a log source. */
 	addLogLine(line: LogLine): void {
 		this.stats.logLines++;
