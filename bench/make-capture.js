@@ -13,7 +13,8 @@ import {templateFlows} from './lib/pcap-templates.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
-const CORPUS = process.env.TATTLE_CORPUS ?? path.resolve(repo, '../shared/corpus/pcap');
+/** The shared corpus beside every clone (TATTLE_CORPUS overrides, as for the tests). */
+const CORPUS = path.join(process.env.TATTLE_CORPUS ?? path.resolve(repo, '../shared/corpus'), 'pcap');
 
 /** Recorded captures the flows come from (read in place; none is copied into the repo). */
 export const TEMPLATE_FILES = [
