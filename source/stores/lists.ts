@@ -61,9 +61,12 @@ export function flagKey(f: Flag): string {
 	return `${f.kind}|${f.host}|${f.ts}|${f.evidence.packets[0] ?? ''}|${f.evidence.logLines[0] ?? ''}`;
 }
 
+/** Within a severity, what a researcher looks for first: browsing data that left in incognito. */
+const KIND_RANK: Record<Flag['kind'], number> = {'incognito-url-leak': 3, 'incognito-tracker': 2, 'url-leak': 1, 'cleartext-identifier': 0};
+
 const FLAG_ORDER: Record<FlagSortMode, (a: Flag, b: Flag) => number> = {
 	newest: (a, b) => b.ts - a.ts || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity],
-	severity: (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.ts - a.ts,
+	severity: (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || KIND_RANK[b.kind] - KIND_RANK[a.kind] || b.ts - a.ts,
 };
 
 /** Flags newest first (or most severe first), filtered (pure). */

@@ -56,7 +56,8 @@ export const INITIAL_UI: UiState = {
 	filterEditing: false,
 	filterBefore: '',
 	sort: 'bytes',
-	flagSort: 'newest',
+	// Most severe first: the leak a researcher is looking for is at the top, one Enter away.
+	flagSort: 'severity',
 	paused: false,
 	detailScroll: 0,
 	help: false,

@@ -59,7 +59,7 @@ describe('sorting and filtering', () => {
 		expect($ui.get().sort).toBe('bytes');
 	});
 
-	it('sorts flags newest first, or by severity when the flags panel has focus', () => {
+	it('sorts flags most severe first, or newest first when the flags panel has focus and s is pressed', () => {
 		applySnapshot(
 			snapshot({
 				flags: [
@@ -68,11 +68,11 @@ describe('sorting and filtering', () => {
 				],
 			}),
 		);
-		expect($flagList.get().map(f => f.severity)).toEqual(['low', 'high']);
+		expect($flagList.get().map(f => f.severity)).toEqual(['high', 'low']);
 		focusNext();
 		cycleSort();
-		expect($ui.get().flagSort).toBe('severity');
-		expect($flagList.get().map(f => f.severity)).toEqual(['high', 'low']);
+		expect($ui.get().flagSort).toBe('newest');
+		expect($flagList.get().map(f => f.severity)).toEqual(['low', 'high']);
 		expect($ui.get().sort).toBe('bytes');
 	});
 
