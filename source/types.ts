@@ -194,7 +194,15 @@ export type Flag = {
 	app?: string;
 	host: string;
 	summary: string;
-	evidence: {packets: number[]; logLines: number[]; excerpt?: string; payload?: 'plain' | 'decoded' | 'encrypted'; rule?: string};
+	evidence: {
+		packets: number[];
+		logLines: number[];
+		excerpt?: string;
+		payload?: 'plain' | 'decoded' | 'encrypted';
+		rule?: string;
+		/** The app in the foreground at the time (timing evidence from logcat, not attribution). */
+		foreground?: string;
+	};
 };
 
 export type Category =
@@ -249,7 +257,10 @@ export type DestinationSummary = {
 	country?: string;
 	asn?: number;
 	asOrg?: string;
+	/** Apps that sent to it, by capture metadata (PCAPdroid): attribution. */
 	apps: string[];
+	/** Apps in the foreground (logcat) when its connections opened: timing evidence only, never attribution. */
+	foreground?: string[];
 	packets: number;
 	bytesOut: number;
 	bytesIn: number;

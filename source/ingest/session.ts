@@ -78,6 +78,7 @@ type DestAgg = {
 	firstTs: number;
 	lastTs: number;
 	apps: Set<string>;
+	foreground: Set<string>;
 	evidence: number[];
 	/** Outbound bytes per second, ring indexed by epoch second. */
 	rate: Float64Array;
@@ -368,6 +369,7 @@ export class Session implements AnalyzerSink {
 				firstTs: ts,
 				lastTs: ts,
 				apps: new Set(),
+				foreground: new Set(),
 				evidence: [],
 				rate: new Float64Array(RATE_SECONDS),
 				rateSec: Math.floor(ts),
@@ -404,6 +406,7 @@ export class Session implements AnalyzerSink {
 		if (!fi) {
 			fi = {dest, destName: name, packets: 0, out: 0, in: 0};
 			flow.ingest = fi;
+			this.noteForeground(dest, flow.firstTs);
 			return fi;
 		}
 		let old = fi.dest;
@@ -417,11 +420,18 @@ export class Session implements AnalyzerSink {
 			dest.bytesIn += fi.in;
 			if (fi.packets > 0 && flow.firstTs < dest.firstTs) dest.firstTs = flow.firstTs;
 			for (const a of old.apps) dest.apps.add(a);
+			for (const a of old.foreground) if (dest.foreground.size < MAX_APPS) dest.foreground.add(a);
 			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) this.dests.delete(old.host);
 		}
 		fi.dest = dest;
 		fi.destName = name;
 		return fi;
+	}
+
+	/** Timing evidence: which app was in front when a connection to `d` opened. */
+	private noteForeground(d: DestAgg, ts: number): void {
+		const fg = this.incognito.foreground(ts);
+		if (fg && d.foreground.size < MAX_APPS) d.foreground.add(fg);
 	}
 
 	private classify(d: DestAgg): Classification {
@@ -470,6 +480,8 @@ export class Session implements AnalyzerSink {
 
 	private raise(f: Flag, d: DestAgg, match?: string): void {
 		if (!this.deduper.accept(f, match)) return;
+		const fg = this.incognito.foreground(f.ts);
+		if (fg && !f.evidence.foreground) f.evidence.foreground = fg;
 		d.flags++;
 		if (this.flags.length >= MAX_FLAGS) {
 			this.flags.shift();
@@ -508,6 +520,7 @@ export class Session implements AnalyzerSink {
 			target.flags += d.flags;
 			addIp(target, d.host);
 			for (const a of d.apps) target.apps.add(a);
+			for (const a of d.foreground) if (target.foreground.size < MAX_APPS) target.foreground.add(a);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
 			d.mergedInto = target;
 			this.dests.delete(d.host);
@@ -534,6 +547,7 @@ export class Session implements AnalyzerSink {
 				asn: info?.asn,
 				asOrg: info?.asOrg ?? (info && info.scope !== 'public' ? info.scope : undefined),
 				apps: [...d.apps],
+				foreground: d.foreground.size > 0 ? [...d.foreground] : undefined,
 				packets: d.packets,
 				bytesOut: d.bytesOut,
 				bytesIn: d.bytesIn,

@@ -25,6 +25,7 @@ function destinationEntry(d: DestinationSummary) {
 		asn: d.asn ?? null,
 		asOrg: clean(d.asOrg) ?? null,
 		apps: d.apps.map((a) => clean(a)!),
+		foreground: (d.foreground ?? []).map((a) => clean(a)!),
 		packets: d.packets,
 		bytesOut: d.bytesOut,
 		bytesIn: d.bytesIn,
@@ -46,7 +47,7 @@ export function cleanFlag(f: Flag): Flag {
 		app: clean(f.app),
 		host: clean(f.host)!,
 		summary: clean(f.summary)!,
-		evidence: {...f.evidence, excerpt: clean(f.evidence.excerpt), rule: clean(f.evidence.rule)},
+		evidence: {...f.evidence, excerpt: clean(f.evidence.excerpt), rule: clean(f.evidence.rule), foreground: clean(f.evidence.foreground)},
 	};
 }
 
