@@ -11,6 +11,7 @@ import {sanitize} from './source/lib/sanitize.js';
 import {Session} from './source/ingest/session.js';
 import {startFlushing} from './source/ingest/flusher.js';
 import {LogcatParser} from './source/decode/logcat.js';
+import {incognitoChanges, incognitoPackages} from './source/decode/dumpsys.js';
 import {loadClassifier} from './source/classify/load.js';
 import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
@@ -109,6 +110,9 @@ async function chooseSerial(opts: CliOptions, interactive: boolean): Promise<str
 	return undefined;
 }
 
+/** How often the incognito notification probe runs: 2 s bounds how late a private session is noticed. */
+const INCOGNITO_PROBE_MS = 2000;
+
 /** Watches a tethered phone: logcat and packets over adb (or another packet source), until quit. */
 async function runLive(opts: CliOptions): Promise<number> {
 	const tui = wantsTui(opts);
@@ -141,9 +145,21 @@ async function runLive(opts: CliOptions): Promise<number> {
 	let parser = newParser();
 	let parserDamaged = false;
 	const lines = new LineSplitter();
+	// Browsers show a notification while private tabs are open: poll for it (DESIGN.md, incognito flags).
+	let incognitoNow = new Set<string>();
 	const live = new LiveSession({
 		serial,
 		pcap: phonePcap,
+		probe: {
+			command: 'dumpsys notification --noredact',
+			everyMs: INCOGNITO_PROBE_MS,
+			onOutput(text) {
+				const now = incognitoPackages(text);
+				const changes = incognitoChanges(incognitoNow, now);
+				incognitoNow = new Set(now);
+				return changes;
+			},
+		},
 		onLogChunk: (bytes) => {
 			for (const line of lines.push(bytes)) session.addLogLine(line);
 		},

@@ -282,10 +282,10 @@ async function serveTcpdump({io, err, cfg, timeline, privilege}: RunContext): Pr
 
 const CANNED_NOTIFICATIONS = `Current Notification Manager state:
   Notification List:
-    NotificationRecord(0x0c1a2b3c: pkg=com.android.chrome user=UserHandle{0} id=1 tag=incognito_tabs_open importance=2 key=0|com.android.chrome|1|incognito_tabs_open|10123: Notification(channel=incognito pri=0 contentView=null vibrate=null sound=null defaults=0x0 flags=0x2 color=0x00000000 vis=PRIVATE))
+    NotificationRecord(0x0c1a2b3c: pkg=com.android.chrome user=UserHandle{0} id=1 tag=null importance=2 key=0|com.android.chrome|1|null|10123: Notification(channel=downloads pri=0 contentView=null vibrate=null sound=null defaults=0x0 flags=0x2 color=0x00000000 vis=PRIVATE))
       uid=10123 userId=0
       opPkg=com.android.chrome
       icon=Icon(typ=RESOURCE pkg=com.android.chrome id=0x7f0804a1)
       tickerText=null
-      channel=NotificationChannel{mId='incognito', mName=Incognito tabs}
+      channel=NotificationChannel{mId='downloads', mName=Downloads}
 `;

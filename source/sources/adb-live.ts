@@ -73,7 +73,16 @@ export type LiveSessionOptions = {
 	onDevices?(devices: AdbDevice[]): void;
 	/** A stream came back after a break (host epoch seconds of the last and the next bytes). */
 	onGap?(source: string, fromTs: number, toTs: number): void;
+	/**
+	 * A shell command polled every `everyMs` while a device is ready (the incognito notification
+	 * probe). `onOutput` turns its output into log messages, which join the logcat stream as
+	 * `tattle.probe` lines (so they are parsed, shown and recorded like any other line).
+	 */
+	probe?: {command: string; everyMs: number; onOutput(text: string): string[]};
 };
+
+/** Tag of the lines the probe adds to the logcat stream (decode/android.ts reads them). */
+export const PROBE_TAG = 'tattle.probe';
 
 type StreamKind = typeof LOGCAT_SOURCE | typeof TCPDUMP_SOURCE;
 
@@ -98,6 +107,9 @@ export class LiveSession {
 	private everReady = false;
 	private stallTimer: NodeJS.Timeout | undefined;
 	private tasks: Promise<void>[] = [];
+	/** Probe lines waiting for the logcat stream to reach a line boundary. */
+	private readonly pendingProbe: string[] = [];
+	private logAtLineStart = true;
 
 	constructor(private readonly opts: LiveSessionOptions = {}) {
 		this.endpoint = opts.endpoint ?? adbServerEndpoint();
@@ -125,6 +137,7 @@ export class LiveSession {
 			{schedule: this.opts.schedule, startServer: this.opts.startServer},
 		);
 		this.tasks.push(this.pump(LOGCAT_SOURCE));
+		if (this.opts.probe) this.tasks.push(this.runProbe(this.opts.probe));
 		if (this.opts.pcap !== false) this.tasks.push(this.pump(TCPDUMP_SOURCE));
 		this.stallTimer = setInterval(() => this.checkStalls(), STALL_CHECK_MS);
 	}
@@ -289,10 +302,48 @@ export class LiveSession {
 		return Date.now() / 1000 + offset - history;
 	}
 
+	/** Polls the probe command; its messages wait for a line boundary in the logcat stream. */
+	private async runProbe(probe: NonNullable<LiveSessionOptions['probe']>): Promise<void> {
+		let failedOnce = false;
+		while (!this.stopped.signal.aborted) {
+			const device = await this.waitForDevice();
+			if (!device || this.stopped.signal.aborted) return;
+			try {
+				const adb = await this.client.createAdb({transportId: device.transportId});
+				try {
+					const text = await adb.subprocess.noneProtocol.spawnWaitText(probe.command);
+					const phoneNow = Date.now() / 1000 + (this.facts?.clockOffsetSec ?? 0);
+					for (const message of probe.onOutput(text)) {
+						// The epoch,uid shape of the live logcat (uid pid tid), so the same parser reads it.
+						this.pendingProbe.push(`${phoneNow.toFixed(3).padStart(24)}     0     0     0 I ${PROBE_TAG}: ${message}\n`);
+					}
+					this.flushProbe();
+				} finally {
+					await adb.close().catch(() => undefined);
+				}
+			} catch (error) {
+				if (!failedOnce && !this.stopped.signal.aborted) this.status(ADB_SOURCE, 'live', `incognito probe failed: ${(error as Error).message}`);
+				failedOnce = true;
+			}
+			await sleep(probe.everyMs, undefined, {signal: this.stopped.signal}).catch(() => undefined);
+		}
+	}
+
+	/** Probe lines go out only between whole logcat lines, never inside one. */
+	private flushProbe(): void {
+		if (!this.logAtLineStart || this.pendingProbe.length === 0) return;
+		const bytes = new TextEncoder().encode(this.pendingProbe.splice(0).join(''));
+		this.opts.onLogChunk?.(bytes);
+	}
+
 	private deliver(kind: StreamKind, chunk: Uint8Array): void {
 		if (kind === LOGCAT_SOURCE) {
 			const bytes = this.logStitcher.push(chunk);
-			if (bytes.length) this.opts.onLogChunk?.(bytes);
+			if (bytes.length) {
+				this.opts.onLogChunk?.(bytes);
+				this.logAtLineStart = bytes[bytes.length - 1] === 0x0a;
+				this.flushProbe();
+			}
 			return;
 		}
 		const {bytes, restart} = this.pcapStitcher.push(chunk);
