@@ -353,8 +353,11 @@ export class Session implements AnalyzerSink {
 
 	/** The destination for a host name or IP, created on first sight; LRU order is kept by insertion. */
 	private dest(host: string, ts: number, via?: NameVia): DestAgg {
-		const key = host.toLowerCase().replace(/\.$/, '');
-		let d = this.dests.get(key);
+		// Keys are normalised, so a hit on the raw host is the same entry; most names arrive
+		// normalised, and this skips a lower-casing and a regex per DNS answer and flow.
+		let d = this.dests.get(host);
+		const key = d ? host : host.toLowerCase().replace(/\.$/, '');
+		if (!d) d = this.dests.get(key);
 		if (!d) {
 			if (this.dests.size >= MAX_DESTINATIONS) this.evictDestination();
 			d = {
