@@ -56,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`tattle ${version}\n`);
 		return 0;
 	}
+	if (opts.keylog && !existsSync(opts.keylog)) fail(`--keylog ${opts.keylog}: no such file`);
+	for (const f of [...opts.rules, ...opts.blocklist]) if (!existsSync(f)) fail(`${opts.rules.includes(f) ? '--rules' : '--blocklist'} ${f}: no such file`);
 	if (opts.command === 'live') return runLive(opts);
 	let notice: string | undefined;
 	if (opts.command === 'auto') {

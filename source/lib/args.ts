@@ -73,7 +73,8 @@ Common options:
   --report FILE        write the session report at the end: .json, .md or .csv (repeatable)
   --rules FILE         more destination rules (JSON, same format as the bundled ones)
   --blocklist FILE     hosts file or adblock list; listed hosts are categorised as trackers
-  --keylog FILE        TLS key log (SSLKEYLOGFILE format), kept for decryption
+  --keylog FILE        TLS key log (SSLKEYLOGFILE format): accepted and checked to exist;
+                       TLS decryption with it is not implemented yet
   --fail-on KIND       exit 3 if a flag of this kind was raised (repeatable; or "any")
                        kinds: ${FLAG_KINDS.join(', ')}
   --max-body BYTES     HTTP body bytes kept per request for inspection (default ${DEFAULT_MAX_BODY})

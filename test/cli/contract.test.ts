@@ -1,0 +1,55 @@
+/** The command-line contract as scripts use it: exit codes, one-line errors, --help, --fail-on, windows. */
+import {mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {repoRoot} from '../helpers/corpus.js';
+import {tattle} from '../helpers/cli.js';
+
+const leak = path.join(repoRoot, 'captures/incognito-leak');
+const ordinary = path.join(repoRoot, 'captures/ordinary-day');
+const dir = mkdtempSync(path.join(tmpdir(), 'tattle-contract-'));
+
+describe('command line', () => {
+	it('--help is complete and exits 0', async () => {
+		const r = await tattle(['--help']);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toMatch(/tattle live/);
+		expect(r.stdout).toMatch(/Exit codes/);
+	});
+	it('wrong arguments: one line on stderr, exit 2', async () => {
+		const r = await tattle(['replay', leak, '--speed', 'fast']);
+		expect(r.code).toBe(2);
+		expect(r.stderr.trim().split('\n')).toHaveLength(1);
+		expect(r.stderr).toMatch(/^tattle: --speed/);
+	});
+	it('a missing file: one line, exit 2', async () => {
+		const r = await tattle(['replay', path.join(dir, 'nope.pcap')]);
+		expect(r.code).toBe(2);
+		expect(r.stderr.trim().split('\n')).toHaveLength(1);
+	});
+	it('--fail-on exits 3 when such a flag is raised, 0 when not', async () => {
+		expect((await tattle(['replay', leak, '--fail-on', 'incognito-url-leak'])).code).toBe(3);
+		expect((await tattle(['replay', ordinary, '--fail-on', 'any'])).code).toBe(0);
+	});
+	it('--from/--to cut the replay window', async () => {
+		const all = path.join(dir, 'all.json');
+		const cut = path.join(dir, 'cut.json');
+		await tattle(['replay', leak, '--report', all]);
+		const full = JSON.parse(readFileSync(all, 'utf8')) as {stats: {packets: number; firstTs: number; lastTs: number}};
+		const mid = (full.stats.firstTs + full.stats.lastTs) / 2;
+		const r = await tattle(['replay', leak, '--from', String(mid), '--report', cut]);
+		expect(r.code, r.stderr).toBe(0);
+		const part = JSON.parse(readFileSync(cut, 'utf8')) as {stats: {packets: number; firstTs: number}};
+		expect(part.stats.packets).toBeGreaterThan(0);
+		expect(part.stats.packets).toBeLessThan(full.stats.packets);
+		expect(part.stats.firstTs).toBeGreaterThanOrEqual(mid);
+	});
+	it('a logcat alone replays, with one log event per record', async () => {
+		const r = await tattle(['replay', '--logcat', path.join(leak, 'logcat.txt'), '--json']);
+		expect(r.code, r.stderr).toBe(0);
+		const logs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as {type: string; index?: number}).filter((e) => e.type === 'log');
+		expect(logs.length).toBe(readFileSync(path.join(leak, 'logcat.txt'), 'utf8').trim().split('\n').length);
+		expect(logs[0]).toMatchObject({index: 1});
+	});
+});
