@@ -15,7 +15,7 @@ import {incognitoChanges, incognitoPackages} from './source/decode/dumpsys.js';
 import {loadClassifier} from './source/classify/load.js';
 import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
-import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from './source/sources/replay.js';
+import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type BundleMeta, type ReplayInput} from './source/sources/replay.js';
 import {describeCaptureError, openCapture} from './source/sources/capture-source.js';
 import {buildReport, renderReport} from './source/report/report.js';
 import type {SessionSnapshot, SourceState} from './source/types.js';
@@ -129,6 +129,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 	]);
 	const serial = await chooseSerial(opts, tui);
 	const {session, geo} = makeSession(opts, {});
+	applyMarkers(session, opts, undefined);
 	const abort = new AbortController();
 	const now = () => Date.now() / 1000;
 	const onCustomBlock = (pen: number, data: Uint8Array) => session.addCustomBlock(pen, data.slice());
@@ -263,6 +264,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const {session, geo} = makeSession(opts, {logYear, logZone});
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	if (input.meta?.device) session.device = input.meta.device;
+	applyMarkers(session, opts, input.meta?.markers);
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
@@ -335,11 +337,33 @@ function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: string}
 	return {session, geo};
 }
 
+/** Incognito windows and notes stated by hand: --incognito, and the markers a bundle recorded. */
+function applyMarkers(session: Session, opts: CliOptions, markers: BundleMeta['markers']): void {
+	for (const w of opts.incognito) session.addIncognitoWindow(w.pkg, w.from, w.to);
+	const open = new Map<string | undefined, number>();
+	for (const m of [...(markers ?? [])].filter((x) => Number.isFinite(x?.ts)).sort((a, b) => a.ts - b.ts)) {
+		if (m.kind === 'incognito-on') open.set(m.pkg, m.ts);
+		else if (m.kind === 'incognito-off') {
+			const from = open.get(m.pkg);
+			if (from !== undefined) session.addIncognitoWindow(m.pkg, from, m.ts);
+			open.delete(m.pkg);
+		} else session.addMarker(String(m.text ?? 'marker'), m.ts);
+	}
+	for (const [pkg, from] of open) session.addIncognitoWindow(pkg, from, undefined);
+}
+
 type UiOptions = {mode: 'replay' | 'live'; control?: ReplayControl; notice?: string};
+
+/** Set once the dashboard has run: the process then ends as soon as main is done (see the end of this file). */
+let dashboardShown = false;
 
 /** Starts the dashboard for a session; resolves to handles the caller uses at the end. */
 async function startUi(opts: CliOptions, session: Session, abort: AbortController, o: UiOptions) {
 	const {control, notice} = o;
+	dashboardShown = true;
+	// React's development build cost ~40% more CPU a frame (measured in tmux at 120x40); users get
+	// the production build unless they ask. Set before the first import of react.
+	process.env.NODE_ENV ??= 'production';
 	const uiModule = './source/ui/render.js';
 	const [{renderApp}, stores, controls] = await Promise.all([import(uiModule), import('./source/stores/session.js'), import('./source/stores/controls.js')]);
 	const flusher = startFlushing(() => {
@@ -448,4 +472,9 @@ main(process.argv.slice(2)).then(
 		if (process.env.TATTLE_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
 		process.exitCode = 70;
 	},
-);
+).then(() => {
+	// After the dashboard unmounts, nanostores' computed stores unmount on chained 1 s timers
+	// (3 s in all, measured): q took that long to give the prompt back. Nothing is left to do by
+	// now (reports are written synchronously; terminal writes are blocking), so end here.
+	if (dashboardShown) process.exit();
+});

@@ -50,6 +50,9 @@ export const RATE_SECONDS = 30;
 /** Apps per destination kept. */
 const MAX_APPS = 16;
 
+/** The package name of an incognito window stated by hand without one: the browser in front. */
+export const ANY_BROWSER = 'browser';
+
 /** Categories that an upload during incognito makes suspicious (DESIGN.md "Incognito flags"). */
 const TRACKING: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
 
@@ -177,6 +180,18 @@ export class Session implements AnalyzerSink {
 	addMarker(text: string, ts = this.now): void {
 		this.timeline.push({ts, kind: 'marker', text, source: 'marker'});
 		this.emit?.({type: 'marker', ts, text});
+	}
+
+	/**
+	 * An incognito window stated by hand (--incognito, a bundle's markers). Without a package it
+	 * covers whichever browser is in front: visits and uploads in the window count as incognito.
+	 */
+	addIncognitoWindow(pkg: string | undefined, from: number, to: number | undefined): void {
+		const who = pkg ?? ANY_BROWSER;
+		this.incognito.start(who, from, 'manual');
+		if (to !== undefined) this.incognito.stop(who, to);
+		this.timeline.push({ts: from, kind: 'marker', text: `incognito on for ${who} (stated by hand)`, source: 'marker'});
+		if (to !== undefined) this.timeline.push({ts: to, kind: 'marker', text: `incognito off for ${who} (stated by hand)`, source: 'marker'});
 	}
 
 	/** The user's `i` key: toggles incognito for the foreground browser (or the only browser seen). */
@@ -445,7 +460,8 @@ export class Session implements AnalyzerSink {
 	/** Records what the browser visited while in incognito, for url-leak matching later. */
 	private noteVisit(flow: AnalyzerFlow, host: string, url: string | undefined, ts: number, cls?: Classification): void {
 		const app = flow.app?.package ?? this.processes.foreground?.pkg;
-		if (!app || !this.incognito.isIncognito(app, ts)) return;
+		const inIncognito = (app !== undefined && this.incognito.isIncognito(app, ts)) || this.incognito.isIncognito(ANY_BROWSER, ts);
+		if (!inIncognito) return;
 		const c = cls ?? this.opts.classifier.match(host);
 		if (TRACKING.has(c.category)) return;
 		this.visited.add(url ?? host, ts);

@@ -33,8 +33,13 @@ export type CliOptions = {
 	maxBody: number;
 	logYear?: number;
 	logZone?: string;
+	/** Incognito windows given by hand (--incognito [PKG=]FROM..TO). */
+	incognito: IncognitoWindow[];
 	quiet: boolean;
 };
+
+/** A span of time a browser was in incognito mode, as the user states it. */
+export type IncognitoWindow = {pkg?: string; from: number; to: number};
 
 export const FLAG_KINDS = ['incognito-tracker', 'incognito-url-leak', 'url-leak', 'cleartext-identifier'] as const;
 
@@ -67,6 +72,9 @@ Replay options:
   --log-zone ZONE      time zone of such logcat lines (IANA name or +HH:MM; default UTC)
   --speed N|max        1 = recorded pace (default on a terminal), 10 = ten times, max = no pacing
   --from T, --to T     replay only this window (epoch seconds or ISO 8601 time)
+  --incognito [PKG=]FROM..TO
+                       the browser (PKG, or whichever is in front) was in incognito mode
+                       from FROM to TO (repeatable; times as for --from)
 
 Common options:
   --json               NDJSON events on stdout, no dashboard
@@ -106,6 +114,7 @@ const VALUE_OPTIONS = new Set([
 	'--max-body',
 	'--log-year',
 	'--log-zone',
+	'--incognito',
 ]);
 
 const LIVE_ONLY = new Set(['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid']);
@@ -140,6 +149,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
 		failOn: [],
 		refreshMs: DEFAULT_REFRESH_MS,
 		maxBody: DEFAULT_MAX_BODY,
+		incognito: [],
 		quiet: false,
 	};
 	const seen = new Set<string>();
@@ -236,6 +246,15 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
 				if (!/^([+-]\d{2}:?\d{2}|Z|UTC|[A-Za-z_]+(\/[A-Za-z_+-]+)*)$/.test(value!)) throw new UsageError(`--log-zone: not a zone: ${value}`);
 				opts.logZone = value;
 				break;
+			case '--incognito': {
+				const m = /^(?:([\w.]+)=)?(.+?)\.\.(.+)$/.exec(value!);
+				if (!m) throw new UsageError(`--incognito: expected [PKG=]FROM..TO, got ${value}`);
+				const from = parseTime(m[2]!, arg);
+				const to = parseTime(m[3]!, arg);
+				if (to < from) throw new UsageError(`--incognito: ${m[3]} is before ${m[2]}`);
+				opts.incognito.push({pkg: m[1], from, to});
+				break;
+			}
 			case '--no-color':
 				opts.color = false;
 				break;

@@ -26,6 +26,8 @@ export type BundleMeta = {
 	clockOffset?: number;
 	logYear?: number;
 	logZone?: string;
+	/** Markers recorded with the bundle: notes, and incognito on/off stated by hand. */
+	markers?: Array<{ts: number; kind?: 'note' | 'incognito-on' | 'incognito-off'; pkg?: string; text?: string}>;
 	[key: string]: unknown;
 };
 

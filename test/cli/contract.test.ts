@@ -53,3 +53,21 @@ describe('command line', () => {
 		expect(logs[0]).toMatchObject({index: 1});
 	});
 });
+
+describe('incognito stated by hand', () => {
+	it('--incognito FROM..TO makes uploads in the window incognito-tracker flags, and only those', async () => {
+		const all = path.join(dir, 'inc-all.json');
+		const none = path.join(dir, 'inc-none.json');
+		expect((await tattle(['replay', ordinary, '--incognito', '0..9999999999', '--report', all])).code).toBe(0);
+		expect((await tattle(['replay', ordinary, '--incognito', 'com.android.chrome=0..10', '--report', none])).code).toBe(0);
+		const flagsAll = (JSON.parse(readFileSync(all, 'utf8')) as {flags: Array<{kind: string}>}).flags;
+		expect(flagsAll.length).toBeGreaterThan(0);
+		expect(new Set(flagsAll.map((f) => f.kind))).toEqual(new Set(['incognito-tracker']));
+		expect((JSON.parse(readFileSync(none, 'utf8')) as {flags: unknown[]}).flags).toEqual([]);
+	});
+	it('rejects a malformed window', async () => {
+		const r = await tattle(['replay', ordinary, '--incognito', 'yesterday']);
+		expect(r.code).toBe(2);
+		expect(r.stderr).toMatch(/--incognito/);
+	});
+});
