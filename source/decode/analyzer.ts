@@ -271,7 +271,7 @@ export class PacketAnalyzer {
 				return;
 			}
 			buf.consume(req.consumed);
-			if (req.skip > 0) buf.skip(req.skip);
+			if (req.skip > 0) buf.discard(req.skip);
 			buf.packets.length = 0;
 		}
 	}

@@ -46,7 +46,7 @@ export class StreamBuffer {
 	private end = 0;
 	/** Sequence number of the byte after the last one appended; undefined until the first push. */
 	private nextSeq: number | undefined;
-	/** Bytes still to discard from the stream (see skip). */
+	/** Bytes still to discard from the stream (see discard). */
 	private toSkip = 0;
 	private pending: Pending[] = [];
 
@@ -76,7 +76,7 @@ export class StreamBuffer {
 	}
 
 	/** Discard the next n stream bytes, buffered or still to come (e.g. a body beyond the cap). */
-	skip(n: number): void {
+	discard(n: number): void {
 		const have = this.end - this.start;
 		if (n <= have) return this.consume(n);
 		this.consume(have);

@@ -58,7 +58,7 @@ describe('StreamBuffer', () => {
 		sb.push(0, seg('GET /a\n\nGET /b'), 1);
 		sb.consume(8);
 		expect(text(sb.bytes())).toBe('GET /b');
-		sb.skip(10); // 6 buffered + 4 still to come
+		sb.discard(10); // 6 buffered + 4 still to come
 		expect(sb.length).toBe(0);
 		sb.push(14, seg('xxxxNEXT'), 2);
 		expect(text(sb.bytes())).toBe('NEXT');

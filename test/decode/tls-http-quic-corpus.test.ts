@@ -53,7 +53,7 @@ async function walk(file: string): Promise<Found> {
 			found.http.add(`${req.method} ${asTshark(req.host ?? '')} ${asTshark(req.path)}`);
 			if (req.headTruncated) return false;
 			sb.consume(req.consumed);
-			sb.skip(req.skip);
+			sb.discard(req.skip);
 			if (req.chunked && !req.bodyComplete) return false;
 		}
 	};
