@@ -63,7 +63,9 @@ function writeSnapshot(s: SessionSnapshot): void {
 		$timeline.set(s.timeline);
 		$sources.set(s.sources);
 		$device.set(s.device);
-		$input.set(s.input);
+		// Ingest mutates its input record in place (speed, pause, position): store a copy, or the
+		// next snapshot compares equal to itself and a speed change while paused never shows.
+		$input.set(s.input && {...s.input});
 		$incognito.set(s.incognito);
 	});
 }

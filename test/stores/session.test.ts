@@ -2,6 +2,7 @@ import {beforeEach, describe, expect, it} from 'vitest';
 import {
 	$destinations,
 	$flags,
+	$input,
 	$stats,
 	$timeline,
 	applySnapshot,
@@ -52,6 +53,19 @@ describe('applySnapshot', () => {
 		stopB();
 		stopC();
 		expect(seen.sort()).toEqual(['destinations', 'stats']);
+	});
+
+	it('shows a change made in place to the input record (replay speed while held)', () => {
+		const s = leakSession();
+		s.input = {path: 'bundle', speed: 1, paused: true};
+		applySnapshot(s);
+		let calls = 0;
+		const stop = $input.listen(() => calls++);
+		s.input.speed = 4;
+		applySnapshot(s);
+		stop();
+		expect(calls).toBe(1);
+		expect($input.get()?.speed).toBe(4);
 	});
 
 	it('holds snapshots while paused and shows the newest on resume', () => {
