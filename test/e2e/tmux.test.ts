@@ -72,6 +72,19 @@ function destinationRows(screen: string): Array<{line: string; host: string; sel
 	return rows;
 }
 
+/** Rows of the events panel: time and text. */
+function eventRows(screen: string): Array<{time: string; text: string}> {
+	const lines = screenLines(screen);
+	const top = lines.findIndex(l => /(━━|──) 4 (EVENTS|Events)/.test(l));
+	const rows = [];
+	for (const line of top < 0 ? [] : lines.slice(top + 2)) {
+		const m = /^[› ] (\d\d:\d\d:\d\d) +\S+ +\S+ +(.*)$/.exec(line);
+		if (!m) break;
+		rows.push({time: m[1]!, text: m[2]!});
+	}
+	return rows;
+}
+
 const selectedHost = (screen: string) => destinationRows(screen).find(r => r.selected)?.host;
 const sortOf = (screen: string) => /DESTINATIONS · .*?sort: (\w+)/.exec(screen)?.[1];
 
@@ -116,6 +129,13 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		expect(end).toMatch(/(━━|──) 2 (FLAGS|Flags) · [1-9]/);
 		expect(end).toMatch(/HIGH .*incog(nito)?[ -]URL[ -]leak/i);
 		expect(await pane.display('#{history_size}'), 'nothing scrolled off the top').toBe('0');
+		if (height >= 30) {
+			// The timeline runs on the capture's clock: nothing in it is later than the capture's end.
+			const events = eventRows(end);
+			const eof = events.find(e => e.text.startsWith('capture: eof'))?.time;
+			expect(eof, 'capture: eof on the timeline').toBeDefined();
+			for (const e of events) expect(e.time <= eof!, `${e.time} ${e.text}`).toBe(true);
+		}
 
 		const coloured = await pane.capture({escapes: true});
 		// Without colour, bold, dim and inverse may stay (NO_COLOR is about colour); colours may not.

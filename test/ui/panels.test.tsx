@@ -61,6 +61,18 @@ describe('panels', () => {
 		expect(frame).toContain('1 high · 1 med');
 	});
 
+	it('flags: no App column of dashes when no flag names an app; the summary gets the room', () => {
+		const withApp = show(<FlagsPanel width={100} height={8} />).lastFrame()!;
+		cleanup();
+		applySnapshot(snapshot({flags: leakSession().flags.map(f => ({...f, app: undefined}))}));
+		const frame = show(<FlagsPanel width={100} height={8} />).lastFrame()!;
+		expect(withApp).toMatch(/Host/);
+		expect(withApp).toMatch(/ App /);
+		expect(frame).not.toMatch(/ App /);
+		const summary = (f: string) => f.split('\n').find(l => l.includes('HIGH'))!.split('sa.api.intl.miui.com')[1]!.trim();
+		expect(summary(frame).length).toBeGreaterThan(summary(withApp).length);
+	});
+
 	it('categories: count, bytes out and a bar per category', () => {
 		const frame = show(<CategoriesPanel width={60} height={8} />).lastFrame()!;
 		const content = frame.split('\n').find(l => l.includes('content'))!;

@@ -26,6 +26,9 @@ const COLUMNS: ReadonlyArray<ColumnSpec<Key>> = [
 	{key: 'summary', title: 'Summary', width: 24, flex: 3, priority: 1},
 ];
 
+/** Without any app attributed, a column of dashes says nothing: its width goes to the summary. */
+const COLUMNS_NO_APP = COLUMNS.filter(c => c.key !== 'app');
+
 function toRow(f: FlagRow): TableRow<Key> {
 	return {
 		key: f.key,
@@ -53,7 +56,7 @@ export const FlagsPanel = React.memo(function FlagsPanel({width, height}: FlagsP
 	return (
 		<PanelFrame number={2} title="Flags" info={info} focused={view.focused} width={width} height={height}>
 			<Table
-				columns={COLUMNS}
+				columns={view.rows.some(f => f.app) ? COLUMNS : COLUMNS_NO_APP}
 				rows={view.rows.map(f => toRow(f))}
 				selected={view.selected}
 				focused={view.focused}
