@@ -17,6 +17,8 @@ const FINISHED = 'Replay finished';
 const REPLAY_WAIT_MS = 30_000;
 /** q must give the prompt back within this (about 0.2 s measured on an idle machine; 3 s before the fix). */
 const QUIT_MS = 1500;
+/** Per test: a replay wait plus the keys, on a loaded machine. */
+const TEST_MS = 60_000;
 /** A resize must show the new layout within this: one frame is 66 ms; the rest is margin for load. */
 const RESIZE_MS = 3000;
 /** The status bar's counters: on the screen exactly once. */
@@ -106,7 +108,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		{width: 120, height: 40, color: true, how: ''},
 		{width: 120, height: 40, color: false, how: '--no-color'},
 	];
-	it.for(sizes)('demo at $width x $height, colour $color $how: status, SG destination, incognito URL leak, sound frames', async ({width, height, color, how}, {expect}) => {
+	it.for(sizes)('demo at $width x $height, colour $color $how: status, SG destination, incognito URL leak, sound frames', {timeout: TEST_MS}, async ({width, height, color, how}, {expect}) => {
 		const pane = await start({
 			command: how === '--no-color' ? `${DEMO} --no-color` : DEMO,
 			width,
@@ -147,7 +149,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		expect(await pane.capture()).toBe(end);
 	});
 
-	it('keys: the leak in two keys, j/k, filter, sort, help from the keymap, q quits fast and restores the terminal', async () => {
+	it('keys: the leak in two keys, j/k, filter, sort, help from the keymap, q quits fast and restores the terminal', {timeout: TEST_MS}, async () => {
 		const pane = await start({command: DEMO, width: 80, height: 24, color: true});
 		const start0 = await pane.waitFor(FINISHED, REPLAY_WAIT_MS);
 
@@ -219,7 +221,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		expect(screen).toContain('PROMPT> echo ok-$((40+2))');
 	});
 
-	it('hostile bundle: escape sequences neither retitle the pane nor move or clear the screen', async () => {
+	it('hostile bundle: escape sequences neither retitle the pane nor move or clear the screen', {timeout: TEST_MS}, async () => {
 		const pane = await start({
 			command: `printf '\\033]2;KNOWN\\033\\\\'; node dist/cli.js replay test/fixtures/hostile --speed 20`,
 			width: 100,
@@ -255,7 +257,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		await check(log, 'log line detail');
 	});
 
-	it('resize: the layout follows at once and no line is wider than the new width', async () => {
+	it('resize: the layout follows at once and no line is wider than the new width', {timeout: TEST_MS}, async () => {
 		const pane = await start({command: DEMO, width: 120, height: 40, color: true});
 		await pane.waitFor(FINISHED, REPLAY_WAIT_MS);
 		for (const [width, height] of [
@@ -275,7 +277,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		}
 	});
 
-	it('no TTY: a one-line notice on stderr and no escape codes on stdout', async () => {
+	it('no TTY: a one-line notice on stderr and no escape codes on stdout', {timeout: TEST_MS}, async () => {
 		const [out, err, code] = ['out', 'err', 'code'].map(f => path.join(tmp, f)) as [string, string, string];
 		const pane = await start({
 			command: `(node dist/cli.js replay captures/incognito-leak 2>${shellQuote(err)}; echo $? >${shellQuote(code)}) | cat >${shellQuote(out)}`,

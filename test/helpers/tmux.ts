@@ -3,7 +3,8 @@
  * socket, `-f /dev/null`), so tests never touch the user's tmux and see exactly what a person
  * would see (`capture-pane`).
  */
-import {execFile} from 'node:child_process';
+import {execFile, execFileSync} from 'node:child_process';
+import {rmSync} from 'node:fs';
 import {promisify} from 'node:util';
 import {setTimeout as sleep} from 'node:timers/promises';
 import stringWidth from 'string-width';
@@ -17,6 +18,23 @@ const POLL_MS = 50;
 export const WAIT_MS = 15_000;
 
 let sessions = 0;
+/** Servers still running (name -> socket file): ended at exit too, so an interrupted run leaves no tmux behind. */
+const live = new Map<string, string>();
+process.once('exit', () => {
+	for (const [socket, file] of live) {
+		try {
+			execFileSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
+		} catch {
+			// Already gone.
+		}
+		removeSocket(file);
+	}
+});
+
+/** tmux leaves its socket file behind after kill-server. */
+function removeSocket(file: string): void {
+	if (file) rmSync(file, {force: true});
+}
 
 export type TmuxOptions = {
 	/** Shell command run in the pane (by sh -c); the pane lives on after it (see `keepShell`). */
@@ -90,6 +108,8 @@ export async function startTmux(o: TmuxOptions): Promise<TmuxPane> {
 		'new-session', '-d', '-s', name, '-x', String(o.width), '-y', String(o.height), '-c', o.cwd ?? repoRoot,
 		`${o.command}${after}`,
 	);
+	const socketFile = (await tmux('display-message', '-p', '#{socket_path}')).stdout.trim();
+	live.set(socket, socketFile);
 	let killed = false;
 	const target = ['-t', name];
 	const pane: TmuxPane = {
@@ -131,6 +151,8 @@ export async function startTmux(o: TmuxOptions): Promise<TmuxPane> {
 			if (killed) return;
 			killed = true;
 			await tmux('kill-server').catch(() => undefined);
+			removeSocket(socketFile);
+			live.delete(socket);
 		},
 	};
 	return pane;
