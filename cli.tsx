@@ -121,19 +121,109 @@ async function runLive(opts: CliOptions): Promise<number> {
 	if (!tui && !opts.json && opts.report.length === 0 && !process.stdout.isTTY) {
 		process.stderr.write('tattle: no terminal: running headless (use --report FILE or --json for output)\n');
 	}
-	const [{LiveSession}, {LineSplitter}, {CaptureParser}, net] = await Promise.all([
+	const [{LiveSession}, {LineSplitter}, {CaptureParser}, net, adb, bundle, droid] = await Promise.all([
 		import('./source/sources/adb-live.js'),
 		import('./source/sources/logcat-source.js'),
 		import('./source/sources/capture-reader.js'),
 		import('./source/sources/net-source.js'),
+		import('./source/sources/adb.js'),
+		import('./source/sources/bundle-writer.js'),
+		import('./source/sources/pcapdroid-control.js'),
 	]);
 	const serial = await chooseSerial(opts, tui);
+	const endpoint = adb.adbServerEndpoint();
+
+	// --pcapdroid: PCAPdroid on the phone captures and exports to us; check it is there before anything starts.
+	let droidPlan: import('./source/sources/pcapdroid.js').PcapdroidPlan | undefined;
+	let droidDevice: Awaited<ReturnType<typeof adb.openDevice>> | undefined;
+	if (opts.pcapdroid && !opts.noPcap) {
+		/** How long --pcapdroid waits for a device to send commands to: a phone being plugged in shows up within seconds. */
+		const PCAPDROID_DEVICE_WAIT_MS = 10_000;
+		const {pcapdroidPlan} = await import('./source/sources/pcapdroid.js');
+		droidPlan = pcapdroidPlan(droid.pcapdroidOptionsFor(opts.pcap));
+		const target = serial ?? (await adb.firstDevice({timeoutMs: PCAPDROID_DEVICE_WAIT_MS, endpoint}).catch(() => undefined))?.serial;
+		if (!target) fail('--pcapdroid: no device attached (plug in the phone with USB debugging on, or name it with --serial)');
+		droidDevice = await adb.openDevice(adb.createAdbClient(endpoint), target).catch((e: Error) => fail(`--pcapdroid: cannot reach ${target}: ${e.message}`));
+		try {
+			await droid.checkPcapdroidInstalled(droidDevice);
+		} catch (error) {
+			await droidDevice.close().catch(() => undefined);
+			fail(error instanceof droid.PcapdroidError ? error.message : `--pcapdroid: ${(error as Error).message}`);
+		}
+		if (droidPlan.note) process.stderr.write(`tattle: ${droidPlan.note}\n`);
+	}
+	const pcapSpec = droidPlan?.source ?? opts.pcap;
+	const phonePcap = !opts.noPcap && !droidPlan && (pcapSpec === undefined || pcapSpec === 'adb');
+	const otherPcap = !opts.noPcap && !phonePcap ? pcapSpec : undefined;
+
+	// --record DIR: the same bytes the parsers get go to a capture bundle (DESIGN.md, "Capture bundle").
+	let writer: import('./source/sources/bundle-writer.js').BundleWriter | undefined;
+	if (opts.record) {
+		const on = serial ? `adb -s ${serial}` : 'adb';
+		const [logcat, ...logcatFallbacks] = adb.logcatCommands();
+		const [tcpdump, ...tcpdumpFallbacks] = adb.tcpdumpCommands();
+		// Only bytes that pass through here can be recorded: tcpdump's and stdin's, not a network source's or a file's.
+		const recorded = phonePcap || otherPcap === '-';
+		const pcapSource = phonePcap
+			? {via: 'adb', command: `${on} shell "${tcpdump}"`, fallbacks: tcpdumpFallbacks}
+			: droidPlan
+				? {via: 'pcapdroid', adb: droidPlan.adb && `${on} ${droidPlan.adb.join(' ')}`, start: `${on} shell ${droidPlan.start}`, stop: `${on} shell ${droidPlan.stop}`, source: droidPlan.source, recorded}
+				: {via: otherPcap ?? 'none', recorded};
+		try {
+			writer = bundle.createBundleWriter(
+				opts.record,
+				{
+					tool: {name: 'tattle', version},
+					started: new Date().toISOString(),
+					// Log times and packet times are both the phone's clock (tcpdump, PCAPdroid), as live showed them.
+					clockOffset: 0,
+					logYear: new Date().getFullYear(),
+					streams: {logcat: `${on} shell "${logcat}" (tattle live)`, ...(otherPcap || phonePcap ? {pcap: phonePcap ? `${on} shell "${tcpdump}"` : `${otherPcap} (tattle live --pcap)`} : {})},
+					sources: {logcat: {via: 'adb', command: `${on} shell "${logcat}"`, fallbacks: logcatFallbacks, resume: 'logcat -T <last line time>'}, ...(opts.noPcap ? {} : {pcap: pcapSource})},
+					markers: opts.incognito.flatMap((w) => [
+						{ts: w.from, kind: 'incognito-on' as const, pkg: w.pkg},
+						{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
+					]),
+				},
+				{onError: (message) => process.stderr.write(`tattle: ${message}\n`)},
+			);
+		} catch (error) {
+			await droidDevice?.close().catch(() => undefined);
+			if (error instanceof bundle.BundleWriterError) fail(error.message);
+			throw error;
+		}
+		if (!opts.noPcap && !recorded) process.stderr.write(`tattle: --record: packets from ${otherPcap} are not recorded (only adb tcpdump's and stdin's are); logcat is\n`);
+	}
+	const rec = writer;
+
 	const {session, geo} = makeSession(opts, {});
 	applyMarkers(session, opts, undefined);
+	if (rec) {
+		// Markers typed in the dashboard (m, i) go into the bundle too, as tattle.marker log lines.
+		const addMarker = session.addMarker.bind(session);
+		const toggleIncognito = session.toggleIncognito.bind(session);
+		let toggleText: string | undefined;
+		session.addMarker = (text: string, ts = session.now) => {
+			addMarker(text, ts);
+			if (toggleText === undefined) rec.marker(ts > 0 ? ts : Date.now() / 1000, text);
+			else toggleText = text;
+		};
+		session.toggleIncognito = (ts = session.now) => {
+			toggleText = '';
+			let pkg: string | undefined;
+			try {
+				pkg = toggleIncognito(ts);
+			} finally {
+				const on = /^incognito on\b/.test(toggleText);
+				toggleText = undefined;
+				rec.marker(ts > 0 ? ts : Date.now() / 1000, 'marked by hand', on ? 'incognito-on' : 'incognito-off', pkg);
+			}
+			return pkg;
+		};
+	}
 	const abort = new AbortController();
 	const now = () => Date.now() / 1000;
 	const onCustomBlock = (pen: number, data: Uint8Array) => session.addCustomBlock(pen, data.slice());
-	const phonePcap = !opts.noPcap && (opts.pcap === undefined || opts.pcap === 'adb');
 
 	// Packets from tcpdump on the phone: one parser per tcpdump run, frames numbered on across restarts.
 	let frames = 0;
@@ -164,9 +254,11 @@ async function runLive(opts: CliOptions): Promise<number> {
 			},
 		},
 		onLogChunk: (bytes) => {
+			rec?.log(bytes);
 			for (const line of lines.push(bytes)) session.addLogLine(line);
 		},
 		onPcapChunk: (bytes) => {
+			rec?.capture(bytes);
 			parser.push(bytes);
 			if (parser.error && !parserDamaged) {
 				parserDamaged = true;
@@ -174,6 +266,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 			}
 		},
 		onPcapRestart: () => {
+			rec?.captureRestart();
 			parser.end();
 			parser = newParser();
 			parserDamaged = false;
@@ -181,8 +274,11 @@ async function runLive(opts: CliOptions): Promise<number> {
 		onStatus: (s) => session.setStatus(s),
 		onDevice: (f) => {
 			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
+			rec?.updateMeta({device: {...f}, logZone: f.timeZone});
 		},
 		onGap: (source, from, to) => {
+			// A record the broken tcpdump stream left half-sent must not end up in the bundle.
+			if (source === 'tcpdump') rec?.captureCut();
 			session.setStatus({source, state: 'live', detail: `resumed after a ${Math.max(0, Math.round(to - from))} s gap`, ts: to});
 			session.addMarker(`${source}: gap from ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()}`, to);
 		},
@@ -191,15 +287,23 @@ async function runLive(opts: CliOptions): Promise<number> {
 
 	// Packets from elsewhere: stdin, a file, follow:FILE, or a PCAPdroid exporter.
 	let pump: Promise<void> | undefined;
-	if (!opts.noPcap && opts.pcap && opts.pcap !== 'adb') {
-		const spec = opts.pcap;
-		const stream = net.isNetSpec(spec)
+	let stopPcapdroid: ((device: NonNullable<typeof droidDevice>) => Promise<void>) | undefined;
+	if (otherPcap) {
+		const spec = otherPcap;
+		async function* teed(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+			for await (const chunk of src) {
+				rec?.capture(chunk);
+				yield chunk;
+			}
+		}
+		const netStream = net.isNetSpec(spec)
 			? net.openNetCapture(spec, {
 					signal: abort.signal,
 					onCustomBlock,
 					onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
 				})
-			: openCapture(spec, {signal: abort.signal, onCustomBlock});
+			: undefined;
+		const stream = netStream ?? openCapture(spec, {signal: abort.signal, onCustomBlock, stdin: rec && spec === '-' ? teed(process.stdin) : undefined});
 		pump = (async () => {
 			session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
 			for await (const batch of stream) for (const p of batch) session.addPacket(p);
@@ -209,26 +313,48 @@ async function runLive(opts: CliOptions): Promise<number> {
 			}
 			session.setStatus({source: 'pcap', state: stream.error?.fatal ? 'down' : 'eof', detail: stream.error?.message, ts: now()});
 		})();
+		if (droidPlan && droidDevice) {
+			// PCAPdroid's exporter connects once at start: our listener must be up first.
+			await netStream?.listening.catch(() => undefined);
+			try {
+				stopPcapdroid = await droid.startPcapdroid(droidDevice, droidPlan, {endpoint, serial: droidDevice.serial});
+				session.setStatus({source: 'pcapdroid', state: 'live', detail: `capture started on ${droidDevice.serial}, exporting to ${droidPlan.source}`, ts: now()});
+			} catch (error) {
+				session.setStatus({source: 'pcapdroid', state: 'down', detail: (error as Error).message, ts: now()});
+				process.stderr.write(`tattle: ${sanitize((error as Error).message)}\n`);
+			}
+		}
 	}
 
-	if (tui) {
-		const ui = await startUi(opts, session, abort, {mode: 'live'});
-		await ui.waitUntilExit();
-	} else {
-		// Headless live runs until Ctrl-C or SIGTERM, then writes its report.
-		await new Promise<void>((resolve) => {
-			process.once('SIGINT', resolve);
-			process.once('SIGTERM', resolve);
-		});
+	try {
+		if (tui) {
+			const ui = await startUi(opts, session, abort, {mode: 'live'});
+			await ui.waitUntilExit();
+		} else {
+			// Headless live runs until Ctrl-C or SIGTERM, then writes its report.
+			await new Promise<void>((resolve) => {
+				process.once('SIGINT', resolve);
+				process.once('SIGTERM', resolve);
+			});
+		}
+		if (droidDevice) {
+			// Stop PCAPdroid's capture, on a fresh connection if the first one broke meanwhile.
+			const device = await adb.openDevice(adb.createAdbClient(endpoint), droidDevice.serial).catch(() => droidDevice!);
+			await stopPcapdroid?.(device).catch(() => undefined);
+			if (device !== droidDevice) await device.close().catch(() => undefined);
+			await droidDevice.close().catch(() => undefined);
+		}
+		abort.abort();
+		await live.stop();
+		await pump?.catch(() => undefined);
+		parser.end();
+	} finally {
+		rec?.close();
 	}
-	abort.abort();
-	await live.stop();
-	await pump?.catch(() => undefined);
-	parser.end();
 	session.finish();
 	await geo;
 	const snap = session.snapshot();
-	writeReports(opts, snap, {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (opts.pcap ?? 'adb')});
+	writeReports(opts, snap, {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (pcapSpec ?? 'adb'), ...(opts.record ? {record: opts.record} : {})});
 	return exitCodeFor(opts, snap);
 }
 

@@ -1,0 +1,209 @@
+/**
+ * `tattle live` end to end: the built CLI, the real adb server (Debian's adb) and a simulated
+ * phone serving captures/incognito-leak, paced by its timestamps. Checks latency, surviving an
+ * unplug, record -> replay equality, and a bundle cut short by a crash.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {createInterface} from 'node:readline';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {parseSimCapture} from '../../source/sim/sim-pcap.js';
+import {repoRoot} from '../helpers/corpus.js';
+import {cli, tattle} from '../helpers/cli.js';
+import {needTool} from '../helpers/tools.js';
+import {AdbHarness} from '../sim/adb-harness.js';
+
+const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
+const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
+const BUNDLE_LOG = path.join(BUNDLE, 'logcat.txt');
+/** The bundle's own counts: what a run that lost nothing reports. */
+const bundlePackets = parseSimCapture(new Uint8Array(readFileSync(BUNDLE_PCAP))).records.length;
+const bundleLines = readFileSync(BUNDLE_LOG, 'utf8').split('\n').filter(Boolean).length;
+/** The bundle's last log line: once it arrives, the run is (nearly) over. */
+const lastLogMessage = /chatty\s*: (.*)$/.exec(readFileSync(BUNDLE_LOG, 'utf8').trim().split('\n').at(-1)!)![1]!;
+
+/** An event must reach stdout within this of the simulator sending it (the brief's bound). */
+const MAX_LAG_SEC = 1;
+/** SIGTERM to exit: stop the streams, write the report; a second is typical, 10 s means hung. */
+const EXIT_WAIT_MS = 10_000;
+/** Longest a whole paced run may take: 19 s of bundle at speed 1, plus reconnect and start-up. */
+const RUN_WAIT_MS = 35_000;
+
+type Event = {type: string; ts?: number | null; [k: string]: unknown};
+type Run = {child: ChildProcess; events: Array<{at: number; e: Event}>; stderr: () => string; exit: Promise<number | null>};
+
+const runs: Run[] = [];
+const tmp = mkdtempSync(path.join(tmpdir(), 'tattle-live-e2e-'));
+
+/** Starts `tattle live ARGS` against the harness's adb server, collecting NDJSON events with arrival times. */
+function startLive(h: AdbHarness, args: string[]): Run {
+	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...h.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+	const events: Run['events'] = [];
+	let stderr = '';
+	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+	createInterface({input: child.stdout!}).on('line', (line) => {
+		const at = Date.now() / 1000;
+		try {
+			events.push({at, e: JSON.parse(line) as Event});
+		} catch {
+			events.push({at, e: {type: 'not-json', line}});
+		}
+	});
+	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	const run = {child, events, stderr: () => stderr, exit};
+	runs.push(run);
+	return run;
+}
+
+/** SIGTERM, then the exit code (SIGKILL and null when it hangs). */
+async function terminate(run: Run): Promise<number | null> {
+	run.child.kill('SIGTERM');
+	const timer = setTimeout(() => run.child.kill('SIGKILL'), EXIT_WAIT_MS);
+	const code = await run.exit;
+	clearTimeout(timer);
+	return code;
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+	const end = Date.now() + timeoutMs;
+	while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+	return cond();
+}
+
+const NETWORK = new Set(['dns', 'tls', 'quic']);
+const timed = (run: Run, types: Set<string>) => run.events.filter(({e}) => types.has(e.type) && typeof e.ts === 'number');
+
+type Report = {
+	stats: {packets: number; logLines: number};
+	destinations: Array<{host: string; packets: number; bytesOut: number; bytesIn: number}>;
+	categories: Array<{category: string; destinations: number; packets: number; bytesOut: number; bytesIn: number}>;
+	flags: Array<{kind: string; host: string}>;
+};
+const readReport = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Report;
+const destinations = (r: Report) => r.destinations.map((d) => `${d.host} ${d.packets} ${d.bytesOut} ${d.bytesIn}`).sort();
+const flags = (r: Report) => r.flags.map((f) => `${f.kind} ${f.host}`).sort();
+
+describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone through the real adb server', () => {
+	const h = new AdbHarness();
+
+	beforeAll(async () => {
+		await h.start();
+	});
+	afterAll(async () => {
+		for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+		await h.stop();
+		rmSync(tmp, {recursive: true, force: true});
+	});
+
+	it('prints log and network events within a second of the phone sending them; SIGTERM exits 0 with a report', async () => {
+		// Speed 1 with rebase: each record is sent when its (shifted) timestamp says, so ts = send time.
+		const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
+		const report = path.join(tmp, 'a.json');
+		const run = startLive(h, ['--serial', serial, '--pcap', 'adb', '--json', '--report', report]);
+		// The bundle's first 2 s hold ~10 log lines and DNS, TLS and HTTP for three hosts.
+		const enough = await until(() => timed(run, new Set(['log'])).length >= 8 && timed(run, NETWORK).length >= 8, 15_000);
+		expect(enough, `events so far: ${run.events.map(({e}) => e.type).join(' ')}; stderr: ${run.stderr()}`).toBe(true);
+		expect(await terminate(run)).toBe(0);
+		const lags = timed(run, new Set(['log', ...NETWORK])).map(({at, e}) => at - (e.ts as number));
+		const worst = Math.max(...lags);
+		expect(worst, `worst lag ${worst.toFixed(3)} s`).toBeLessThan(MAX_LAG_SEC);
+		// And not early either: the timestamps are the send times, so no event can precede its own.
+		expect(Math.min(...lags)).toBeGreaterThan(-0.25);
+		const r = readReport(report);
+		expect(r.stats.packets).toBeGreaterThan(0);
+		expect(r.stats.logLines).toBeGreaterThan(0);
+	}, 40_000);
+
+	it('survives the phone dropping off: reconnects, resumes, records the gap, and loses nothing', async () => {
+		// The capture is silent from 1.8 s to 6.3 s: the link drops at 2 s for 0.5 s and must be back before 6.3 s.
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true, dropAfterMs: 2000, dropDownMs: 500});
+		const report = path.join(tmp, 'b.json');
+		const run = startLive(h, ['--serial', serial, '--json', '--report', report]);
+		const done = await until(() => run.events.some(({e}) => e.type === 'log' && e.message === lastLogMessage), RUN_WAIT_MS);
+		expect(done, `stderr: ${run.stderr()}`).toBe(true);
+		// The last packet follows the last log line by 0.15 s.
+		await new Promise((r) => setTimeout(r, 1000));
+		expect(await terminate(run)).toBe(0);
+		expect(sim.services.filter((s) => s.includes('logcat')).length, 'logcat was restarted').toBeGreaterThanOrEqual(2);
+		const sources = run.events.filter(({e}) => e.type === 'source').map(({e}) => `${String(e.source)} ${String(e.state)} ${String(e.detail ?? '')}`);
+		expect(sources.some((s) => /^logcat down/.test(s)), sources.join('\n')).toBe(true);
+		expect(sources.some((s) => /^logcat live resumed after a \d+ s gap/.test(s)), sources.join('\n')).toBe(true);
+		expect(run.events.some(({e}) => e.type === 'marker' && /logcat: gap from/.test(String(e.text)))).toBe(true);
+		const r = readReport(report);
+		expect(r.stats.logLines).toBe(bundleLines);
+		expect(r.stats.packets).toBe(bundlePackets);
+	}, 60_000);
+
+	let recorded = '';
+	let liveReport: Report | undefined;
+
+	it('records a bundle that replays to the same destinations, categories and flags', async () => {
+		const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 4, rebase: true});
+		recorded = path.join(tmp, 'rec');
+		const liveJson = path.join(tmp, 'live.json');
+		const run = startLive(h, ['--serial', serial, '--record', recorded, '--report', liveJson]);
+		const pcapSize = statSync(BUNDLE_PCAP).size;
+		const size = (f: string) => (existsSync(path.join(recorded, f)) ? statSync(path.join(recorded, f)).size : 0);
+		const lines = () => (existsSync(path.join(recorded, 'logcat.txt')) ? readFileSync(path.join(recorded, 'logcat.txt'), 'utf8').split('\n').filter(Boolean).length : 0);
+		// The writer writes as it goes: the files grow to the bundle's size while tattle runs.
+		const whole = await until(() => size('capture.pcap') === pcapSize && lines() >= bundleLines, RUN_WAIT_MS);
+		expect(whole, `capture ${size('capture.pcap')}/${pcapSize} bytes, ${lines()}/${bundleLines} lines; stderr: ${run.stderr()}`).toBe(true);
+		await new Promise((r) => setTimeout(r, 300));
+		expect(await terminate(run)).toBe(0);
+		const meta = JSON.parse(readFileSync(path.join(recorded, 'meta.json'), 'utf8')) as {sources: Record<string, {command: string}>};
+		expect(meta).toMatchObject({tool: {name: 'tattle'}, clockOffset: 0, capture: 'capture.pcap', device: {serial, model: 'TattleSim', timeZone: 'Europe/Paris'}});
+		expect(meta.sources.logcat.command).toContain('logcat -v threadtime -v epoch');
+		expect(meta.sources.pcap.command).toContain('tcpdump -i any -U -s 0 -w -');
+
+		const replayJson = path.join(tmp, 'replay.json');
+		const replay = await tattle(['replay', recorded, '--report', replayJson]);
+		expect(replay.code, replay.stderr).toBe(0);
+		expect(replay.stderr).toBe('');
+		liveReport = readReport(liveJson);
+		const back = readReport(replayJson);
+		expect(back.stats).toMatchObject({packets: bundlePackets, logLines: bundleLines});
+		expect(liveReport.stats).toMatchObject({packets: bundlePackets, logLines: bundleLines});
+		expect(destinations(back)).toEqual(destinations(liveReport));
+		expect(back.categories).toEqual(liveReport.categories);
+		expect(flags(back)).toEqual(flags(liveReport));
+		// Not an empty equality: the bundle leaks in incognito, and both runs saw it.
+		expect(flags(back).some((f) => f.startsWith('incognito-url-leak'))).toBe(true);
+		expect(back.destinations.length).toBeGreaterThan(5);
+	}, 60_000);
+
+	it('a bundle whose capture was cut mid-record (a crash) replays with exit 0 and a one-line notice', async () => {
+		expect(recorded, 'needs the bundle of the previous test').not.toBe('');
+		const cut = path.join(tmp, 'cut');
+		cpSync(recorded, cut, {recursive: true});
+		const file = path.join(cut, 'capture.pcap');
+		truncateSync(file, statSync(file).size - 7);
+		const json = path.join(tmp, 'cut.json');
+		const r = await tattle(['replay', cut, '--report', json]);
+		expect(r.code).toBe(0);
+		const notice = r.stderr.trim().split('\n');
+		expect(notice).toHaveLength(1);
+		expect(notice[0]).toMatch(/capture\.pcap: byte \d+: truncated record/);
+		expect(readReport(json).stats.packets).toBe(bundlePackets - 1);
+	}, 20_000);
+
+	it('--record refuses a folder that is not empty, before touching the phone', async () => {
+		const full = path.join(tmp, 'full');
+		mkdirSync(full);
+		writeFileSync(path.join(full, 'keep.txt'), 'mine');
+		const r = await tattle(['live', '--serial', '127.0.0.1:1', '--record', full, '--json']);
+		expect(r.code).toBe(2);
+		expect(r.stderr).toMatch(/is not empty: --record never overwrites/);
+		expect(readFileSync(path.join(full, 'keep.txt'), 'utf8')).toBe('mine');
+	}, 20_000);
+
+	it('--pcapdroid says clearly when PCAPdroid is not installed, with where to get it', async () => {
+		const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});
+		const run = startLive(h, ['--serial', serial, '--pcapdroid', '--json']);
+		const code = await Promise.race([run.exit, new Promise<string>((r) => setTimeout(() => r('hung'), EXIT_WAIT_MS))]);
+		expect(code).toBe(2);
+		expect(run.stderr()).toMatch(/PCAPdroid is not installed on 127\.0\.0\.1:\d+: .*Google Play or F-Droid/);
+		expect(run.stderr().trim().split('\n')).toHaveLength(1);
+	}, 20_000);
+});
