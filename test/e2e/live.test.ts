@@ -14,6 +14,7 @@ import {repoRoot} from '../helpers/corpus.js';
 import {cli, tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
+import {shellQuote, startTmux, type TmuxPane} from '../helpers/tmux.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
@@ -206,4 +207,41 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 		expect(run.stderr()).toMatch(/PCAPdroid is not installed on 127\.0\.0\.1:\d+: .*Google Play or F-Droid/);
 		expect(run.stderr().trim().split('\n')).toHaveLength(1);
 	}, 20_000);
+
+	describe.runIf(needTool('tmux', 'tmux'))('on the dashboard', () => {
+		let pane: TmuxPane | undefined;
+		afterAll(async () => {
+			await pane?.kill();
+		});
+
+		it('records the m and i markers typed on the dashboard into the bundle', async () => {
+			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 2, rebase: true});
+			const dir = path.join(tmp, 'keys');
+			pane = await startTmux({
+				command: `node dist/cli.js live --serial ${shellQuote(serial)} --record ${shellQuote(dir)}`,
+				width: 100,
+				height: 30,
+				color: false,
+				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
+			});
+			// Wait until packets flow, so the markers fall inside the session.
+			await pane.waitFor(/[1-9]\d* pkts/, 20_000);
+			await pane.sendKeys('i');
+			await pane.sendKeys('m');
+			await pane.sendKeys('i');
+			await pane.sendKeys('q');
+			await pane.waitFor('EXIT=0', 15_000);
+			const markers = readFileSync(path.join(dir, 'logcat.txt'), 'utf8')
+				.split('\n')
+				.filter((l) => l.includes('tattle.marker'));
+			const said = markers.map((l) => l.replace(/^.* tattle\.marker: /, '').replace(/pkg=\S+/, 'pkg=P'));
+			// i toggles: on then off, or off then on when the bundle's log already put the browser in incognito.
+			expect(said).toHaveLength(3);
+			expect(said[1]).toBe('note note');
+			expect([said[0], said[2]].sort()).toEqual(['incognito-off pkg=P marked by hand', 'incognito-on pkg=P marked by hand']);
+			expect(markers[0]!.replace(/^.* pkg=(\S+).*$/, '$1')).toBe(markers[2]!.replace(/^.* pkg=(\S+).*$/, '$1'));
+			const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {markers: Array<{kind: string; text: string}>};
+			expect(meta.markers).toEqual([expect.objectContaining({kind: 'note', text: 'note'})]);
+		}, 45_000);
+	});
 });
