@@ -80,8 +80,9 @@ type DestAgg = {
 	bytesIn: number;
 	firstTs: number;
 	lastTs: number;
-	apps: Set<string>;
-	foreground: Set<string>;
+	/** Apps and foreground apps: made on first use, most destinations never get one (a Set each was ~10% of the heap). */
+	apps: Set<string> | undefined;
+	foreground: Set<string> | undefined;
 	evidence: number[];
 	/**
 	 * Outbound bytes per second, ring indexed by epoch second; allocated on the first outbound
@@ -344,7 +345,7 @@ export class Session implements AnalyzerSink {
 				if (host) {
 					const d = this.dest(host, ts, 'http');
 					const app = rec.pid === undefined ? undefined : this.processes.appOf(rec.pid)?.pkg;
-					if (app) d.apps.add(app);
+					if (app) (d.apps ??= new Set()).add(app);
 				}
 				break;
 			}
@@ -383,8 +384,8 @@ export class Session implements AnalyzerSink {
 				bytesIn: 0,
 				firstTs: ts,
 				lastTs: ts,
-				apps: new Set(),
-				foreground: new Set(),
+				apps: undefined,
+				foreground: undefined,
 				evidence: [],
 				rate: undefined,
 				rateSec: Math.floor(ts),
@@ -434,8 +435,7 @@ export class Session implements AnalyzerSink {
 			dest.bytesOut += fi.out;
 			dest.bytesIn += fi.in;
 			if (fi.packets > 0 && flow.firstTs < dest.firstTs) dest.firstTs = flow.firstTs;
-			for (const a of old.apps) dest.apps.add(a);
-			for (const a of old.foreground) if (dest.foreground.size < MAX_APPS) dest.foreground.add(a);
+			mergeApps(dest, old);
 			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) this.dests.delete(old.host);
 		}
 		fi.dest = dest;
@@ -446,7 +446,7 @@ export class Session implements AnalyzerSink {
 	/** Timing evidence: which app was in front when a connection to `d` opened. */
 	private noteForeground(d: DestAgg, ts: number): void {
 		const fg = this.incognito.foreground(ts);
-		if (fg && d.foreground.size < MAX_APPS) d.foreground.add(fg);
+		if (fg && (d.foreground?.size ?? 0) < MAX_APPS) (d.foreground ??= new Set()).add(fg);
 	}
 
 	private classify(d: DestAgg): Classification {
@@ -517,7 +517,7 @@ export class Session implements AnalyzerSink {
 		a.bytesOut += out;
 		a.bytesIn += inn;
 		if (!a.dests.has(d.host)) a.dests.add(d.host);
-		if (d.apps.size < MAX_APPS) d.apps.add(pkg);
+		if ((d.apps?.size ?? 0) < MAX_APPS) (d.apps ??= new Set()).add(pkg);
 	}
 
 	/** Folds IP-keyed destinations into the name DNS later gave their address. */
@@ -535,8 +535,7 @@ export class Session implements AnalyzerSink {
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
 			addIp(target, d.host);
-			for (const a of d.apps) target.apps.add(a);
-			for (const a of d.foreground) if (target.foreground.size < MAX_APPS) target.foreground.add(a);
+			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
 			d.mergedInto = target;
 			this.dests.delete(d.host);
@@ -562,8 +561,8 @@ export class Session implements AnalyzerSink {
 				country: info?.country,
 				asn: info?.asn,
 				asOrg: info?.asOrg ?? (info && info.scope !== 'public' ? info.scope : undefined),
-				apps: [...d.apps],
-				foreground: d.foreground.size > 0 ? [...d.foreground] : undefined,
+				apps: d.apps ? [...d.apps] : [],
+				foreground: d.foreground && d.foreground.size > 0 ? [...d.foreground] : undefined,
 				packets: d.packets,
 				bytesOut: d.bytesOut,
 				bytesIn: d.bytesIn,
@@ -640,6 +639,12 @@ function dnsNames(e: DnsEvent): Iterable<string> {
 		if (a.type === 'CNAME' || a.type === 'HTTPS' || a.type === 'SVCB') if (a.value && a.value !== '.') names.add(a.value);
 	}
 	return names;
+}
+
+/** Adds `from`'s apps (all) and foreground apps (up to MAX_APPS) to `to`. */
+function mergeApps(to: DestAgg, from: DestAgg): void {
+	if (from.apps) for (const a of from.apps) (to.apps ??= new Set()).add(a);
+	if (from.foreground) for (const a of from.foreground) if ((to.foreground?.size ?? 0) < MAX_APPS) (to.foreground ??= new Set()).add(a);
 }
 
 function addIp(d: DestAgg, ip: string): void {
