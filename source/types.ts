@@ -194,6 +194,8 @@ export type Flag = {
 	app?: string;
 	host: string;
 	summary: string;
+	/** Occurrences folded into this flag (repeats within the dedupe window); absent means 1. */
+	count?: number;
 	evidence: {
 		packets: number[];
 		logLines: number[];

@@ -110,22 +110,51 @@ function sizeExcerpt(ctx: UploadContext): string {
 	return cut(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
 }
 
+/** Name used for the browser a payload hint speaks of when neither the hint nor the capture names it. */
+export const HINTED_BROWSER = 'browser';
+
+/**
+ * The browsers in incognito for this upload: the tracker's state, or else the payload's own word
+ * (Sensors `download_files` type=privacy), which speaks for the app that sent it.
+ */
+function effectiveIncognito(ctx: UploadContext): string[] {
+	if (ctx.incognitoApps.length > 0) return ctx.incognitoApps;
+	const hint = ctx.findings?.incognitoHint;
+	return hint ? [hint.pkg ?? ctx.app ?? HINTED_BROWSER] : [];
+}
+
+/** The excerpt plus the UI-usage events the payload names, when there is room for them. */
+function withUi(excerpt: string, f: PayloadFindings | undefined): string {
+	const ui = f?.uiEvents ?? [];
+	if (ui.length === 0) return excerpt;
+	const room = MAX_EXCERPT_CHARS - excerpt.length - ' | ui: '.length;
+	// The match comes first: UI names only fill what space is left.
+	return room >= MIN_UI_EXCERPT_CHARS ? `${excerpt} | ui: ${cut(ui.join(', '), room)}` : excerpt;
+}
+
+/** Fewer characters than this of UI names say nothing useful: leave them out. */
+const MIN_UI_EXCERPT_CHARS = 12;
+
 function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boolean}): Flag | undefined {
-	if (ctx.incognitoApps.length === 0 || !TRACKING_CATEGORIES.has(ctx.classification.category)) return undefined;
-	const fromBrowser = ctx.app !== undefined && ctx.incognitoApps.includes(ctx.app);
+	const incognitoApps = effectiveIncognito(ctx);
+	if (incognitoApps.length === 0 || !TRACKING_CATEGORIES.has(ctx.classification.category)) return undefined;
+	const hinted = ctx.incognitoApps.length === 0;
+	const fromBrowser = ctx.app !== undefined && incognitoApps.includes(ctx.app);
 	const hasUrl = r.readable && (ctx.findings?.urls.length ?? 0) > 0;
 	const severity: Severity = fromBrowser || hasUrl ? 'high' : 'medium';
 	const cat = ctx.classification.category;
-	const browsers = cut(ctx.incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
+	const browsers = cut(incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
 	let who: string;
 	if (fromBrowser) who = `from ${cut(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
 	else if (ctx.app) who = `by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
 	else who = `while ${browsers} incognito`;
 	const caveats: string[] = [];
+	// The hint is the one caveat that must show: the incognito state is the payload's own word.
+	if (hinted) caveats.push('per payload hint');
 	if (!ctx.app) caveats.push('sender unknown');
 	if (r.encrypted) caveats.push('encrypted: timing/size only');
 	else if (!r.readable) caveats.push('not inspected: timing only');
-	else if (hasUrl) caveats.push('payload holds a URL');
+	else if (hasUrl && !hinted) caveats.push('payload holds a URL');
 	const how = caveats.length > 0 ? ` (${caveats.join('; ')})` : '';
 	// The caveats must survive the length cap: cut the main clause, never the "timing only".
 	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
@@ -135,7 +164,9 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	} else if (r.readable && ctx.findings) {
 		const layers = ctx.findings.layers[0]?.layers ?? '';
 		flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
-		if (ctx.findings.excerpt) flag.evidence.excerpt = ctx.findings.excerpt;
+		const hint = hinted ? ctx.findings.incognitoHint?.evidence : undefined;
+		const excerpt = hint ?? ctx.findings.excerpt;
+		if (excerpt) flag.evidence.excerpt = withUi(cut(excerpt, MAX_EXCERPT_CHARS), ctx.findings);
 	}
 	return flag;
 }
@@ -178,9 +209,14 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	if (hit) {
 		const what = hit.entry.kind === 'search' ? 'search term' : hit.entry.kind === 'host' ? 'site' : 'URL';
 		const quote = cut(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
-		const flag = base(ctx, 'incognito-url-leak', 'high', `Incognito ${what} "${quote}" sent to ${hostName(ctx)}${by(ctx)}`);
+		// Only an upload made while a browser is in incognito is an incognito leak: once the
+		// window has closed the same match is still a leak, but the flag must not claim incognito.
+		const during = effectiveIncognito(ctx).length > 0;
+		const flag = during
+			? base(ctx, 'incognito-url-leak', 'high', `Incognito ${what} "${quote}" sent to ${hostName(ctx)}${by(ctx)}`)
+			: base(ctx, 'url-leak', 'medium', `${what} "${quote}" (visited in incognito earlier) sent to ${hostName(ctx)}${by(ctx)}`);
 		flag.evidence.payload = isDecoded(hit.segment.layers) ? 'decoded' : 'plain';
-		flag.evidence.excerpt = leakExcerpt(hit);
+		flag.evidence.excerpt = withUi(leakExcerpt(hit), f);
 		return [flag];
 	}
 	if (!URL_LEAK_CATEGORIES.has(ctx.classification.category)) return [];
@@ -202,7 +238,7 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	const layers = f.layers.find((n) => n.kind === 'url' && n.value === url)?.layers ?? '';
 	flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
 	const more = urls.length > 1 ? ` (+${urls.length - 1} more URLs)` : '';
-	flag.evidence.excerpt = cut(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS);
+	flag.evidence.excerpt = withUi(cut(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS), f);
 	return [flag];
 }
 
@@ -236,34 +272,44 @@ export const DEDUPE_WINDOW_SECONDS = 60;
 /** Keys remembered; the oldest are forgotten first (a flood of distinct hosts must not grow memory). */
 export const MAX_DEDUPE_KEYS = 4096;
 
+/** What the deduper made of a flag: new, or a repeat counted on the flag it repeats. */
+export type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
+
 /**
- * Suppresses the same flag (kind, host, app, matched string) within a window. Summaries are
- * built without counts or sizes, so the summary stands for the matched string by default.
+ * Folds the same flag (kind, host, app, matched string) within a window into the first one, whose
+ * `count` goes up: a repeat is aggregated, never silently lost. Summaries are built without counts
+ * or sizes, so the summary stands for the matched string by default.
  */
 export class FlagDeduper {
-	/** Flags suppressed so far. */
+	/** Repeats folded so far. */
 	suppressed = 0;
-	private readonly last = new Map<string, number>();
+	private readonly last = new Map<string, Flag>();
 
 	constructor(
 		private readonly windowSeconds = DEDUPE_WINDOW_SECONDS,
 		private readonly maxKeys = MAX_DEDUPE_KEYS,
 	) {}
 
-	/** True when the flag is new (or the window since the last accepted one has passed). */
-	accept(flag: Flag, match?: string): boolean {
+	/** New flag, or a repeat: then the original's `count` is raised (here, once) and it is returned. */
+	admit(flag: Flag, match?: string): DedupeVerdict {
 		const key = [flag.kind, flag.host, flag.app ?? '', match ?? flag.summary].join('\u0000');
 		const prev = this.last.get(key);
-		if (prev !== undefined && Math.abs(flag.ts - prev) < this.windowSeconds) {
+		if (prev !== undefined && Math.abs(flag.ts - prev.ts) < this.windowSeconds) {
 			this.suppressed++;
-			return false;
+			prev.count = (prev.count ?? 1) + 1;
+			return {accepted: false, original: prev};
 		}
 		this.last.delete(key);
-		this.last.set(key, flag.ts);
+		this.last.set(key, flag);
 		if (this.last.size > this.maxKeys) {
 			const oldest = this.last.keys().next().value;
 			if (oldest !== undefined) this.last.delete(oldest);
 		}
-		return true;
+		return {accepted: true};
+	}
+
+	/** True when the flag is new (or the window since the first of its run has passed); a repeat is counted on the original. */
+	accept(flag: Flag, match?: string): boolean {
+		return this.admit(flag, match).accepted;
 	}
 }

@@ -63,7 +63,17 @@ export type PayloadFindings = {
 	excerpt?: string;
 	/** A bound (depth, bytes, nodes, caps) cut the inspection short. */
 	truncated: boolean;
+	/**
+	 * UI-usage events the payload names (event names, screens, pages, folders, swipes, tabs), as
+	 * `name` or `key=value`, deduped and capped: what the user did, as the SDK reports it.
+	 */
+	uiEvents: string[];
+	/** The payload itself says an event happened in private mode (Sensors `download_files` type=privacy). */
+	incognitoHint?: IncognitoHint;
 };
+
+/** A payload-side incognito signal: the package it names (when it does) and a line of evidence. */
+export type IncognitoHint = {pkg?: string; evidence: string};
 
 /** Deepest real chain seen is about 5 (form > base64 > gzip > json > urldecode); 10 leaves room but stops a decode loop. */
 export const DEFAULT_MAX_DEPTH = 10;
@@ -103,6 +113,11 @@ export const MIN_OPAQUE_BYTES = 32;
 /** Entropy, as a fraction of the maximum the sample size allows, above which bytes look encrypted. */
 export const HIGH_ENTROPY_RATIO = 0.85;
 
+/** UI-usage names kept: a batch of 50 events names a few dozen screens; more adds nothing to a flag. */
+export const MAX_UI_EVENTS = 32;
+/** Longest UI value kept: screen and event names are short; a longer value is content, not a name. */
+export const MAX_UI_EVENT_CHARS = 80;
+
 /** Random bytes are 37% printable ASCII; above 60% the blob carries text, whatever its entropy. */
 export const MAX_PRINTABLE_IN_CIPHERTEXT = 0.6;
 
@@ -115,6 +130,23 @@ const SEARCH_KEYS = new Set([
 export function isSearchKey(key: string): boolean {
 	return SEARCH_KEYS.has(normaliseKey(key));
 }
+
+/**
+ * Field keys (normalised) whose values name what the user did on screen: SA `event`,
+ * `$screen_name`, `$title`, `$element_content`; OneTrack `event`; generic screen/page/activity/
+ * folder/swipe/tab names (research/xiaomi.md 3.1, 3.3).
+ */
+const UI_KEYS = new Set([
+	'event', 'eventname', 'screenname', 'screen', 'title', 'elementcontent', 'page', 'pagename', 'activity',
+	'activityname', 'folder', 'foldername', 'swipe', 'swipedirection', 'tab', 'tabname',
+]);
+/** Sensors Analytics event (Mint / Mi Browser) whose `type` says whether the download was private. */
+const SA_DOWNLOAD_EVENT = 'download_files';
+const SA_PRIVATE_TYPE = 'privacy';
+/** A value that reads as an Android package name (for a hint's `pkg`). */
+const PACKAGE_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/i;
+/** Longest package name taken from a payload: Android caps them well below this. */
+const MAX_PACKAGE_CHARS = 128;
 
 /** Headers that never carry user data worth decoding. */
 const SKIP_HEADERS = new Set([
@@ -209,13 +241,48 @@ function addIdentifiers(st: State, ids: Identifier[], layers: string): void {
 	}
 }
 
-/** Record one key/value: a field sample, a search term, identifiers. */
+/** One UI-usage name (deduped, capped); blank, long or multi-line values are not names. */
+function addUiEvent(st: State, name: string): void {
+	const t = name.trim();
+	if (t === '' || t.length > MAX_UI_EVENT_CHARS || /[\r\n]/.test(t)) return;
+	const k = `e:${t}`;
+	if (st.seen.has(k)) return;
+	if (st.f.uiEvents.length >= MAX_UI_EVENTS) {
+		st.f.truncated = true;
+		return;
+	}
+	st.seen.add(k);
+	st.f.uiEvents.push(t);
+}
+
+/** Record one key/value: a field sample, a search term, identifiers, a UI-usage name. */
 function addField(st: State, key: string, value: string, layers: string): void {
 	if (st.f.fields.length < MAX_FIELDS) st.f.fields.push({key, value: cut(value, MAX_FIELD_VALUE_CHARS), layers});
 	else st.f.truncated = true;
 	if (st.inBody) st.bodyReadable++;
-	if (SEARCH_KEYS.has(normaliseKey(key))) addSearchTerm(st, value, layers);
+	const norm = normaliseKey(key);
+	if (SEARCH_KEYS.has(norm)) addSearchTerm(st, value, layers);
+	if (UI_KEYS.has(norm)) addUiEvent(st, norm === 'event' || norm === 'eventname' ? value : `${norm}=${value}`);
 	addIdentifiers(st, findIdentifiers(value, key), layers);
+}
+
+/** Facts an object states as a whole: a private-mode SA download, a MiStat category/key counter. */
+function visitObject(st: State, obj: Record<string, unknown>, chain: string, path: string): void {
+	const category = obj['category'];
+	const key = obj['key'];
+	if (typeof category === 'string' && typeof key === 'string') addUiEvent(st, `${category}/${key}`);
+	if (st.f.incognitoHint || obj['event'] !== SA_DOWNLOAD_EVENT) return;
+	const props = obj['properties'];
+	if (typeof props !== 'object' || props === null || Array.isArray(props)) return;
+	const p = props as Record<string, unknown>;
+	if (p['type'] !== SA_PRIVATE_TYPE) return;
+	const where = join(chain, path ? `json:${path}` : 'json');
+	const url = typeof p['url'] === 'string' ? ` url=${p['url']}` : '';
+	const hint: IncognitoHint = {evidence: cut(`${SA_DOWNLOAD_EVENT} type=${SA_PRIVATE_TYPE}${url} via ${where}`, MAX_EXCERPT_CHARS)};
+	// SA's preset $app_id is the sending app's package name (newer SDKs only).
+	const appId = p['$app_id'];
+	if (typeof appId === 'string' && appId.length <= MAX_PACKAGE_CHARS && PACKAGE_RE.test(appId)) hint.pkg = appId;
+	st.f.incognitoHint = hint;
 }
 
 function addText(st: State, text: string, layers: string, key?: string): void {
@@ -272,6 +339,7 @@ function runRecognisers(st: State, form: Array<[string, string]> | undefined, ch
 			if (!spend(st, part.text.length)) break;
 			visitString(st, part.text, part.chain, depth + 1);
 		}
+		for (const e of result.events) if (e.name !== '?') addUiEvent(st, e.name);
 	}
 	return consumed;
 }
@@ -331,6 +399,7 @@ function visitJson(st: State, value: unknown, chain: string, path: string, depth
 	} else if (Array.isArray(value)) {
 		for (let i = 0; i < value.length && st.nodesLeft > 0; i++) visitJson(st, value[i], chain, `${path}[${i}]`, depth, jsonDepth + 1);
 	} else if (typeof value === 'object' && value !== null) {
+		visitObject(st, value as Record<string, unknown>, chain, path);
 		for (const [k, v] of Object.entries(value)) {
 			if (st.nodesLeft <= 0) break;
 			visitJson(st, v, chain, path ? `${path}.${k}` : k, depth, jsonDepth + 1);
@@ -454,7 +523,7 @@ function pickExcerpt(f: PayloadFindings): string | undefined {
 export function inspectPayload(input: PayloadInput, opts: PayloadOptions = {}): PayloadFindings {
 	const f: PayloadFindings = {
 		urls: [], searchTerms: [], fields: [], identifiers: [], formats: [], formatResults: [], layers: [], texts: [],
-		opaque: false, encrypted: false, truncated: false,
+		opaque: false, encrypted: false, truncated: false, uiEvents: [],
 	};
 	const st: State = {
 		maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,

@@ -69,7 +69,7 @@ describe('incognito-url-leak', () => {
 	it('is high when a URL visited in incognito shows up in a third-party payload, with the decode layers', () => {
 		const visited = new VisitedSet();
 		visited.add('example.org/private-page', 900, MI);
-		const flags = evaluateUpload(ctx({visited}));
+		const flags = evaluateUpload(ctx({visited, incognitoApps: [MI]}));
 		const f = only(flags, 'incognito-url-leak');
 		expect(f.severity).toBe('high');
 		expect(f.summary).toBe(`Incognito URL "example.org/private-page" sent to ${SA_HOST} by ${MI}`);
@@ -84,9 +84,21 @@ describe('incognito-url-leak', () => {
 		const visited = new VisitedSet();
 		visited.add('www.google.com/search?q=rash+on+arm', 900, MI);
 		const findings = inspectPayload({body: bytes(JSON.stringify([{event: 'search', properties: {search_word: 'rash on arm'}}]))});
-		const f = only(evaluateUpload(ctx({visited, findings})), 'incognito-url-leak');
+		const f = only(evaluateUpload(ctx({visited, findings, incognitoApps: [MI]})), 'incognito-url-leak');
 		expect(f.summary).toContain('Incognito search term "rash on arm"');
 		expect(f.evidence.payload).toBe('plain');
+	});
+
+	it('is a url-leak, not an incognito one, once no browser is in incognito any more', () => {
+		const visited = new VisitedSet();
+		visited.add('example.org/private-page', 900, MI);
+		const flags = evaluateUpload(ctx({visited, incognitoApps: []}));
+		expect(kinds(flags)).not.toContain('incognito-url-leak');
+		expect(kinds(flags)).not.toContain('incognito-tracker');
+		const f = only(flags, 'url-leak');
+		expect(f.severity).toBe('medium');
+		expect(f.summary).toBe(`URL "example.org/private-page" (visited in incognito earlier) sent to ${SA_HOST} by ${MI}`);
+		expect(f.evidence.excerpt).toContain('https://example.org/private-page');
 	});
 
 	it('is not raised for an unvisited URL, the site itself, or an encrypted payload', () => {
@@ -95,7 +107,7 @@ describe('incognito-url-leak', () => {
 		expect(kinds(evaluateUpload(ctx({visited})))).not.toContain('incognito-url-leak');
 		const same = new VisitedSet();
 		same.add('example.org/private-page', 900, MI);
-		expect(kinds(evaluateUpload(ctx({visited: same, host: 'www.example.org', classification: {category: 'content', domain: 'example.org'}})))).toEqual(['cleartext-identifier']);
+		expect(kinds(evaluateUpload(ctx({visited: same, incognitoApps: [MI], host: 'www.example.org', classification: {category: 'content', domain: 'example.org'}})))).toEqual(['cleartext-identifier']);
 		expect(kinds(evaluateUpload(ctx({visited: same, encrypted: true})))).toEqual([]);
 	});
 });
@@ -159,14 +171,61 @@ describe('summaries', () => {
 	});
 });
 
+describe('payload incognito hint', () => {
+	const privateDownload = (props: Record<string, unknown>): ReturnType<typeof inspectPayload> =>
+		inspectPayload({body: bytes(JSON.stringify([{event: 'download_files', properties: {op: 'start', suffix: 'pdf', url: 'https://files.example/a.pdf', ...props}}]))});
+
+	it('makes an analytics upload an incognito-tracker when no logcat signal says so, and says why', () => {
+		const findings = privateDownload({type: 'privacy'});
+		expect(findings.incognitoHint?.evidence).toContain('download_files type=privacy');
+		const f = only(evaluateUpload(ctx({findings, incognitoApps: []})), 'incognito-tracker');
+		expect(f.summary.endsWith(' (per payload hint)')).toBe(true);
+		expect(f.summary).toContain(`from ${MI} while in incognito`);
+		expect(f.evidence.excerpt).toContain('download_files type=privacy');
+	});
+
+	it('names the package from $app_id when the SDK sends it, and does nothing for type=general', () => {
+		expect(privateDownload({type: 'privacy', $app_id: 'com.mi.globalbrowser.mini'}).incognitoHint?.pkg).toBe('com.mi.globalbrowser.mini');
+		expect(privateDownload({type: 'privacy', $app_id: 'not a package'}).incognitoHint?.pkg).toBeUndefined();
+		const general = privateDownload({type: 'general'});
+		expect(general.incognitoHint).toBeUndefined();
+		expect(kinds(evaluateUpload(ctx({findings: general, incognitoApps: []})))).not.toContain('incognito-tracker');
+	});
+});
+
+describe('UI-usage events in excerpts', () => {
+	it('follow the match when there is room, and never push the match out', () => {
+		const visited = new VisitedSet();
+		visited.add('example.org/private-page', 900, MI);
+		const findings = inspectPayload({body: bytes(JSON.stringify({event: 'page_view', properties: {url: 'https://example.org/private-page', $screen_name: 'ReaderMode', folder: 'Bookmarks/Secret'}}))});
+		expect(findings.uiEvents).toEqual(['page_view', 'screenname=ReaderMode', 'folder=Bookmarks/Secret']);
+		const f = only(evaluateUpload(ctx({visited, findings, incognitoApps: [MI]})), 'incognito-url-leak');
+		expect(f.evidence.excerpt).toMatch(/example\.org\/private-page.* \| ui: page_view, screenname=ReaderMode, folder=Bookmarks\/Secret$/);
+		const long = inspectPayload({body: bytes(JSON.stringify({event: 'e'.repeat(80), url: `https://example.org/private-page?${'x'.repeat(150)}`}))});
+		const g = only(evaluateUpload(ctx({visited, findings: long, incognitoApps: [MI]})), 'incognito-url-leak');
+		expect(g.evidence.excerpt!.length).toBeLessThanOrEqual(200);
+		expect(g.evidence.excerpt).toContain('example.org/private-page');
+	});
+});
+
 describe('FlagDeduper', () => {
-	it('suppresses the same flag within the window and lets it through after', () => {
+	it('folds the same flag within the window into the first, counting it, and lets it through after', () => {
 		const d = new FlagDeduper(60);
 		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
 		expect(d.accept(f!)).toBe(true);
+		expect(f!.count).toBeUndefined();
 		expect(d.accept({...f!, ts: f!.ts + 30})).toBe(false);
-		expect(d.accept({...f!, ts: f!.ts + 61})).toBe(true);
-		expect(d.suppressed).toBe(1);
+		expect(f!.count).toBe(2);
+		const third = d.admit({...f!, ts: f!.ts + 59});
+		expect(third).toEqual({accepted: false, original: f});
+		expect(f!.count).toBe(3);
+		const later = {...f!, ts: f!.ts + 61, count: undefined};
+		expect(d.admit(later)).toEqual({accepted: true});
+		expect(d.suppressed).toBe(2);
+		// The window runs from the first flag of a run: repeats do not keep it open forever.
+		expect(d.accept({...later, ts: later.ts + 1})).toBe(false);
+		expect(later.count).toBe(2);
+		expect(f!.count).toBe(3);
 	});
 
 	it('keeps different hosts, apps and matched strings apart', () => {

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto';
 import {deflateRawSync, deflateSync, gzipSync} from 'node:zlib';
 import {fileURLToPath} from 'node:url';
 import {describe, it, expect} from 'vitest';
-import {inspectPayload, isHostLike, MAX_EXCERPT_CHARS, MAX_URLS} from '../../source/classify/payload.js';
+import {inspectPayload, isHostLike, MAX_EXCERPT_CHARS, MAX_UI_EVENT_CHARS, MAX_UI_EVENTS, MAX_URLS} from '../../source/classify/payload.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const b64 = (s: string | Uint8Array): string => Buffer.from(s).toString('base64');
@@ -155,5 +155,49 @@ describe('inspectPayload: bounds', () => {
 			if (i % 3 === 1 && body.length > 2) body.set([0x78, 0x9c]);
 			expect(() => inspectPayload({body})).not.toThrow();
 		}
+	});
+});
+
+describe('inspectPayload: UI-usage events', () => {
+	it('names SA events and screens from a real-shaped batch, and MiStat category/key counters', () => {
+		const sa = inspectPayload({body: bytes(SENSORS), path: '/sa?project=global_browser_mini'});
+		expect(sa.uiEvents.length).toBeGreaterThan(0);
+		for (const e of sa.formatResults.flatMap((r) => r.events)) if (e.name !== '?') expect(sa.uiEvents).toContain(e.name);
+		const mistat = inspectPayload({body: new TextEncoder().encode(JSON.stringify([{category: 'systemui', key: 'swipe_down_notification', type: 'count', value: 1}]))});
+		expect(mistat.uiEvents).toContain('systemui/swipe_down_notification');
+	});
+
+	it('takes generic screen/page/folder/swipe/tab keys from forms and queries, not other keys', () => {
+		const f = inspectPayload({path: '/log?screen=Home&tab=Incognito&swipe=left&page=settings&folder=Secret&color=blue', body: new TextEncoder().encode('activity=ReaderActivity&version=1.2.3')});
+		expect(f.uiEvents).toEqual(['screen=Home', 'tab=Incognito', 'swipe=left', 'page=settings', 'folder=Secret', 'activity=ReaderActivity']);
+	});
+
+	it('keeps names short, single-line, deduped and capped', () => {
+		const events = Array.from({length: MAX_UI_EVENTS + 20}, (_, i) => ({event: `e${i}`}));
+		const f = inspectPayload({body: new TextEncoder().encode(JSON.stringify([...events, {event: 'e1'}, {event: 'x'.repeat(MAX_UI_EVENT_CHARS + 1)}, {event: 'a\nb'}]))});
+		expect(f.uiEvents).toHaveLength(MAX_UI_EVENTS);
+		expect(new Set(f.uiEvents).size).toBe(f.uiEvents.length);
+		expect(f.truncated).toBe(true);
+		const g = inspectPayload({body: new TextEncoder().encode(JSON.stringify([{event: 'x'.repeat(MAX_UI_EVENT_CHARS + 1)}, {event: 'a\nb'}, {event: '  '}]))});
+		expect(g.uiEvents).toEqual([]);
+	});
+});
+
+describe('inspectPayload: incognito hint', () => {
+	it('reads a private-mode download_files event through base64 > gzip (the SA wire form)', () => {
+		const events = JSON.stringify([{event: 'download_files', properties: {op: 'finish', suffix: 'apk', url: 'https://dl.example/x.apk', type: 'privacy'}}]);
+		const dataList = gzipSync(events).toString('base64');
+		const f = inspectPayload({body: new TextEncoder().encode(`crc=1&gzip=1&data_list=${encodeURIComponent(dataList)}`)});
+		expect(f.incognitoHint?.evidence).toMatch(/^download_files type=privacy url=https:\/\/dl\.example\/x\.apk via form:data_list > base64 > gzip > json:\[0\]/);
+		expect(f.incognitoHint?.pkg).toBeUndefined();
+	});
+
+	it('is absent for general downloads, other events and a type outside properties', () => {
+		for (const body of [
+			[{event: 'download_files', properties: {type: 'general'}}],
+			[{event: 'page_load_event_start', properties: {type: 'privacy'}}],
+			[{event: 'download_files', type: 'privacy'}],
+			[{event: 'download_files', properties: 'type=privacy'}],
+		]) expect(inspectPayload({body: new TextEncoder().encode(JSON.stringify(body))}).incognitoHint).toBeUndefined();
 	});
 });
