@@ -78,8 +78,11 @@ export type FlowTableOptions = {
 	onEvict?: (flow: Flow) => void;
 };
 
-/** LRU list node: the flow plus its neighbours, so a touch is a few pointer moves, not a Map re-insert. */
-type Node = {flow: Flow; prev: Node | undefined; next: Node | undefined};
+/**
+ * LRU list node: the flow record itself carries its neighbours, so a touch is a few pointer
+ * moves, not a Map re-insert (and a flow costs one object, not two).
+ */
+type Node = FlowRecord;
 
 /** Ports and protocol of a 5-tuple as one number (lower endpoint's port first; < 2^40, exact). */
 function portsKey(proto: number, lowPort: number, highPort: number): number {
@@ -121,12 +124,12 @@ export class FlowTable {
 	observe(meta: PacketMeta): Flow {
 		let node = this.tail;
 		// Packet trains: the same flow again needs no key string and no look-up.
-		if (node === undefined || !sameFlow(node.flow, meta)) {
+		if (node === undefined || !sameFlow(node, meta)) {
 			node = this.lookup(meta.proto, meta.src, meta.sport, meta.dst, meta.dport);
 			if (node === undefined) node = this.create(meta);
 			else this.moveToTail(node);
 		}
-		const flow = node.flow;
+		const flow = node;
 		if (meta.src === flow.client && meta.sport === flow.clientPort) {
 			flow.packetsOut++;
 			flow.bytesOut += meta.len;
@@ -141,7 +144,7 @@ export class FlowTable {
 	/** The flow for a key, without touching it. */
 	get(key: string): Flow | undefined {
 		const [proto, a, aPort, b, bPort] = key.split(' ');
-		return this.lookup(Number(proto), a ?? '', Number(aPort), b ?? '', Number(bPort))?.flow;
+		return this.lookup(Number(proto), a ?? '', Number(aPort), b ?? '', Number(bPort));
 	}
 
 	private lookup(proto: number, src: string, sport: number, dst: string, dport: number): Node | undefined {
@@ -159,7 +162,7 @@ export class FlowTable {
 		const byPorts = byHigh?.get(b);
 		const ports = low ? portsKey(flow.proto, flow.clientPort, flow.serverPort) : portsKey(flow.proto, flow.serverPort, flow.clientPort);
 		const node = byPorts?.get(ports);
-		if (node === undefined || node.flow !== flow) return undefined;
+		if (node === undefined || node !== flow) return undefined;
 		byPorts!.delete(ports);
 		// Empty inner maps go too, so the maps stay bounded by the flows held.
 		if (byPorts!.size === 0) {
@@ -191,7 +194,7 @@ export class FlowTable {
 	/** Flows, least recently seen first. */
 	*values(): IterableIterator<Flow> {
 		// Bounded by the table size; a caller that mutates the table while iterating sees a snapshot's prefix.
-		for (let n = this.head, i = 0; n !== undefined && i < this.maxFlows; n = n.next, i++) yield n.flow;
+		for (let n = this.head, i = 0; n !== undefined && i < this.maxFlows; n = n.next, i++) yield n;
 	}
 
 	private moveToTail(node: Node): void {
@@ -211,12 +214,13 @@ export class FlowTable {
 			this.head = oldest.next;
 			if (this.head) this.head.prev = undefined;
 			else this.tail = undefined;
-			this.unmap(oldest.flow);
+			oldest.next = undefined;
+			this.unmap(oldest);
 			this.evictions++;
-			this.onEvict?.(oldest.flow);
+			this.onEvict?.(oldest);
 		}
-		const flow: Flow = new FlowRecord(meta, senderIsClient(meta));
-		const node: Node = {flow, prev: this.tail, next: undefined};
+		const node = new FlowRecord(meta, senderIsClient(meta));
+		node.prev = this.tail;
 		if (this.tail) this.tail.next = node;
 		else this.head = node;
 		this.tail = node;
@@ -254,6 +258,9 @@ class FlowRecord implements Flow {
 	via?: NameVia = undefined;
 	app?: {uid?: number; package?: string};
 	ext?: unknown = undefined;
+	/** LRU neighbours (FlowTable's own; not part of the Flow contract). */
+	prev: FlowRecord | undefined = undefined;
+	next: FlowRecord | undefined = undefined;
 
 	constructor(meta: PacketMeta, fromClient: boolean) {
 		this.proto = meta.proto;

@@ -157,6 +157,22 @@ class Cursor {
 		const item = this.batch[this.i++];
 		if (item?.ts !== undefined) this.lastTs = item.ts;
 	}
+	/**
+	 * Hands the packets loaded after the head to `onPacket`, up to `limit` of them; returns how
+	 * many. For a lone capture at full speed, where the general loop's per-item choice and pacing
+	 * checks cost more than the item. Stops early when `stop()` turns true (an abort).
+	 */
+	drainPackets(limit: number, onPacket: (p: RawPacket) => void, stop: () => boolean): number {
+		const batch = this.batch as RawPacket[];
+		let n = 0;
+		while (n < limit && this.i < batch.length && !stop()) {
+			const p = batch[this.i++]!;
+			this.lastTs = p.ts;
+			n++;
+			onPacket(p);
+		}
+		return n;
+	}
 }
 
 async function* mapBatches<T>(src: AsyncIterable<T[]>, f: (x: T) => LineItem): AsyncGenerator<LineItem[]> {
@@ -259,6 +275,14 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 		if (best.packets) {
 			packets++;
 			h.onPacket(bestItem as RawPacket);
+			if (cursors.length === 1 && o.control.speed === 'max' && !o.control.paused && o.from === undefined && o.to === undefined) {
+				// Nothing to interleave, pace or window: the rest of the batch goes straight through,
+				// stopping where the general loop would look at the clock (every 1024 items).
+				// A handler may pause, slow down or abort synchronously: the general loop takes over then.
+				const control = o.control;
+				const stop = () => o.signal?.aborted === true || control.paused || control.speed !== 'max';
+				packets += best.drainPackets(1023 - ((packets + logLines - 1) % 1024), (p) => h.onPacket(p), stop);
+			}
 		} else {
 			logLines++;
 			h.onLogLine((bestItem as LineItem).line);
