@@ -437,7 +437,8 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		ui.replayDone();
 		await ui.waitUntilExit();
 	}
-	const snap = session.snapshot();
+	// Only the report and the exit code read this snapshot: no sparkline series (saves memory at the peak).
+	const snap = session.snapshot({rates: false});
 	writeReports(opts, snap, {command: 'replay', path: input.bundle ?? input.capture ?? null, logcat: input.logcat ?? null, speed: String(speed)});
 	return exitCodeFor(opts, snap);
 }

@@ -47,6 +47,8 @@ const MAX_EVIDENCE = 16;
 const MAX_IPS = 16;
 /** Seconds of per-destination outbound rate kept for the sparkline. */
 export const RATE_SECONDS = 30;
+/** The rate series of a snapshot taken without rates; shared, never written to. */
+const NO_RATE: number[] = [];
 /** Apps per destination kept. */
 const MAX_APPS = 16;
 
@@ -544,8 +546,13 @@ export class Session implements AnalyzerSink {
 
 	// ---- output -------------------------------------------------------------------------
 
-	/** The whole state, shaped for the stores and the report. */
-	snapshot(): SessionSnapshot {
+	/**
+	 * The whole state, shaped for the stores and the report. `rates: false` leaves every
+	 * destination's rate series empty (one shared array): the report has no sparklines, and
+	 * 30 numbers for each of ~17k destinations were a share of the end-of-replay peak.
+	 */
+	snapshot(opts: {rates?: boolean} = {}): SessionSnapshot {
+		const rates = opts.rates !== false;
 		this.mergeNamedIps();
 		const destinations: DestinationSummary[] = [];
 		const cats = new Map<Category, CategorySummary>();
@@ -574,7 +581,7 @@ export class Session implements AnalyzerSink {
 				ruleSource: cls.ruleSource,
 				note: cls.note,
 				evidencePackets: [...d.evidence],
-				rate: rateSeries(d, nowSec),
+				rate: rates ? rateSeries(d, nowSec) : NO_RATE,
 				flags: d.flags,
 			};
 			destinations.push(s);
