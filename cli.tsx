@@ -395,7 +395,17 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
-	const sourceState = (source: string, state: SourceState, detail?: string) => session.setStatus({source, state, detail, ts: session.now || Date.now() / 1000});
+	// A replay runs on the capture's clock: statuses before the first record wait for its time, so
+	// the timeline (sorted by time) does not show today's wall clock above the capture's events.
+	let early: Array<[string, SourceState, string | undefined]> | undefined = [];
+	const stampEarly = (ts: number) => {
+		for (const [source, state, detail] of early ?? []) session.setStatus({source, state, detail, ts});
+		early = undefined;
+	};
+	const sourceState = (source: string, state: SourceState, detail?: string) => {
+		if (early && !session.now) early.push([source, state, detail]);
+		else session.setStatus({source, state, detail, ts: session.now || Date.now() / 1000});
+	};
 
 	let ui: Awaited<ReturnType<typeof startUi>> | undefined;
 	if (tui) ui = await startUi(opts, session, abort, {mode: 'replay', control, notice});
@@ -405,8 +415,14 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		result = await runReplay(
 			input,
 			{
-				onPacket: (p) => session.addPacket(p),
-				onLogLine: (l) => session.addLogLine(l),
+				onPacket: (p) => {
+					if (early) stampEarly(p.ts);
+					session.addPacket(p);
+				},
+				onLogLine: (l) => {
+					session.addLogLine(l);
+					if (early && session.now) stampEarly(session.now);
+				},
 				onStatus: sourceState,
 				onCustomBlock: (pen, data) => session.addCustomBlock(pen, data.slice()),
 				onProgress(ts, first) {
@@ -421,6 +437,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	} finally {
 		if (progress) process.stderr.write('\r\x1b[K');
 	}
+	if (early) stampEarly(session.now || Date.now() / 1000);
 	session.finish();
 	const capture = result.capture;
 	if (capture?.error) {
@@ -491,6 +508,9 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 	// React's development build cost ~40% more CPU a frame (measured in tmux at 120x40); users get
 	// the production build unless they ask. Set before the first import of react.
 	process.env.NODE_ENV ??= 'production';
+	// Ink reads CI (is-in-ci) when it loads and then prints only the last frame, at exit: a blank
+	// screen for the whole session. The dashboard runs only on a terminal, so that heuristic is wrong here.
+	liveTerminalForInk(process.env);
 	const uiModule = './source/ui/render.js';
 	const [{renderApp}, stores, controls] = await Promise.all([import(uiModule), import('./source/stores/session.js'), import('./source/stores/controls.js')]);
 	const flusher = startFlushing(() => {
@@ -501,6 +521,8 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 		return session.snapshot();
 	}, stores.applySnapshot, {periodMs: opts.refreshMs});
 	if (notice) stores.addNotice(notice);
+	// The first frame shows the session as it is (device, sources), not empty stores for a tick.
+	flusher.flushNow();
 	let resolveExit!: () => void;
 	const exited = new Promise<void>((r) => (resolveExit = r));
 	controls.setControls({
@@ -550,6 +572,12 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 			process.stdin.pause();
 		},
 	};
+}
+
+/** Removes the variables that make Ink think no one watches the terminal (CI, CONTINUOUS_INTEGRATION). */
+export function liveTerminalForInk(env: NodeJS.ProcessEnv): void {
+	delete env.CI;
+	delete env.CONTINUOUS_INTEGRATION;
 }
 
 function utf8Locale(): boolean {
