@@ -94,7 +94,10 @@ export async function startTmux(o: TmuxOptions): Promise<TmuxPane> {
 	const n = ++sessions;
 	const socket = `tattle-test-${process.pid}-${n}`;
 	const name = `t${n}`;
-	const env: Record<string, string | undefined> = {...process.env, LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined, TMUX: undefined};
+	const env: Record<string, string | undefined> = {...process.env, LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined, TMUX: undefined,
+		// As in CI, whether or not this run is: Ink blanks the screen when CI is set unless the
+		// dashboard clears it first (cli.tsx), and that must fail here, not only on CI's machine.
+		CI: 'true'};
 	if (o.color === false) env.NO_COLOR = '1';
 	else {
 		delete env.NO_COLOR;
