@@ -3,7 +3,8 @@
  * tattle's entry point: parses arguments, wires sources -> session -> stores/report, picks the
  * dashboard or headless mode, and owns exit and cleanup. Thin by design (DESIGN.md).
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, openSync, readFileSync, writeFileSync} from 'node:fs';
+import tty from 'node:tty';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {HELP, parseArgs, UsageError, type CliOptions} from './source/lib/args.js';
@@ -76,7 +77,7 @@ async function pickDevice(serials: string[]): Promise<string> {
 	const {createInterface} = await import('node:readline/promises');
 	process.stderr.write('Several devices are attached:\n');
 	serials.forEach((s, i) => process.stderr.write(`  ${i + 1}) ${sanitize(s)}\n`));
-	const rl = createInterface({input: process.stdin, output: process.stderr});
+	const rl = createInterface({input: keyboardStream() ?? process.stdin, output: process.stderr});
 	try {
 		for (;;) {
 			const answer = (await rl.question(`Watch which one? [1-${serials.length}] `)).trim();
@@ -366,9 +367,29 @@ function cleanStrings(_key: string, value: unknown): unknown {
 	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
 }
 
-/** Whether to show the dashboard: a terminal on both ends and no headless output asked for. */
+/** Whether to show the dashboard: a terminal to draw on and a keyboard, and no headless output asked for. */
 function wantsTui(opts: CliOptions): boolean {
-	return !opts.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
+	return !opts.json && Boolean(process.stdout.isTTY) && keyboardStream() !== undefined;
+}
+
+/** The controlling terminal when stdin is not one (undefined: not opened yet; null: there is none). */
+let ttyKeyboard: tty.ReadStream | null | undefined;
+
+/**
+ * Where keys come from: stdin when it is a terminal, else the controlling terminal (/dev/tty), as
+ * less and fzf do, so `tcpdump -U -w - | tattle live --pcap -` still gets the dashboard and its keys.
+ */
+function keyboardStream(): NodeJS.ReadStream | undefined {
+	if (process.stdin.isTTY) return process.stdin;
+	if (ttyKeyboard === undefined) {
+		try {
+			const fd = openSync('/dev/tty', 'r');
+			ttyKeyboard = tty.isatty(fd) ? new tty.ReadStream(fd) : null;
+		} catch {
+			ttyKeyboard = null;
+		}
+	}
+	return ttyKeyboard ?? undefined;
 }
 
 async function replay(opts: CliOptions, notice?: string): Promise<number> {
@@ -545,7 +566,8 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 			resolveExit();
 		},
 	});
-	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode});
+	const keyboard = keyboardStream() ?? process.stdin;
+	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard});
 	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
 	const keepAlive = setInterval(() => undefined, 60_000);
 	let stopped = false;
@@ -567,9 +589,10 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 			flusher.flushNow();
 			stop();
 			await app.waitUntilExit().catch(() => undefined);
-			// Leave the terminal as we found it, and let go of stdin so the process can end.
-			if (process.stdin.isTTY) process.stdin.setRawMode(false);
-			process.stdin.pause();
+			// Leave the terminal as we found it, and let go of the keyboard so the process can end.
+			if (keyboard.isTTY) keyboard.setRawMode(false);
+			keyboard.pause();
+			if (keyboard !== process.stdin) keyboard.destroy();
 		},
 	};
 }

@@ -243,5 +243,32 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {markers: Array<{kind: string; text: string}>};
 			expect(meta.markers).toEqual([expect.objectContaining({kind: 'note', text: 'note'})]);
 		}, 45_000);
+
+		it('packets piped on stdin (tcpdump -w - | tattle live --pcap -): the dashboard still reads keys from the terminal', async () => {
+			await pane?.kill();
+			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 2, rebase: true});
+			const report = path.join(tmp, 'piped.json');
+			pane = await startTmux({
+				command: `cat ${shellQuote(BUNDLE_PCAP)} | node dist/cli.js live --serial ${shellQuote(serial)} --pcap - --report ${shellQuote(report)}`,
+				width: 100,
+				height: 30,
+				color: false,
+				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
+			});
+			const screen = await pane.waitFor(new RegExp(`${bundlePackets} pkts`), 20_000);
+			expect(screen).toContain('DESTINATIONS');
+			await pane.sendKeys('?');
+			await pane.waitFor(/KEYS · /, 5_000);
+			await pane.sendKeys('Escape');
+			// Esc and q in one burst read as Alt-q: wait for the overlay to close, as a person would.
+			await pane.waitFor((s) => !s.includes('KEYS · '), 5_000);
+			await pane.sendKeys('q');
+			await pane.waitFor('EXIT=0', 15_000);
+			expect(readReport(report).stats.packets).toBe(bundlePackets);
+			// The terminal is left in cooked mode: the shell after us echoes what is typed.
+			await pane.type('echo typed-$((6*7))');
+			await pane.sendKeys('Enter');
+			await pane.waitFor('typed-42', 5_000);
+		}, 45_000);
 	});
 });
