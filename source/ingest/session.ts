@@ -56,6 +56,8 @@ const MAX_APPS = 16;
 export const ANY_BROWSER = 'browser';
 
 /** Categories that an upload during incognito makes suspicious (DESIGN.md "Incognito flags"). */
+/** Address scopes that never leave the local network: a destination seen only there is `local`. */
+const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
 const TRACKING: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
 
 export type Classifier = {match(host: string, path?: string): Classification};
@@ -564,7 +566,9 @@ export class Session implements AnalyzerSink {
 				host: d.host,
 				ips: [...d.ips],
 				owner: cls.owner,
-				category: d.local && cls.category === 'unknown' ? 'local' : cls.category,
+				// No rule, and nothing beyond the LAN (mDNS/LLMNR names; private, link-local, loopback or
+				// multicast addresses, such as the router answering DNS): local, not an unknown third party.
+				category: cls.category === 'unknown' && (d.local || (info !== undefined && LOCAL_SCOPES.has(info.scope))) ? 'local' : cls.category,
 				country: info?.country,
 				asn: info?.asn,
 				asOrg: info?.asOrg ?? (info && info.scope !== 'public' ? info.scope : undefined),

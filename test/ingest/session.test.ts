@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest';
 import {MAX_DESTINATIONS, Session} from '../../source/ingest/session.js';
 import {startFlushing, type Clock} from '../../source/ingest/flusher.js';
 import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
+import {createIpInfo} from '../../source/classify/geo.js';
 import {openCapture} from '../../source/sources/capture-source.js';
 import {corpusPath, hasCorpus, repoRoot} from '../helpers/corpus.js';
 import type {RawPacket} from '../../source/types.js';
@@ -10,7 +11,7 @@ import type {RawPacket} from '../../source/types.js';
 const classifier = createRuleSet({bundled: loadBundledRules(new URL(`file://${path.join(repoRoot, 'source/classify/rules')}/`))});
 
 /** A DNS query for `name` over UDP/IPv4 in a raw-IP (link type 101) frame. */
-function dnsQuery(name: string, index: number, ts: number): RawPacket {
+function dnsQuery(name: string, index: number, ts: number, server = [8, 8, 8, 8]): RawPacket {
 	const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]);
 	const dns = Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
 	const udp = Buffer.alloc(8);
@@ -23,7 +24,7 @@ function dnsQuery(name: string, index: number, ts: number): RawPacket {
 	ip[8] = 64;
 	ip[9] = 17;
 	Buffer.from([10, 0, 0, 2]).copy(ip, 12);
-	Buffer.from([8, 8, 8, 8]).copy(ip, 16);
+	Buffer.from(server).copy(ip, 16);
 	const data = Buffer.concat([ip, udp, dns]);
 	return {ts, linkType: 101, data, origLen: data.length, iface: 0, index};
 }
@@ -39,6 +40,17 @@ describe('Session', () => {
 		expect(d!.owner).toBe('Xiaomi');
 		expect(d!.evidencePackets).toEqual([1]);
 		expect(snap.stats.packets).toBe(1);
+	});
+
+	it('calls an address that never leaves the LAN local, not an unknown third party', () => {
+		const s = new Session({classifier, ipInfo: createIpInfo()});
+		s.addPacket(dnsQuery('no-rule-knows-this.example', 1, 1000, [192, 168, 1, 1]));
+		s.addPacket(dnsQuery('no-rule-knows-this.example', 2, 1001, [203, 0, 114, 9]));
+		const snap = s.snapshot();
+		const category = (host: string) => snap.destinations.find((d) => d.host === host)?.category;
+		expect(category('192.168.1.1')).toBe('local');
+		expect(category('203.0.114.9')).toBe('unknown');
+		expect(category('no-rule-knows-this.example')).toBe('unknown');
 	});
 
 	it('stays bounded under a flood of random names, counting what it evicts', () => {
