@@ -165,7 +165,9 @@ export class Session implements AnalyzerSink {
 	setStatus(s: SourceStatus): void {
 		const prev = this.sources.get(s.source);
 		this.sources.set(s.source, {source: s.source, state: s.state, detail: s.detail, since: prev?.state === s.state ? prev.since : s.ts});
-		if (prev?.state !== s.state) {
+		// A new detail in the same state is news too ("waiting for a device" after "connecting"):
+		// sources report only changes, so this cannot flood.
+		if (prev?.state !== s.state || prev.detail !== s.detail) {
 			this.timeline.push({ts: s.ts, kind: 'source', text: `${s.source}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`, source: 'source'});
 			this.emit?.({type: 'source', ts: s.ts, source: s.source, state: s.state, detail: s.detail});
 		}
