@@ -119,9 +119,6 @@ const INCOGNITO_PROBE_MS = 2000;
 /** Watches a tethered phone: logcat and packets over adb (or another packet source), until quit. */
 async function runLive(opts: CliOptions): Promise<number> {
 	const tui = wantsTui(opts);
-	if (!tui && !opts.json && opts.report.length === 0 && !process.stdout.isTTY) {
-		process.stderr.write('tattle: no terminal: running headless (use --report FILE or --json for output)\n');
-	}
 	const [{LiveSession}, {LineSplitter}, {CaptureParser}, net, adb, bundle, droid] = await Promise.all([
 		import('./source/sources/adb-live.js'),
 		import('./source/sources/logcat-source.js'),
@@ -131,6 +128,13 @@ async function runLive(opts: CliOptions): Promise<number> {
 		import('./source/sources/bundle-writer.js'),
 		import('./source/sources/pcapdroid-control.js'),
 	]);
+	// A malformed --pcap is a usage error before anything starts, not a failure after the device is up.
+	if (opts.pcap && !opts.noPcap && /^[a-z][\w+.-]*:\/\//i.test(opts.pcap) && !net.parseNetSpec(opts.pcap)) {
+		fail(`--pcap ${opts.pcap}: not a packet source (udp://HOST:PORT, tcp://HOST:PORT, tcp-listen://HOST:PORT, http://HOST:PORT/PATH)`);
+	}
+	if (!tui && !opts.json && opts.report.length === 0 && !process.stdout.isTTY) {
+		process.stderr.write('tattle: no terminal: running headless (use --report FILE or --json for output)\n');
+	}
 	const serial = await chooseSerial(opts, tui);
 	const endpoint = adb.adbServerEndpoint();
 
@@ -641,14 +645,15 @@ main(process.argv.slice(2)).then(
 	(error: unknown) => {
 		if (error instanceof ExitError) {
 			process.stderr.write(`tattle: ${sanitize(error.message)}\n`);
-			process.exitCode = error.code;
-			return;
+			// Sources, timers or a child may still be running: an error ends the process now
+			// (stderr is synchronous on terminals and pipes, and Node restores the terminal mode).
+			process.exit(error.code);
 		}
 		// A programmer error: one line plus where, never a raw dump on the terminal.
 		const e = error as Error;
 		process.stderr.write(`tattle: internal error: ${sanitize(e?.message ?? String(error))}\n`);
 		if (process.env.TATTLE_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-		process.exitCode = 70;
+		process.exit(70);
 	},
 ).then(() => {
 	// After the dashboard unmounts, nanostores' computed stores unmount on chained 1 s timers

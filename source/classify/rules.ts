@@ -9,7 +9,9 @@
  * 1. user rules (`--rules`) win whenever one of them matches (most specific user rule);
  * 2. mDNS `.local` names and `localhost` are `local`;
  * 3. bundled rules and blocklists: the most specific pattern wins (exact > longest suffix);
- *    on a tie the bundled rule wins, because it names a precise category where a list says `tracker`;
+ *    on a tie the list wins (the user listed the host), except that a bundled tracking category
+ *    (analytics, advertising...) stays, being more precise than a list's `tracker`; the bundled
+ *    owner and note stay either way;
  * 4. anything else is `unknown`, grouped by registrable domain.
  * Within one pattern, a rule with the longest matching `path` prefix beats the rule without a path;
  * a pattern that has only path rules, none matching, does not match (the walk goes on up the labels).
@@ -278,6 +280,9 @@ function countLabels(host: string): number {
 	return n;
 }
 
+/** Bundled categories a blocklist's tie does not override: they already say how the host tracks. */
+const TRACKING_CATEGORIES: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
+
 const LOCAL: Classification = Object.freeze({category: 'local', note: 'local network name (mDNS .local or localhost)'});
 
 function isLocalName(host: string): boolean {
@@ -301,7 +306,10 @@ export function createRuleSet(layers: RuleLayers): RuleSet {
 			if (!ip && isLocalName(host)) return LOCAL;
 			const ours = lookup(bundled.index, host, labels, ip, path);
 			const listed = lookup(lists.index, host, labels, ip, path);
-			if (ours !== undefined && (listed === undefined || ours.score >= listed.score)) return ours.result;
+			if (ours !== undefined && (listed === undefined || ours.score > listed.score)) return ours.result;
+			if (ours !== undefined && listed !== undefined && ours.score === listed.score) {
+				return TRACKING_CATEGORIES.has(ours.result.category) ? ours.result : {...ours.result, category: listed.result.category, rule: listed.result.rule, ruleSource: listed.result.ruleSource};
+			}
 			if (listed !== undefined) return listed.result;
 			return {category: 'unknown', domain: registrableDomain(host)};
 		},

@@ -37,6 +37,10 @@ export class ReplayInputError extends Error {}
 
 /** Resolves a replay PATH: a bundle folder (capture.pcap[ng], logcat.txt, meta.json) or a capture file. */
 export function resolveReplayInput(p: string | undefined, logcat: string | undefined): ReplayInput {
+	if (logcat !== undefined && logcat !== '-') {
+		if (!existsSync(logcat)) throw new ReplayInputError(`--logcat ${logcat}: no such file`);
+		if (statSync(logcat).isDirectory()) throw new ReplayInputError(`--logcat ${logcat}: a folder, not a logcat file`);
+	}
 	if (!p) return {logcat};
 	if (!existsSync(p)) throw new ReplayInputError(`${p}: no such file or folder`);
 	if (!statSync(p).isDirectory()) return {capture: p, logcat};
@@ -153,6 +157,12 @@ class Cursor {
 		if (item && item.ts === undefined) item.ts = this.lastTs;
 		return item;
 	}
+	/** Stops reading: closes the source behind the iterator (its file handle) now, not at GC. */
+	async close(): Promise<void> {
+		this.done = true;
+		this.batch = [];
+		await this.it.return?.().catch(() => undefined);
+	}
 	take(): void {
 		const item = this.batch[this.i++];
 		if (item?.ts !== undefined) this.lastTs = item.ts;
@@ -234,6 +244,7 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 			best.take();
 			// Past the window on this stream: drain nothing more from it.
 			cursors.splice(cursors.indexOf(best), 1);
+			await best.close();
 			continue;
 		}
 		if (ts !== undefined && o.from !== undefined && ts < o.from) {

@@ -163,8 +163,12 @@ describe('user rules', () => {
 		expect(layered.match('ads.example.net').category).toBe('content');
 	});
 
-	it('leave bundled rules to win ties with blocklists, and lose to a more specific list entry', () => {
+	it('win ties with bundled rules, except against a more precise tracking category, and lose to a more specific list entry', () => {
 		expect(layered.match('ad.doubleclick.net').category).toBe('advertising');
+		// Listed by the user, bundled as plain Google infrastructure: the list's category, Google's name.
+		const listed = createRuleSet({bundled, lists: [{name: 'hosts', rules: [{pattern: 'connectivitycheck.gstatic.com', category: 'tracker', source: 'hosts'}]}]});
+		expect(rules.match('connectivitycheck.gstatic.com').category).not.toBe('tracker');
+		expect(listed.match('connectivitycheck.gstatic.com')).toMatchObject({category: 'tracker', owner: 'Google', ruleSource: 'hosts'});
 		expect(layered.match('tracker.googleapis.com')).toMatchObject({category: 'tracker', ruleSource: 'list.txt'});
 		expect(layered.match('other.example.net').category).toBe('tracker');
 		// An exact list entry beats a bundled wildcard on its apex (exact > suffix)

@@ -28,6 +28,20 @@ describe('command line', () => {
 		expect(r.code).toBe(2);
 		expect(r.stderr.trim().split('\n')).toHaveLength(1);
 	});
+	it('a missing --logcat file: one line, exit 2, with or without a capture', async () => {
+		for (const args of [['replay', '--logcat', path.join(dir, 'nope.txt')], ['replay', path.join(leak, 'capture.pcap'), '--logcat', path.join(dir, 'nope.txt')]]) {
+			const r = await tattle(args);
+			expect(r.code).toBe(2);
+			expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--logcat .*nope\.txt: no such file/)]);
+		}
+	});
+	it('a malformed or unknown --pcap source: one line, exit 2, before any device is looked for', async () => {
+		for (const spec of ['udp://nohost', 'tcp://host-without-port', 'weird://x']) {
+			const r = await tattle(['live', '--pcap', spec], {env: {ANDROID_ADB_SERVER_PORT: '1'}});
+			expect(r.code, spec).toBe(2);
+			expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^tattle: --pcap .*: not a packet source/)]);
+		}
+	});
 	it('--fail-on exits 3 when such a flag is raised, 0 when not', async () => {
 		expect((await tattle(['replay', leak, '--fail-on', 'incognito-url-leak'])).code).toBe(3);
 		expect((await tattle(['replay', ordinary, '--fail-on', 'any'])).code).toBe(0);

@@ -8,9 +8,9 @@ const run = promisify(execFile);
 export const cli = path.join(repoRoot, 'dist', 'cli.js');
 
 /** Runs tattle with arguments, no terminal; never throws on a non-zero exit. */
-export async function tattle(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+export async function tattle(args: string[], o: {env?: Record<string, string>} = {}): Promise<{code: number; stdout: string; stderr: string}> {
 	try {
-		const r = await run(process.execPath, [cli, ...args], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: {...process.env, NO_COLOR: '1'}});
+		const r = await run(process.execPath, [cli, ...args], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: {...process.env, NO_COLOR: '1', ...o.env}});
 		return {code: 0, stdout: r.stdout, stderr: r.stderr};
 	} catch (error) {
 		const e = error as {code?: number; stdout?: string; stderr?: string};
