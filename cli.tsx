@@ -434,6 +434,16 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 
 	let ui: Awaited<ReturnType<typeof startUi>> | undefined;
 	if (tui) ui = await startUi(opts, session, abort, {mode: 'replay', control, notice});
+	else {
+		// Headless: Ctrl-C or SIGTERM stops the replay where it is and still writes the report of
+		// what was read; a second one ends at once.
+		const stopReplay = () => {
+			if (abort.signal.aborted) process.exit(130);
+			abort.abort();
+		};
+		process.on('SIGINT', stopReplay);
+		process.on('SIGTERM', stopReplay);
+	}
 
 	let result: Awaited<ReturnType<typeof runReplay>>;
 	try {
@@ -481,7 +491,13 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	}
 	// Only the report and the exit code read this snapshot: no sparkline series (saves memory at the peak).
 	const snap = session.snapshot({rates: false});
-	writeReports(opts, snap, {command: 'replay', path: input.bundle ?? input.capture ?? null, logcat: input.logcat ?? null, speed: String(speed)});
+	writeReports(opts, snap, {
+		command: 'replay',
+		path: input.bundle ?? input.capture ?? null,
+		logcat: input.logcat ?? null,
+		speed: String(speed),
+		...(result.aborted ? {stoppedEarly: true} : {}),
+	});
 	return exitCodeFor(opts, snap);
 }
 

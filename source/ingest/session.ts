@@ -350,8 +350,10 @@ export class Session implements AnalyzerSink {
 				}
 				if (host) {
 					const d = this.dest(host, ts, 'http');
+					// The app whose process logged the request: attribution by pid, so it counts
+					// among the app's destinations (bytes stay with the flows that carried them).
 					const app = rec.pid === undefined ? undefined : this.processes.appOf(rec.pid)?.pkg;
-					if (app) (d.apps ??= new Set()).add(app);
+					if (app) this.appTraffic(app, this.processes.uidOf(app), d, 0, 0);
 				}
 				break;
 			}
@@ -501,7 +503,14 @@ export class Session implements AnalyzerSink {
 	}
 
 	private raise(f: Flag, d: DestAgg, match?: string): void {
-		if (!this.deduper.accept(f, match)) return;
+		// A URL leak is one finding per request (its first packet); within a request, and for the
+		// other kinds within the dedupe window, repeats fold into the first flag with their evidence.
+		const perRequest = f.kind === 'incognito-url-leak' || f.kind === 'url-leak';
+		const verdict = this.deduper.admit(f, perRequest ? `${match ?? f.summary}\u0000${f.evidence.packets[0] ?? ''}` : match);
+		if (!verdict.accepted) {
+			mergeEvidence(verdict.original, f);
+			return;
+		}
 		const fg = this.incognito.foreground(f.ts);
 		if (fg && !f.evidence.foreground) f.evidence.foreground = fg;
 		d.flags++;
@@ -629,6 +638,18 @@ export class Session implements AnalyzerSink {
 		}
 		return fallback;
 	}
+}
+
+/** Packets and log lines a folded flag names: enough to check it by hand; `count` says how many repeats there were. */
+export const MAX_FLAG_EVIDENCE = 64;
+
+/** Adds a repeat's packet and log-line indices to the flag it was folded into (distinct, capped). */
+function mergeEvidence(into: Flag, repeat: Flag): void {
+	const add = (to: number[], from: number[]) => {
+		for (const i of from) if (to.length < MAX_FLAG_EVIDENCE && !to.includes(i)) to.push(i);
+	};
+	add(into.evidence.packets, repeat.evidence.packets);
+	add(into.evidence.logLines, repeat.evidence.logLines);
 }
 
 /**

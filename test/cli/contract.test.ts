@@ -1,10 +1,11 @@
 /** The command-line contract as scripts use it: exit codes, one-line errors, --help, --fail-on, windows. */
+import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {repoRoot} from '../helpers/corpus.js';
-import {tattle} from '../helpers/cli.js';
+import {cli, tattle} from '../helpers/cli.js';
 
 const leak = path.join(repoRoot, 'captures/incognito-leak');
 const ordinary = path.join(repoRoot, 'captures/ordinary-day');
@@ -40,6 +41,26 @@ describe('command line', () => {
 			const r = await tattle(['live', '--pcap', spec], {env: {ANDROID_ADB_SERVER_PORT: '1'}});
 			expect(r.code, spec).toBe(2);
 			expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^tattle: --pcap .*: not a packet source/)]);
+		}
+	});
+	it('Ctrl-C (SIGINT) or SIGTERM stops a paced headless replay and still writes the report of what was read', async () => {
+		const whole = path.join(dir, 'whole.json');
+		await tattle(['replay', leak, '--report', whole]);
+		const total = (JSON.parse(readFileSync(whole, 'utf8')) as {stats: {packets: number}}).stats.packets;
+		for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+			const report = path.join(dir, `stopped-${signal}.json`);
+			const child = spawn(process.execPath, [cli, 'replay', leak, '--speed', '1', '--report', report], {stdio: ['ignore', 'ignore', 'pipe']});
+			let stderr = '';
+			child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+			const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+			// The bundle lasts ~19 s at speed 1: 2 s in, part of it has been read.
+			await new Promise((r) => setTimeout(r, 2000));
+			child.kill(signal);
+			expect(await exit, stderr).toBe(0);
+			const r = JSON.parse(readFileSync(report, 'utf8')) as {input: {stoppedEarly?: boolean}; stats: {packets: number}};
+			expect(r.input.stoppedEarly).toBe(true);
+			expect(r.stats.packets).toBeGreaterThan(0);
+			expect(r.stats.packets).toBeLessThan(total);
 		}
 	});
 	it('--fail-on exits 3 when such a flag is raised, 0 when not', async () => {
