@@ -458,6 +458,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 					session.addLogLine(l);
 					if (early && session.now) stampEarly(session.now);
 				},
+				onPriorLogLine: (l) => session.primeLogLine(l),
 				onStatus: sourceState,
 				onCustomBlock: (pen, data) => session.addCustomBlock(pen, data.slice()),
 				onProgress(ts, first) {

@@ -161,6 +161,21 @@ export class Session implements AnalyzerSink {
 		for (const rec of this.logParser.push(line)) this.logRecord(rec);
 	}
 
+	/**
+	 * A log line from before a --from window: it sets the state the window starts in (the process
+	 * table, the app in front, incognito mode) but is not counted, shown, emitted or reported.
+	 */
+	primeLogLine(line: LogLine): void {
+		for (const rec of this.logParser.push(line)) {
+			const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
+			if (!fact) continue;
+			const ts = rec.ts ?? this.now;
+			this.processes.observe(fact, ts);
+			if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') this.incognito.setForeground(fact.pkg, ts);
+			else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
+		}
+	}
+
 	/** A source changed state. */
 	setStatus(s: SourceStatus): void {
 		const prev = this.sources.get(s.source);

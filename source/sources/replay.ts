@@ -98,6 +98,8 @@ export class ReplayControl {
 export type ReplayHandlers = {
 	onPacket(p: RawPacket): void;
 	onLogLine(l: LogLine): void;
+	/** A log line before the --from window: for state only (see Session.primeLogLine). */
+	onPriorLogLine?(l: LogLine): void;
 	/** Called about every 0.25 s of wall time with progress through the capture clock. */
 	onProgress?(ts: number, first: number | undefined): void;
 	/** A source's state: live when reading, eof at the end, down on a fatal error. */
@@ -248,6 +250,8 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 			continue;
 		}
 		if (ts !== undefined && o.from !== undefined && ts < o.from) {
+			// Log lines before the window still set the state it starts in (incognito, processes).
+			if (!best.packets) h.onPriorLogLine?.((bestItem as LineItem).line);
 			best.take();
 			continue;
 		}

@@ -80,6 +80,22 @@ describe('command line', () => {
 		expect(part.stats.packets).toBeLessThan(full.stats.packets);
 		expect(part.stats.firstTs).toBeGreaterThanOrEqual(mid);
 	});
+	it('--from starts the window in the state the log before it left: incognito uploads in it are still incognito', async () => {
+		const all = path.join(dir, 'all-flags.json');
+		await tattle(['replay', leak, '--report', all]);
+		type R = {flags: Array<{kind: string; ts: number; host: string; evidence: {logLines: number[]}}>; stats: {logLines: number}};
+		const full = JSON.parse(readFileSync(all, 'utf8')) as R;
+		const tracker = full.flags.find((f) => f.kind === 'incognito-tracker')!;
+		const cut = path.join(dir, 'from-flags.json');
+		const r = await tattle(['replay', leak, '--from', String(tracker.ts - 0.01), '--to', String(tracker.ts + 0.01), '--report', cut]);
+		expect(r.code, r.stderr).toBe(0);
+		const part = JSON.parse(readFileSync(cut, 'utf8')) as R;
+		const again = part.flags.find((f) => f.kind === 'incognito-tracker' && f.host === tracker.host);
+		expect(again, JSON.stringify(part.flags)).toBeDefined();
+		// The line that turned incognito on is named, though it was before the window and is not counted in it.
+		expect(again!.evidence.logLines).toEqual(tracker.evidence.logLines);
+		expect(part.stats.logLines).toBeLessThan(full.stats.logLines);
+	});
 	it('a logcat alone replays, with one log event per record', async () => {
 		const r = await tattle(['replay', '--logcat', path.join(leak, 'logcat.txt'), '--json']);
 		expect(r.code, r.stderr).toBe(0);
