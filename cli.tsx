@@ -167,8 +167,8 @@ async function runLive(opts: CliOptions): Promise<number> {
 		const on = serial ? `adb -s ${serial}` : 'adb';
 		const [logcat, ...logcatFallbacks] = adb.logcatCommands();
 		const [tcpdump, ...tcpdumpFallbacks] = adb.tcpdumpCommands();
-		// Only bytes that pass through here can be recorded: tcpdump's and stdin's, not a network source's or a file's.
-		const recorded = phonePcap || otherPcap === '-';
+		// Every packet source passes its bytes through (tcpdump, stdin, files, PCAPdroid's exporters).
+		const recorded = phonePcap || otherPcap !== undefined;
 		const pcapSource = phonePcap
 			? {via: 'adb', command: `${on} shell "${tcpdump}"`, fallbacks: tcpdumpFallbacks}
 			: droidPlan
@@ -197,7 +197,6 @@ async function runLive(opts: CliOptions): Promise<number> {
 			if (error instanceof bundle.BundleWriterError) fail(error.message);
 			throw error;
 		}
-		if (!opts.noPcap && !recorded) process.stderr.write(`tattle: --record: packets from ${otherPcap} are not recorded (only adb tcpdump's and stdin's are); logcat is\n`);
 	}
 	const rec = writer;
 
@@ -295,20 +294,17 @@ async function runLive(opts: CliOptions): Promise<number> {
 	let stopPcapdroid: ((device: NonNullable<typeof droidDevice>) => Promise<void>) | undefined;
 	if (otherPcap) {
 		const spec = otherPcap;
-		async function* teed(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-			for await (const chunk of src) {
-				rec?.capture(chunk);
-				yield chunk;
-			}
-		}
+		// --record: the bytes every parser gets go to the bundle too (a new connection's header
+		// is checked against the first by the writer; a half record at a cut is dropped).
 		const netStream = net.isNetSpec(spec)
 			? net.openNetCapture(spec, {
 					signal: abort.signal,
 					onCustomBlock,
 					onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
+					tap: rec && {bytes: (b) => rec.capture(b), segment: () => rec.captureRestart(), cut: () => rec.captureCut()},
 				})
 			: undefined;
-		const stream = netStream ?? openCapture(spec, {signal: abort.signal, onCustomBlock, stdin: rec && spec === '-' ? teed(process.stdin) : undefined});
+		const stream = netStream ?? openCapture(spec, {signal: abort.signal, onCustomBlock, tap: rec && ((b) => rec.capture(b))});
 		pump = (async () => {
 			session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
 			for await (const batch of stream) for (const p of batch) session.addPacket(p);

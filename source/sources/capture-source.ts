@@ -60,9 +60,11 @@ export type OpenCaptureOptions = {
 	stdin?: AsyncIterable<Uint8Array>;
 	/** pcapng Custom Blocks (e.g. PCAPdroid's app table); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/** Every chunk read, before it is parsed (recording a bundle); a view, write or copy it at once. */
+	tap?(chunk: Uint8Array): void;
 };
 
-export type StreamCaptureOptions = Pick<OpenCaptureOptions, 'signal' | 'onCustomBlock'>;
+export type StreamCaptureOptions = Pick<OpenCaptureOptions, 'signal' | 'onCustomBlock' | 'tap'>;
 
 const FOLLOW_PREFIX = 'follow:';
 
@@ -140,6 +142,7 @@ class StreamImpl implements CaptureStream {
 				// Buffer's slice() would return a view where consumers expect a copy.
 				const chunk = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 				this.read += chunk.length;
+				this.opts.tap?.(chunk);
 				this.parser.push(chunk);
 				if (this.batch.length > 0) {
 					const out = this.batch;

@@ -52,6 +52,11 @@ export type NetSourceOptions = {
 	onStatus?(state: NetSourceState, detail: string): void;
 	/** pcapng Custom Blocks (PCAPdroid's UID map); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/**
+	 * The bytes each segment's parser gets (recording a bundle): `segment()` when a new one begins
+	 * (a connection, a preamble: its header follows), `cut()` when one broke off mid-record.
+	 */
+	tap?: {bytes(chunk: Uint8Array): void; segment(): void; cut(): void};
 	/** Called with the bound address of a listener (udp, tcp-listen), e.g. for port 0. */
 	onListening?(address: {host: string; port: number}): void;
 	stallAfterMs?: number;
@@ -270,6 +275,7 @@ class NetCapture implements NetCaptureStream {
 		this.endSegment(true);
 		this.stats.segments++;
 		this.segmentBytes = 0;
+		this.opts.tap?.segment();
 		this.parser = new CaptureParser((p) => this.packet(p), {
 			onSecrets: (s) => {
 				if (this.secretsBytes + s.data.length > MAX_SECRETS_BYTES) return;
@@ -288,6 +294,7 @@ class NetCapture implements NetCaptureStream {
 		const parser = this.parser;
 		if (!parser) return;
 		if (!cut && this.segmentBytes > 0) parser.end();
+		if (cut && this.segmentBytes > 0) this.opts.tap?.cut();
 		this.flush();
 		if (parser.error) this.noteError(parser.error);
 		this.lastFormat = parser.format ?? this.lastFormat;
@@ -303,6 +310,7 @@ class NetCapture implements NetCaptureStream {
 		const chunk = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 		this.stats.bytes += chunk.length;
 		this.segmentBytes += chunk.length;
+		this.opts.tap?.bytes(chunk);
 		parser.push(chunk);
 		this.flush();
 		this.touch();

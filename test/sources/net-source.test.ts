@@ -1,5 +1,9 @@
 import {createSocket} from 'node:dgram';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {createBundleWriter} from '../../source/sources/bundle-writer.js';
+import {openCapture} from '../../source/sources/capture-source.js';
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http';
 import {connect, createServer, type AddressInfo, type Server, type Socket} from 'node:net';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -365,5 +369,61 @@ describe('stopping', () => {
 		expect(await collect(stream, 1)).toEqual([]);
 		expect(states.at(-1)![0]).toBe('down');
 		expect(states.at(-1)![1]).toMatch(/EADDRINUSE/);
+	});
+});
+
+describe('recording a bundle from a network source (--record)', () => {
+	/** A bundle writer fed by the source's tap, as cli.tsx wires it. */
+	function recorder() {
+		const dir = path.join(mkdtempSync(path.join(tmpdir(), 'tattle-net-rec-')), 'bundle');
+		cleanups.push(() => rmSync(path.dirname(dir), {recursive: true, force: true}));
+		const rec = createBundleWriter(dir, {tool: {name: 'tattle', version: 'test'}, clockOffset: 0}, {syncMs: 0});
+		const tap = {bytes: (b: Uint8Array) => rec.capture(b), segment: () => rec.captureRestart(), cut: () => rec.captureCut()};
+		return {dir, rec, tap};
+	}
+	async function replayed(file: string): Promise<RawPacket[]> {
+		const out: RawPacket[] = [];
+		const c = openCapture(file);
+		for await (const batch of c) for (const p of batch) out.push({...p, data: new Uint8Array(p.data)});
+		expect(c.error).toBeUndefined();
+		return out;
+	}
+
+	it('tcp-listen: two connections, each with its own header, make one capture that replays to the same packets', async () => {
+		const {dir, rec, tap} = recorder();
+		const {stream} = open('tcp-listen://127.0.0.1:0', {tap});
+		const {port} = await stream.listening;
+		const got = collect(stream, 2 * PCAP_PACKETS);
+		for (let k = 0; k < 2; k++) {
+			const s = await new Promise<Socket>((resolve, reject) => {
+				const c = connect(port, '127.0.0.1', () => resolve(c));
+				c.on('error', reject);
+				cleanups.push(() => c.destroy());
+			});
+			for (const c of chunks(PCAP, 83)) await new Promise<void>((resolve) => s.write(c, () => resolve()));
+			s.end();
+			await until(() => stream.packets === (k + 1) * PCAP_PACKETS, `capture ${k + 1}`);
+		}
+		const live = await got;
+		rec.close();
+		const back = await replayed(path.join(dir, 'capture.pcap'));
+		expect(back.map((p) => Buffer.from(p.data).toString('hex'))).toEqual(live.map((p) => Buffer.from(p.data).toString('hex')));
+		expect(back.map((p) => p.index)).toEqual(live.map((p) => p.index));
+	});
+
+	it.runIf(hasCorpus)('udp: a late join (header made up) and PCAPdroid trailers are recorded as parsed', async () => {
+		const {dir, rec, tap} = recorder();
+		const p = ipPackets(corpusPath('pcap', 'pcapdroid__metadata.pcap')).slice(0, 30);
+		const {stream} = open('udp://127.0.0.1:0', {tap});
+		const {port} = await stream.listening;
+		const got = collect(stream, p.length);
+		const sock = createSocket('udp4');
+		cleanups.push(() => sock.close());
+		for (const x of p) await new Promise<void>((resolve, reject) => sock.send(pcapdroidRecord(x, 10_001, 'Chrome'), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+		const live = await got;
+		rec.close();
+		const back = await replayed(path.join(dir, 'capture.pcap'));
+		expect(back.length).toBe(live.length);
+		expect(back.map((q) => Buffer.from(q.data).toString('hex'))).toEqual(live.map((q) => Buffer.from(q.data).toString('hex')));
 	});
 });
