@@ -160,6 +160,8 @@ async function runLive(opts: CliOptions): Promise<number> {
 	const pcapSpec = droidPlan?.source ?? opts.pcap;
 	const phonePcap = !opts.noPcap && !droidPlan && (pcapSpec === undefined || pcapSpec === 'adb');
 	const otherPcap = !opts.noPcap && !phonePcap ? pcapSpec : undefined;
+	/** Packets stamped by this machine's clock, not the phone's: stdin, a file, follow:FILE (hotspot, USB tethering). */
+	const hostClock = otherPcap !== undefined && !droidPlan && !/^[a-z][\w+.-]*:\/\//i.test(otherPcap);
 
 	// --record DIR: the same bytes the parsers get go to a capture bundle (DESIGN.md, "Capture bundle").
 	let writer: import('./source/sources/bundle-writer.js').BundleWriter | undefined;
@@ -180,7 +182,8 @@ async function runLive(opts: CliOptions): Promise<number> {
 				{
 					tool: {name: 'tattle', version},
 					started: new Date().toISOString(),
-					// Log times and packet times are both the phone's clock (tcpdump, PCAPdroid), as live showed them.
+					// 0 while packets come from the phone (tcpdump, PCAPdroid): one clock. Packets captured on
+					// this machine (hotspot, stdin, a file) get the measured offset once the phone answers.
 					clockOffset: 0,
 					logYear: new Date().getFullYear(),
 					streams: {logcat: `${on} shell "${logcat}" (tattle live)`, ...(otherPcap || phonePcap ? {pcap: phonePcap ? `${on} shell "${tcpdump}"` : `${otherPcap} (tattle live --pcap)`} : {})},
@@ -279,6 +282,11 @@ async function runLive(opts: CliOptions): Promise<number> {
 		onDevice: (f) => {
 			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
 			rec?.updateMeta({device: {...f}, logZone: f.timeZone});
+			if (hostClock && f.clockOffsetSec !== undefined) {
+				// Log times are the phone's, packet times this machine's: one clock for both.
+				session.logClockOffset = -f.clockOffsetSec;
+				rec?.updateMeta({clockOffset: -f.clockOffsetSec});
+			}
 		},
 		onGap: (source, from, to) => {
 			// A record the broken tcpdump stream left half-sent must not end up in the bundle.
@@ -410,6 +418,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const logZone = opts.logZone ?? input.meta?.logZone;
 	const {session, geo} = makeSession(opts, {logYear, logZone});
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
+	session.logClockOffset = input.meta?.clockOffset ?? 0;
 	if (input.meta?.device) session.device = input.meta.device;
 	applyMarkers(session, opts, input.meta?.markers);
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});

@@ -124,6 +124,13 @@ export class Session implements AnalyzerSink {
 	input: SessionSnapshot['input'];
 	/** Latest event time seen: the session's clock (replays run on capture time, not wall time). */
 	now = 0;
+	/**
+	 * Seconds added to every log record's time to put it on the capture's clock: a bundle's
+	 * clockOffset, or live, minus the phone's lead over the host when packets are captured on the
+	 * host (hotspot, stdin). Incognito windows and foreground apps are then compared with packet
+	 * times on one clock.
+	 */
+	logClockOffset = 0;
 
 	constructor(private readonly opts: SessionOptions) {
 		this.ipInfo = opts.ipInfo;
@@ -169,7 +176,7 @@ export class Session implements AnalyzerSink {
 		for (const rec of this.logParser.push(line)) {
 			const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
 			if (!fact) continue;
-			const ts = rec.ts ?? this.now;
+			const ts = rec.ts === undefined ? this.now : rec.ts + this.logClockOffset;
 			this.processes.observe(fact, ts);
 			if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') this.incognito.setForeground(fact.pkg, ts);
 			else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
@@ -333,6 +340,7 @@ export class Session implements AnalyzerSink {
 	// ---- logcat -------------------------------------------------------------------------
 
 	private logRecord(rec: LogRecord): void {
+		if (rec.ts !== undefined) rec.ts += this.logClockOffset;
 		const ts = rec.ts ?? this.now;
 		if (rec.ts !== undefined && rec.ts > this.now) this.now = rec.ts;
 		const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);

@@ -1,6 +1,6 @@
 /** The command-line contract as scripts use it: exit codes, one-line errors, --help, --fail-on, windows. */
 import {spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync} from 'node:fs';
+import {cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -95,6 +95,36 @@ describe('command line', () => {
 		// The line that turned incognito on is named, though it was before the window and is not counted in it.
 		expect(again!.evidence.logLines).toEqual(tracker.evidence.logLines);
 		expect(part.stats.logLines).toBeLessThan(full.stats.logLines);
+	});
+	it("a bundle's clockOffset puts log times on the capture clock: a phone 7 s behind gives the same flags", async () => {
+		type R = {flags: Array<{kind: string; host: string; evidence: {packets: number[]; logLines: number[]}}>};
+		const flagsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as R).flags.map((f) => `${f.kind} ${f.host} ${f.evidence.packets.join(',')}`).sort();
+		const orig = path.join(dir, 'offset-orig.json');
+		await tattle(['replay', leak, '--report', orig]);
+		// The same session from a phone whose clock was 7 s behind the capture's.
+		const behind = path.join(dir, 'behind');
+		cpSync(leak, behind, {recursive: true});
+		const shift = (line: string) =>
+			line.replace(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ([+-]\d{4})/, (_m, t: string, z: string) => {
+				const ms = Date.parse(`${t.replace(' ', 'T')}${z.slice(0, 3)}:${z.slice(3)}`) - 7000;
+				const local = new Date(ms + (Number(z.slice(0, 3)) * 60 + Math.sign(Number(z.slice(0, 3))) * Number(z.slice(3))) * 60_000);
+				return `${local.toISOString().replace('T', ' ').slice(0, 23)} ${z}`;
+			});
+		const log = readFileSync(path.join(leak, 'logcat.txt'), 'utf8');
+		const shifted = log.split('\n').map(shift).join('\n');
+		expect(shifted).not.toBe(log);
+		writeFileSync(path.join(behind, 'logcat.txt'), shifted);
+		const meta = JSON.parse(readFileSync(path.join(leak, 'meta.json'), 'utf8')) as Record<string, unknown>;
+		// Without the offset the incognito window falls 7 s early: the flags are not the same.
+		writeFileSync(path.join(behind, 'meta.json'), JSON.stringify({...meta, clockOffset: 0}));
+		const wrong = path.join(dir, 'offset-none.json');
+		await tattle(['replay', behind, '--report', wrong]);
+		expect(flagsOf(wrong)).not.toEqual(flagsOf(orig));
+		writeFileSync(path.join(behind, 'meta.json'), JSON.stringify({...meta, clockOffset: 7}));
+		const fixed = path.join(dir, 'offset-fixed.json');
+		const r = await tattle(['replay', behind, '--report', fixed]);
+		expect(r.code, r.stderr).toBe(0);
+		expect(flagsOf(fixed)).toEqual(flagsOf(orig));
 	});
 	it('a logcat alone replays, with one log event per record', async () => {
 		const r = await tattle(['replay', '--logcat', path.join(leak, 'logcat.txt'), '--json']);
