@@ -282,6 +282,8 @@ async function runLive(opts: CliOptions): Promise<number> {
 		onDevice: (f) => {
 			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
 			rec?.updateMeta({device: {...f}, logZone: f.timeZone});
+			// Only read by log formats without a zone (a phone whose logcat refused -v epoch).
+			if (f.timeZone) session.setLogZone(f.timeZone);
 			if (hostClock && f.clockOffsetSec !== undefined) {
 				// Log times are the phone's, packet times this machine's: one clock for both.
 				session.logClockOffset = -f.clockOffsetSec;

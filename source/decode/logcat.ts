@@ -109,7 +109,7 @@ export class LogcatParser {
 		badZone: false,
 	};
 
-	private readonly zoneOffset: (localSeconds: number) => number;
+	private zoneOffset: (localSeconds: number) => number;
 	private readonly bootTime?: number;
 	private year: number;
 	private lastMonth = 0;
@@ -123,6 +123,16 @@ export class LogcatParser {
 		this.zoneOffset = zone ?? (() => 0);
 		this.bootTime = opts.bootTime;
 		this.year = opts.year ?? yearAt(opts.fallbackNow ?? (() => Date.now() / 1000), this.zoneOffset);
+	}
+
+	/**
+	 * The zone of later lines whose format carries none (threadtime, time): live learns it from the
+	 * phone after the first lines. An unknown zone leaves the current one and sets `badZone`.
+	 */
+	setZone(zone: string): void {
+		const z = makeZone(zone);
+		if (z) this.zoneOffset = z;
+		else this.stats.badZone = true;
 	}
 
 	/** Feed one line; returns the records it completed (zero, one, or two when it closes a long record). */

@@ -139,6 +139,11 @@ export class Session implements AnalyzerSink {
 		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
 	}
 
+	/** The phone's time zone, for log formats without one (live learns it from getprop). */
+	setLogZone(zone: string): void {
+		this.logParser.setZone(zone);
+	}
+
 	/** Installs the IP look-up once the offline databases are loaded. */
 	setIpInfo(lookup: (ip: string) => IpInfo): void {
 		this.ipInfo = lookup;
@@ -350,7 +355,14 @@ export class Session implements AnalyzerSink {
 		if (fact || (rec.level && 'WEF'.includes(rec.level))) {
 			this.remember('log', ts, kind ?? 'log', `${rec.tag ?? ''}: ${rec.message}`, rec.index);
 		}
-		this.emit?.({type: 'log', ts: rec.ts ?? null, index: rec.index, pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
+		// Lines without a time (banners, unparsed text) take the session's clock, once it has one.
+		this.emit?.({type: 'log', ts: rec.ts ?? (this.now > 0 ? this.now : null), index: rec.index, ...this.appField(rec.pid), pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
+	}
+
+	/** `{app}` for a log event whose pid the process table knows (from Start proc, am_proc_start...). */
+	private appField(pid: number | undefined): {app?: string} {
+		const app = pid === undefined ? undefined : this.processes.appOf(pid)?.pkg;
+		return app ? {app} : {};
 	}
 
 	private androidFact(fact: AndroidFact, rec: LogRecord, ts: number): void {

@@ -51,6 +51,18 @@ describe('threadtime', () => {
 		expect(new Date(ms.ts! * 1000).getUTCFullYear()).toBe(2021);
 	});
 
+	it('setZone changes the zone of later lines without one (live learns it from the phone)', () => {
+		const p = new LogcatParser({year: 2024});
+		const line = (index: number) => ({text: '05-17 12:34:56.000   380   397 I Tag: m', index});
+		const [utc] = p.push(line(1));
+		p.setZone('Europe/Moscow');
+		const [msk] = p.push(line(2));
+		expect(utc!.ts! - msk!.ts!).toBe(3 * 3600);
+		p.setZone('Not/AZone');
+		expect(p.stats.badZone).toBe(true);
+		expect(p.push(line(3))[0]!.ts).toBe(msk!.ts);
+	});
+
 	it('rolls the year over when December is followed by January', () => {
 		const {records} = parseLines(['12-31 23:59:59.900   1   1 I Tag: old year', '01-01 00:00:00.100   1   1 I Tag: new year'], {year: 2023});
 		expect(records[0]!.ts).toBeCloseTo(Date.UTC(2023, 11, 31, 23, 59, 59) / 1000 + 0.9, 3);
