@@ -35,6 +35,12 @@ import {evaluateUpload, FlagDeduper} from '../classify/flags.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 
+/**
+ * Entries one eviction may pass over before it takes the one it stops at. Passing over clears an
+ * entry's mark, so long walks are paid for by earlier look-ups; this only caps one eviction's
+ * pause (4,096 map moves, well under a millisecond) when everything was in use.
+ */
+const EVICT_WALK = 4096;
 /** Destinations kept before the least recently seen are evicted (a flood of random names must not grow memory). */
 export const MAX_DESTINATIONS = 20_000;
 /** Timeline entries kept for the Events panel and NDJSON consumers that attach late. */
@@ -95,6 +101,8 @@ type DestAgg = {
 	rate: Float64Array | undefined;
 	rateSec: number;
 	flags: number;
+	/** Looked up again since eviction last passed it over (the CLOCK mark, see evictDestination). */
+	used: boolean;
 	cls?: Classification;
 	mergedInto?: DestAgg;
 };
@@ -407,7 +415,7 @@ export class Session implements AnalyzerSink {
 		if (keep) this.timeline.push({ts, kind, text, index, source});
 	}
 
-	/** The destination for a host name or IP, created on first sight; LRU order is kept by insertion. */
+	/** The destination for a host name or IP, created on first sight (eviction: see evictDestination). */
 	private dest(host: string, ts: number, via?: NameVia): DestAgg {
 		// Keys are normalised, so a hit on the raw host is the same entry; most names arrive
 		// normalised, and this skips a lower-casing and a regex per DNS answer and flow.
@@ -433,27 +441,40 @@ export class Session implements AnalyzerSink {
 				rate: undefined,
 				rateSec: Math.floor(ts),
 				flags: 0,
+				used: false,
 			};
 			if (d.isIp) d.ips.add(key);
 			this.dests.set(key, d);
-		}
+		} else d.used = true;
 		if (via) d.via.add(via);
 		if (ts > d.lastTs) d.lastTs = ts;
 		return d;
 	}
 
-	/** Drops the destination seen longest ago; its traffic stays in the totals (stats). */
+	/**
+	 * Drops a destination not used lately; its traffic stays in the totals (stats). A second
+	 * chance (CLOCK) over the map's insertion order instead of a scan: from the head, an entry used
+	 * since it was last passed over goes to the tail with its mark cleared, and the first unmarked
+	 * one is dropped. A name seen once (a flood) goes at the first look; a destination in use (the
+	 * phone's telemetry host) keeps its place. Each move is paid for by a use, so the cost per
+	 * eviction is O(1) amortised, and the walk stops after {@link EVICT_WALK} entries anyway.
+	 */
 	private evictDestination(): void {
-		let oldest: DestAgg | undefined;
 		let n = 0;
-		// Sample the head of the map (insertion order ~ age) instead of a full scan: O(1) amortised.
+		let victim: DestAgg | undefined;
+		const moved: DestAgg[] = [];
 		for (const d of this.dests.values()) {
-			if (!oldest || d.lastTs < oldest.lastTs) oldest = d;
-			if (++n >= 64) break;
+			victim = d;
+			if (!d.used || ++n >= EVICT_WALK) break;
+			moved.push(d);
 		}
-		if (oldest) {
-			this.dests.delete(oldest.host);
-			this.problem('destinations-evicted');
+		if (!victim) return;
+		this.dests.delete(victim.host);
+		this.problem('destinations-evicted');
+		for (const d of moved) {
+			d.used = false;
+			this.dests.delete(d.host);
+			this.dests.set(d.host, d);
 		}
 	}
 

@@ -66,6 +66,26 @@ describe('Session', () => {
 		expect(snap.destinations.some((d) => d.host === 'h0.flood.example')).toBe(false);
 	});
 
+	it('keeps a destination still in use through a flood of names seen once (eviction passes over entries in use)', () => {
+		const s = new Session({classifier});
+		// More hosts in use than one eviction looks at, all created before the flood.
+		const inUse = Array.from({length: 100}, (_, k) => `keep${k}.example`);
+		inUse.forEach((h, k) => s.addPacket(dnsQuery(h, k + 1, 1000)));
+		const n = MAX_DESTINATIONS + 5000;
+		// A flood lasting ~10 minutes of capture time; the hosts in use are asked for every 30 s.
+		for (let i = 0; i < n; i++) {
+			const ts = 1000 + (i * 600) / n;
+			s.addPacket(dnsQuery(`h${i}.flood.example`, i + 200, ts));
+			if (i % Math.round(n / 20) === 0) for (const h of inUse) s.addPacket(dnsQuery(h, i + 200, ts));
+		}
+		const snap = s.snapshot();
+		expect(snap.destinations.length).toBeLessThanOrEqual(MAX_DESTINATIONS);
+		// Never evicted (an evicted host would come back on its next query, with a later firstTs).
+		const since = new Map(snap.destinations.map((d) => [d.host, d.firstTs]));
+		expect(inUse.filter((h) => since.get(h) !== 1000)).toEqual([]);
+		expect(since.has('h0.flood.example')).toBe(false);
+	});
+
 	it.runIf(hasCorpus)('names flows by SNI and moves their bytes from the address to the name', async () => {
 		const s = new Session({classifier});
 		for await (const batch of openCapture(corpusPath('pcap', 'zeek__tls__chrome-34-google.pcap'))) for (const p of batch) s.addPacket(p);
