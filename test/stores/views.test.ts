@@ -86,6 +86,16 @@ describe('detail view models', () => {
 		});
 		expect(fields.Excerpt).toContain('duckduckgo.com/?q=secret');
 		expect(fields['line 2201']).toContain('SensorsAnalytics');
+		expect(fields.Count).toBeUndefined();
+	});
+
+	it('a folded flag says how often it was seen; a host rule names its source', () => {
+		const s = leakSession();
+		const d = s.destinations.find(x => x.host === 'sa.api.intl.miui.com')!;
+		const f = {...s.flags[1]!, count: 3, evidence: {...s.flags[1]!.evidence, rule: d.rule}};
+		const fields = Object.fromEntries(flagDetail(f, s.destinations, s.timeline).lines.flatMap(l => (l.kind === 'field' ? [[l.label, l.value]] : [])));
+		expect(fields.Count).toMatch(/^3 times/);
+		if (d.ruleSource) expect(fields.Rule).toBe(`${d.rule} (from ${d.ruleSource})`);
 	});
 
 	it('a destination lists the flags raised against it', () => {
