@@ -27,6 +27,8 @@ export type UploadContext = {
 	visited: VisitedSet;
 	/** Bytes sent, for size evidence when the payload is encrypted. */
 	bytesOut?: number;
+	/** Request path (plain HTTP), so uploads to two endpoints of one host read apart. */
+	path?: string;
 	/** True when the payload was read from decrypted TLS (keylog), not plain HTTP. */
 	tls?: boolean;
 };
@@ -100,6 +102,16 @@ function hostName(ctx: UploadContext): string {
 	return cut(ctx.host, MAX_NAME_IN_SUMMARY);
 }
 
+/** Longest request path shown in a summary: the endpoint's name, not its query. */
+const MAX_PATH_IN_SUMMARY = 32;
+
+/** The request path without its query, short (`/track/v4`), or nothing when unknown. */
+function endpoint(ctx: UploadContext): string {
+	if (!ctx.path || ctx.path === '/') return '';
+	const q = ctx.path.search(/[?#;]/);
+	return cut(q >= 0 ? ctx.path.slice(0, q) : ctx.path, MAX_PATH_IN_SUMMARY);
+}
+
 /** Size/timing evidence for an unreadable upload. */
 function sizeExcerpt(ctx: UploadContext): string {
 	const parts = [`${ctx.packets.length} packet(s)`];
@@ -157,7 +169,7 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	else if (hasUrl && !hinted) caveats.push('payload holds a URL');
 	const how = caveats.length > 0 ? ` (${caveats.join('; ')})` : '';
 	// The caveats must survive the length cap: cut the main clause, never the "timing only".
-	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
+	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
 	if (r.encrypted) {
 		flag.evidence.payload = 'encrypted';
 		flag.evidence.excerpt = sizeExcerpt(ctx);

@@ -339,6 +339,7 @@ export class Session implements AnalyzerSink {
 			incognitoApps,
 			visited: this.visited,
 			bytesOut: e.bodyBytes,
+			path: e.path,
 		});
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);

@@ -26,6 +26,14 @@ const only = (flags: Flag[], kind: Flag['kind']): Flag => {
 };
 
 describe('incognito-tracker', () => {
+	it('names the endpoint (path without its query) so uploads to two endpoints of one host read apart', () => {
+		const a = only(evaluateUpload(ctx({incognitoApps: [MI], path: '/track/key_get?x=1'})), 'incognito-tracker');
+		const b = only(evaluateUpload(ctx({incognitoApps: [MI], path: '/track/v4'})), 'incognito-tracker');
+		expect(a.summary).toContain(`${SA_HOST}/track/key_get `);
+		expect(b.summary).toContain(`${SA_HOST}/track/v4 `);
+		expect(a.summary).not.toContain('x=1');
+	});
+
 	it('is high when the browser in incognito uploads to analytics, with decoded evidence', () => {
 		const f = only(evaluateUpload(ctx({incognitoApps: [MI]})), 'incognito-tracker');
 		expect(f).toMatchObject({severity: 'high', ts: 1000, app: MI, host: SA_HOST, evidence: {packets: [12, 13], logLines: [4], payload: 'decoded', rule: '*.api.intl.miui.com'}});
