@@ -193,7 +193,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 						{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
 					]),
 				},
-				{onError: (message) => process.stderr.write(`tattle: ${message}\n`)},
+				{onError: (message) => process.stderr.write(`tattle: ${sanitize(message)}\n`)},
 			);
 		} catch (error) {
 			await droidDevice?.close().catch(() => undefined);
@@ -319,7 +319,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 			session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
 			for await (const batch of stream) for (const p of batch) session.addPacket(p);
 			if (stream.error) {
-				process.stderr.write(describeCaptureError(stream.name, stream.error) + '\n');
+				process.stderr.write(sanitize(describeCaptureError(stream.name, stream.error)) + '\n');
 				session.addMalformed('pcap-damaged', stream.error.message, now());
 			}
 			session.setStatus({source: 'pcap', state: stream.error?.fatal ? 'down' : 'eof', detail: stream.error?.message, ts: now()});
@@ -489,7 +489,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 			ui?.stop();
 			fail(describeCaptureError(capture.name, capture.error).replace(/^tattle: /, ''));
 		}
-		process.stderr.write(describeCaptureError(capture.name, capture.error) + '\n');
+		process.stderr.write(sanitize(describeCaptureError(capture.name, capture.error)) + '\n');
 		session.addMalformed('capture-damaged', capture.error.message);
 	}
 	await geo;
