@@ -204,7 +204,7 @@ export class Session implements AnalyzerSink {
 		// sources report only changes, so this cannot flood.
 		if (prev?.state !== s.state || prev.detail !== s.detail) {
 			this.timeline.push({ts: s.ts, kind: 'source', text: `${s.source}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`, source: 'source'});
-			this.emit?.({type: 'source', ts: s.ts, source: s.source, state: s.state, detail: s.detail});
+			this.emit?.({type: 'source', ts: s.ts, source: s.source, state: s.state, detail: s.detail ?? null});
 		}
 	}
 
@@ -344,7 +344,7 @@ export class Session implements AnalyzerSink {
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
-		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, alpn: null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
 	}
 
 	problem(kind: string): void {
@@ -577,7 +577,7 @@ export class Session implements AnalyzerSink {
 		}
 		this.flags.push(f);
 		this.timeline.push({ts: f.ts, kind: f.kind, text: `${f.severity.toUpperCase()} ${f.kind} ${f.host}: ${f.summary}`, index: f.evidence.packets[0], source: 'flag'});
-		this.emit?.({type: 'flag', ...f});
+		this.emit?.({type: 'flag', ...f, app: f.app ?? null});
 	}
 
 	private appTraffic(pkg: string, uid: number | string | undefined, d: DestAgg, out: number, inn: number): void {

@@ -72,11 +72,12 @@ Replay options:
   --log-zone ZONE      time zone of such logcat lines (IANA name or +HH:MM; default UTC)
   --speed N|max        1 = recorded pace (default on a terminal), 10 = ten times, max = no pacing
   --from T, --to T     replay only this window (epoch seconds or ISO 8601 time)
-  --incognito [PKG=]FROM..TO
-                       the browser (PKG, or whichever is in front) was in incognito mode
-                       from FROM to TO (repeatable; times as for --from)
 
 Common options:
+  --incognito [PKG=]FROM..TO
+                       the browser (PKG, or whichever is in front) was in incognito mode
+                       from FROM to TO (repeatable; epoch seconds or ISO 8601; live --record
+                       writes them into the bundle's markers)
   --json               NDJSON events on stdout, no dashboard
   --report FILE        write the session report at the end: .json, .md or .csv (repeatable)
   --rules FILE         more destination rules (JSON, same format as the bundled ones)
@@ -118,7 +119,7 @@ const VALUE_OPTIONS = new Set([
 ]);
 
 const LIVE_ONLY = new Set(['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid']);
-const REPLAY_ONLY = new Set(['--speed', '--from', '--to', '--log-year', '--log-zone']);
+const REPLAY_ONLY = new Set(['--speed', '--from', '--to', '--log-year', '--log-zone', '--logcat']);
 
 /** Parses a time given as epoch seconds or an ISO 8601 date. */
 export function parseTime(value: string, option: string): number {

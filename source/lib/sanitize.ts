@@ -23,7 +23,7 @@ const ST = 0x9c;
 
 // Fast path: nothing to neutralise. Covers C0, DEL, C1, bidi controls, zero-width and
 // separator characters, BOM, and surrogates (validated on the slow path).
-const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/;
+const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufe00-\ufe0f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
 
 /** Code points that are dropped: bidi overrides/isolates/marks and invisible formatting. */
 function isInvisible(c: number): boolean {
@@ -33,7 +33,15 @@ function isInvisible(c: number): boolean {
 		(c >= 0x200e && c <= 0x200f) ||
 		(c >= 0x202a && c <= 0x202e) ||
 		(c >= 0x2060 && c <= 0x2069) ||
-		c === 0xfeff
+		c === 0xfeff ||
+		// Soft hyphen, grapheme joiner, Mongolian vowel separator, variation selectors, interlinear
+		// annotation marks, tag characters: invisible, and able to make two names look alike.
+		c === 0x00ad ||
+		c === 0x034f ||
+		c === 0x180e ||
+		(c >= 0xfe00 && c <= 0xfe0f) ||
+		(c >= 0xfff9 && c <= 0xfffb) ||
+		(c >= 0xe0000 && c <= 0xe007f)
 	);
 }
 
@@ -107,8 +115,10 @@ export function sanitize(s: string, max: number = SANITIZE_MAX, options: TextOpt
 		} else if (c >= 0xd800 && c <= 0xdbff) {
 			const low = input.charCodeAt(i + 1);
 			if (low >= 0xdc00 && low <= 0xdfff) {
-				out.push(input.slice(i, i + 2));
-				length += 2;
+				if (!isInvisible(0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00))) {
+					out.push(input.slice(i, i + 2));
+					length += 2;
+				}
 				i += 2;
 			} else {
 				out.push('\ufffd');

@@ -44,7 +44,8 @@ function destinationEntry(d: DestinationSummary) {
 export function cleanFlag(f: Flag): Flag {
 	return {
 		...f,
-		app: clean(f.app),
+		// Always present (null when no evidence names the app), as DESIGN.md lists it.
+		app: (clean(f.app) ?? null) as string | undefined,
 		host: clean(f.host)!,
 		summary: clean(f.summary)!,
 		evidence: {...f.evidence, excerpt: clean(f.evidence.excerpt), rule: clean(f.evidence.rule), foreground: clean(f.evidence.foreground)},
@@ -55,7 +56,7 @@ export function cleanFlag(f: Flag): Flag {
 export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 	return {
 		tool: {name: 'tattle', version: meta.version},
-		input: meta.input,
+		input: Object.fromEntries(Object.entries(meta.input).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])),
 		device: s.device ? Object.fromEntries(Object.entries(s.device).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])) : null,
 		stats: {
 			packets: s.stats.packets,
@@ -78,7 +79,7 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 const iso = (ts: number | null | undefined): string => (ts === undefined || ts === null ? '' : new Date(ts * 1000).toISOString());
 
 /** Escapes a Markdown table cell. */
-const cell = (v: unknown): string => String(v ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: unknown): string => sanitize(String(v ?? ''), MAX_FIELD).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The report as Markdown, for people. */
 export function reportToMarkdown(r: Report): string {
@@ -118,7 +119,8 @@ export function reportToMarkdown(r: Report): string {
 /** Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas. */
 function csvField(v: unknown): string {
 	let s = String(v ?? '');
-	if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+	// A leading = + - @ (or tab, CR) starts a formula in spreadsheets; plain numbers stay numbers.
+	if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
 	return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

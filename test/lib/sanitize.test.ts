@@ -13,6 +13,13 @@ const ESC = '\u001b';
 const BEL = '\u0007';
 
 describe('sanitize', () => {
+	it('drops invisible look-alike makers: soft hyphen, variation selectors, tag characters', () => {
+		const tag = String.fromCodePoint(0xe0041);
+		expect(sanitize(`pay\u00adpal.example`)).toBe('paypal.example');
+		expect(sanitize(`tag${tag}x.example`)).toBe('tagx.example');
+		expect(sanitize('a\ufe0fb\u034fc\u180ed\ufff9e')).toBe('abcde');
+	});
+
 	it('passes plain text through unchanged', () => {
 		expect(sanitize('sa.api.intl.miui.com')).toBe('sa.api.intl.miui.com');
 		expect(sanitize('日本語.example')).toBe('日本語.example');

@@ -1,0 +1,40 @@
+import {describe, expect, it} from 'vitest';
+import {buildReport, renderReport} from '../../source/report/report.js';
+import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
+
+const ESC = '\u001b';
+
+function dest(host: string): DestinationSummary {
+	return {host, ips: [], category: 'unknown', apps: [], packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], rate: [], flags: 0} as unknown as DestinationSummary;
+}
+
+function snapshot(hosts: string[], flags: Flag[] = []): SessionSnapshot {
+	return {
+		stats: {packets: 1, bytes: 1, logLines: 0, malformed: 0, dropped: 0, firstTs: 1, lastTs: 1, problems: {}},
+		destinations: hosts.map(dest),
+		categories: [],
+		flags,
+		apps: [],
+		sources: [],
+	} as unknown as SessionSnapshot;
+}
+
+const flag: Flag = {kind: 'url-leak', severity: 'low', ts: 1, host: 'h.example', summary: 's', evidence: {packets: [1], logLines: []}};
+
+describe('report', () => {
+	it('CSV: cells that a spreadsheet would run as a formula are defused; plain numbers stay numbers', () => {
+		const csv = renderReport(buildReport(snapshot(["-1+cmd|' /c calc'!a0", '=1+1', '@x', '-12', '3.5']), {version: 't', input: {}}), 'r.csv');
+		const hosts = csv.trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+		expect(hosts).toEqual(["'-1+cmd|' /c calc'!a0", "'=1+1", "'@x", '-12', '3.5']);
+	});
+
+	it('every flag has an app field (null when unknown); input strings lose escapes in JSON and Markdown', () => {
+		const r = buildReport(snapshot(['h.example'], [flag]), {version: 't', input: {path: `dmg${ESC}]0;PWNED\u0007.pcap`}});
+		const json = JSON.parse(renderReport(r, 'r.json')) as {flags: Array<Record<string, unknown>>; input: {path: string}};
+		expect(json.flags[0]).toHaveProperty('app', null);
+		expect(json.input.path).not.toContain(ESC);
+		const md = renderReport(r, 'r.md');
+		expect(md).not.toContain(ESC);
+		expect(md).not.toContain('\u0007');
+	});
+});
