@@ -132,6 +132,14 @@ export class PacketAnalyzer {
 	 * then forget the flows: the report is built next, and the flow state (~25 MB at 30k flows)
 	 * would otherwise stay alive alongside it. Learnt names stay.
 	 */
+	/** The flows in the table, least recently seen first (bounded by the table's size). */
+	*activeFlows(): IterableIterator<AnalyzerFlow> {
+		for (const f of this.flows.values()) {
+			const st = f.ext as AnalyzerFlow | undefined;
+			if (st) yield st;
+		}
+	}
+
 	end(): void {
 		for (const f of this.flows.values()) {
 			const st = f.ext as AnalyzerFlow | undefined;

@@ -108,7 +108,10 @@ type DestAgg = {
 };
 
 /** Per-flow ingest state, hung on the analyzer's flow. */
-type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number};
+type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number; reported?: number};
+
+/** NDJSON `flow` totals go out every this many seconds of the session clock, for flows that moved. */
+export const FLOW_REPORT_SECONDS = 10;
 
 type AppAgg = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
 
@@ -168,6 +171,28 @@ export class Session implements AnalyzerSink {
 		if (st.lastTs === undefined || raw.ts > st.lastTs) st.lastTs = raw.ts;
 		if (raw.ts > this.now) this.now = raw.ts;
 		this.analyzer.push(raw);
+		if (this.emit && raw.ts >= this.nextFlowReport) {
+			if (this.nextFlowReport > 0) this.emitFlows(raw.ts);
+			this.nextFlowReport = raw.ts + FLOW_REPORT_SECONDS;
+		}
+	}
+
+	/** Session clock time of the next `flow` totals (NDJSON only). */
+	private nextFlowReport = 0;
+
+	/** One `flow` event per flow whose totals changed since it was last reported. */
+	private emitFlows(ts: number): void {
+		const emit = this.emit;
+		if (!emit) return;
+		for (const st of this.analyzer.activeFlows()) {
+			const fi = st.ingest as FlowIngest | undefined;
+			if (!fi || fi.reported === fi.packets) continue;
+			fi.reported = fi.packets;
+			let d = fi.dest;
+			while (d.mergedInto) d = d.mergedInto;
+			const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
+			emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {})});
+		}
 	}
 
 	/** A pcapng Custom Block a capture source met (app metadata). */
@@ -250,6 +275,7 @@ export class Session implements AnalyzerSink {
 
 	/** End of all input: flush partial records (a long-format logcat record, pending HTTP bodies). */
 	finish(): void {
+		this.emitFlows(this.now);
 		this.analyzer.end();
 		for (const rec of this.logParser.end()) this.logRecord(rec);
 	}

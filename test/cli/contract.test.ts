@@ -126,6 +126,22 @@ describe('command line', () => {
 		expect(r.code, r.stderr).toBe(0);
 		expect(flagsOf(fixed)).toEqual(flagsOf(orig));
 	});
+	it('--json: periodic flow totals carry the fields DESIGN.md names, and grow monotonically per flow', async () => {
+		const r = await tattle(['replay', leak, '--json']);
+		expect(r.code, r.stderr).toBe(0);
+		type FlowEvent = {type: string; ts: number; host: string; src: string; sport: number; dst: string; dport: number; proto: string; packets: number; bytesOut: number; bytesIn: number};
+		const flows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowEvent).filter((e) => e.type === 'flow');
+		expect(flows.length).toBeGreaterThan(0);
+		const last = new Map<string, FlowEvent>();
+		for (const f of flows) {
+			expect(Object.keys(f).sort()).toEqual(expect.arrayContaining(['bytesIn', 'bytesOut', 'dport', 'dst', 'host', 'packets', 'proto', 'sport', 'src', 'ts', 'type']));
+			const key = `${f.proto} ${f.src}:${f.sport} ${f.dst}:${f.dport}`;
+			const before = last.get(key);
+			if (before) expect(f.packets).toBeGreaterThan(before.packets);
+			last.set(key, f);
+		}
+		expect([...last.values()].some((f) => f.host === 'sa.api.intl.miui.com' && f.bytesOut > 0)).toBe(true);
+	});
 	it('a logcat alone replays, with one log event per record', async () => {
 		const r = await tattle(['replay', '--logcat', path.join(leak, 'logcat.txt'), '--json']);
 		expect(r.code, r.stderr).toBe(0);
