@@ -151,7 +151,7 @@ export function parseHttpRequest(buf: Uint8Array, maxBody: number = HTTP_BODY_CA
 		p = eol + 1;
 	}
 	if (headEnd < 0 && buf.length < HTTP_HEAD_CAP) return INCOMPLETE;
-	head.host = headerValue(head.headers, 'host');
+	head.host = visibleControls(headerValue(head.headers, 'host'));
 	if (headEnd < 0) {
 		return {status: 'ok', req: {...head, body: EMPTY, bodyBytes: 0, consumed: p, bodyComplete: true, skip: 0, chunked: false, headTruncated: true}};
 	}
@@ -312,4 +312,14 @@ function findBlankLine(buf: Uint8Array, p: number): number {
 		q += lf + 1;
 	}
 	return -1;
+}
+
+/**
+ * Control characters in a Host header written out (`\033`, as DNS names show them), so the host
+ * the evidence names is the one that was sent: the display sanitiser would drop an escape sequence
+ * together with the character after it.
+ */
+export function visibleControls(v: string | undefined): string | undefined {
+	if (v === undefined || !/[\u0000-\u001f\u007f-\u009f]/.test(v)) return v;
+	return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }

@@ -5,6 +5,7 @@ import {
 	headerValue,
 	looksLikeHttpRequest,
 	parseHttpRequest,
+	visibleControls,
 } from '../../source/decode/http.js';
 import {StreamBuffer} from '../../source/decode/stream-buffer.js';
 
@@ -141,5 +142,13 @@ describe('looksLikeHttpRequest', () => {
 		expect(looksLikeHttpRequest(b('HTTP/1.1 200'))).toBe(false);
 		expect(looksLikeHttpRequest(b('get / HTTP/1.1'))).toBe(false);
 		expect(looksLikeHttpRequest(new Uint8Array(0))).toBe(false);
+	});
+});
+
+describe('visibleControls', () => {
+	it('writes control characters of a Host out, so an escape cannot eat the next character', () => {
+		expect(visibleControls('esc\u001bhost.example')).toBe('esc\\033host.example');
+		expect(visibleControls('plain.example')).toBe('plain.example');
+		expect(visibleControls(undefined)).toBeUndefined();
 	});
 });

@@ -32,9 +32,14 @@ const knownMissing: Record<string, Record<string, string>> = {
 	},
 };
 
-/** tshark shows strings as C strings: a field with a NUL byte ends there. We keep the raw bytes. */
+/**
+ * tshark shows strings as C strings: a field with a NUL byte ends there. We keep the raw bytes
+ * (an HTTP Host shows its control bytes written out: NUL is `\000`).
+ */
 const asTshark = (s: string) => {
-	const nul = s.indexOf('\0');
+	const raw = s.indexOf('\0');
+	const shown = s.indexOf('\\000');
+	const nul = raw < 0 ? shown : shown < 0 ? raw : Math.min(raw, shown);
 	return nul < 0 ? s : s.slice(0, nul);
 };
 
