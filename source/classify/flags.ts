@@ -8,6 +8,7 @@ import {type Category, type Classification, type Flag, type Severity} from '../t
 import {IDENTIFIER_LABELS, type Identifier} from './identifiers.js';
 import {type VisitedEntry, type VisitedSet} from './incognito.js';
 import {type PayloadFindings, type TextSegment} from './payload.js';
+import {TRACKING_CATEGORIES} from './rules.js';
 
 export type UploadContext = {
 	ts: number;
@@ -33,8 +34,6 @@ export type UploadContext = {
 	tls?: boolean;
 };
 
-/** Destinations whose uploads during incognito count as tracking (DESIGN.md). */
-export const TRACKING_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
 /** Destinations for which a URL in the payload is a url-leak outside incognito. */
 export const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
 /** Domains whose URLs are XML/JSON schema names, never browsing. */

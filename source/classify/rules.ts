@@ -280,8 +280,11 @@ function countLabels(host: string): number {
 	return n;
 }
 
-/** Bundled categories a blocklist's tie does not override: they already say how the host tracks. */
-const TRACKING_CATEGORIES: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
+/**
+ * Categories that track the user: an upload to them during incognito is suspicious (DESIGN.md
+ * "Incognito flags"), and a blocklist's tie does not override them (they already say how).
+ */
+export const TRACKING_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
 
 const LOCAL: Classification = Object.freeze({category: 'local', note: 'local network name (mDNS .local or localhost)'});
 

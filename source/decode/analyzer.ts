@@ -127,11 +127,6 @@ export class PacketAnalyzer {
 		if (st.finished) this.flows.remove(f);
 	}
 
-	/**
-	 * End of input: parse what the reassembly buffers hold (a request cut by the capture's end),
-	 * then forget the flows: the report is built next, and the flow state (~25 MB at 30k flows)
-	 * would otherwise stay alive alongside it. Learnt names stay.
-	 */
 	/** The flows in the table, least recently seen first (bounded by the table's size). */
 	*activeFlows(): IterableIterator<AnalyzerFlow> {
 		for (const f of this.flows.values()) {
@@ -140,6 +135,11 @@ export class PacketAnalyzer {
 		}
 	}
 
+	/**
+	 * End of input: parse what the reassembly buffers hold (a request cut by the capture's end),
+	 * then forget the flows: the report is built next, and the flow state (~25 MB at 30k flows)
+	 * would otherwise stay alive alongside it. Learnt names stay.
+	 */
 	end(): void {
 		for (const f of this.flows.values()) {
 			const st = f.ext as AnalyzerFlow | undefined;

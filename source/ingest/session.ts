@@ -32,6 +32,7 @@ import {LogcatParser} from '../decode/logcat.js';
 import {androidFact, ProcessTable} from '../decode/android.js';
 import {inspectPayload} from '../classify/payload.js';
 import {evaluateUpload, FlagDeduper} from '../classify/flags.js';
+import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 
@@ -61,10 +62,8 @@ const MAX_APPS = 16;
 /** The package name of an incognito window stated by hand without one: the browser in front. */
 export const ANY_BROWSER = 'browser';
 
-/** Categories that an upload during incognito makes suspicious (DESIGN.md "Incognito flags"). */
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
-const TRACKING: ReadonlySet<Category> = new Set(['analytics', 'advertising', 'attribution', 'crash-report', 'browsing-data', 'tracker']);
 
 export type Classifier = {match(host: string, path?: string): Classification};
 
@@ -203,7 +202,14 @@ export class Session implements AnalyzerSink {
 	/** One logcat line from a log source. */
 	addLogLine(line: LogLine): void {
 		this.stats.logLines++;
-		for (const rec of this.logParser.push(line)) this.logRecord(rec);
+		for (const rec of this.logRecords(line)) this.logRecord(rec);
+	}
+
+	/** The records a line completes (none: the end of input), their times on the capture's clock (logClockOffset). */
+	private logRecords(line?: LogLine): LogRecord[] {
+		const recs = line ? this.logParser.push(line) : this.logParser.end();
+		if (this.logClockOffset !== 0) for (const rec of recs) if (rec.ts !== undefined) rec.ts += this.logClockOffset;
+		return recs;
 	}
 
 	/**
@@ -211,13 +217,9 @@ export class Session implements AnalyzerSink {
 	 * table, the app in front, incognito mode) but is not counted, shown, emitted or reported.
 	 */
 	primeLogLine(line: LogLine): void {
-		for (const rec of this.logParser.push(line)) {
+		for (const rec of this.logRecords(line)) {
 			const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
-			if (!fact) continue;
-			const ts = rec.ts === undefined ? this.now : rec.ts + this.logClockOffset;
-			this.processes.observe(fact, ts);
-			if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') this.incognito.setForeground(fact.pkg, ts);
-			else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
+			if (fact) this.logState(fact, rec, rec.ts ?? this.now);
 		}
 	}
 
@@ -277,7 +279,7 @@ export class Session implements AnalyzerSink {
 	finish(): void {
 		this.emitFlows(this.now);
 		this.analyzer.end();
-		for (const rec of this.logParser.end()) this.logRecord(rec);
+		for (const rec of this.logRecords()) this.logRecord(rec);
 	}
 
 	// ---- AnalyzerSink: decoded network events ---------------------------------------------
@@ -380,7 +382,6 @@ export class Session implements AnalyzerSink {
 	// ---- logcat -------------------------------------------------------------------------
 
 	private logRecord(rec: LogRecord): void {
-		if (rec.ts !== undefined) rec.ts += this.logClockOffset;
 		const ts = rec.ts ?? this.now;
 		if (rec.ts !== undefined && rec.ts > this.now) this.now = rec.ts;
 		const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
@@ -394,42 +395,39 @@ export class Session implements AnalyzerSink {
 		this.emit?.({type: 'log', ts: rec.ts ?? (this.now > 0 ? this.now : null), index: rec.index, ...this.appField(rec.pid), pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
 	}
 
-	/** `{app}` for a log event whose pid the process table knows (from Start proc, am_proc_start...). */
+	/** The package of a pid the process table knows (from Start proc, am_proc_start...). */
+	private appOfPid(pid: number | undefined): string | undefined {
+		return pid === undefined ? undefined : this.processes.appOf(pid)?.pkg;
+	}
+
+	/** `{app}` for a log event whose pid names an app, else nothing. */
 	private appField(pid: number | undefined): {app?: string} {
-		const app = pid === undefined ? undefined : this.processes.appOf(pid)?.pkg;
+		const app = this.appOfPid(pid);
 		return app ? {app} : {};
 	}
 
-	private androidFact(fact: AndroidFact, rec: LogRecord, ts: number): void {
+	/** What a log fact says about the phone's state: its processes, the app in front, incognito mode. */
+	private logState(fact: AndroidFact, rec: LogRecord, ts: number): void {
 		this.processes.observe(fact, ts);
-		switch (fact.kind) {
-			case 'activity-start':
-			case 'activity-displayed':
-				this.incognito.setForeground(fact.pkg, ts);
-				break;
-			case 'incognito-on':
-			case 'incognito-off':
-				this.incognito.observe(fact, ts, rec.index);
-				break;
-			case 'upload-url': {
-				let host = '';
-				try {
-					host = new URL(fact.url).hostname;
-				} catch {
-					this.problem('bad-upload-url');
-				}
-				if (host) {
-					const d = this.dest(host, ts, 'http');
-					// The app whose process logged the request: attribution by pid, so it counts
-					// among the app's destinations (bytes stay with the flows that carried them).
-					const app = rec.pid === undefined ? undefined : this.processes.appOf(rec.pid)?.pkg;
-					if (app) this.appTraffic(app, this.processes.uidOf(app), d, 0, 0);
-				}
-				break;
-			}
-			default:
-				break;
+		if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') this.incognito.setForeground(fact.pkg, ts);
+		else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
+	}
+
+	private androidFact(fact: AndroidFact, rec: LogRecord, ts: number): void {
+		this.logState(fact, rec, ts);
+		if (fact.kind !== 'upload-url') return;
+		let host = '';
+		try {
+			host = new URL(fact.url).hostname;
+		} catch {
+			this.problem('bad-upload-url');
 		}
+		if (!host) return;
+		const d = this.dest(host, ts, 'http');
+		// The app whose process logged the request: attribution by pid, so it counts among the
+		// app's destinations (bytes stay with the flows that carried them).
+		const app = this.appOfPid(rec.pid);
+		if (app) this.appTraffic(app, this.processes.uidOf(app), d, 0, 0);
 	}
 
 	// ---- helpers ------------------------------------------------------------------------
@@ -551,7 +549,7 @@ export class Session implements AnalyzerSink {
 		const inIncognito = (app !== undefined && this.incognito.isIncognito(app, ts)) || this.incognito.isIncognito(ANY_BROWSER, ts);
 		if (!inIncognito) return;
 		const c = cls ?? this.opts.classifier.match(host);
-		if (TRACKING.has(c.category)) return;
+		if (TRACKING_CATEGORIES.has(c.category)) return;
 		this.visited.add(url ?? host, ts);
 	}
 
@@ -560,7 +558,7 @@ export class Session implements AnalyzerSink {
 		const active = this.incognito.active(ts);
 		if (active.length === 0) return;
 		const cls = this.classify(d);
-		if (!TRACKING.has(cls.category)) return;
+		if (!TRACKING_CATEGORIES.has(cls.category)) return;
 		const raised = evaluateUpload({
 			ts,
 			host: d.host,
