@@ -130,7 +130,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 	]);
 	// A malformed --pcap is a usage error before anything starts, not a failure after the device is up.
 	if (opts.pcap && !opts.noPcap && /^[a-z][\w+.-]*:\/\//i.test(opts.pcap) && !net.parseNetSpec(opts.pcap)) {
-		fail(`--pcap ${opts.pcap}: not a packet source (udp://HOST:PORT, tcp://HOST:PORT, tcp-listen://HOST:PORT, http://HOST:PORT/PATH)`);
+		fail(`--pcap ${opts.pcap}: not a packet source (${net.NET_SPEC_FORMS})`);
 	}
 	if (!tui && !opts.json && opts.report.length === 0 && !process.stdout.isTTY) {
 		process.stderr.write('tattle: no terminal: running headless (use --report FILE or --json for output)\n');
@@ -161,7 +161,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 	const phonePcap = !opts.noPcap && !droidPlan && (pcapSpec === undefined || pcapSpec === 'adb');
 	const otherPcap = !opts.noPcap && !phonePcap ? pcapSpec : undefined;
 	/** Packets stamped by this machine's clock, not the phone's: stdin, a file, follow:FILE (hotspot, USB tethering). */
-	const hostClock = otherPcap !== undefined && !droidPlan && !/^[a-z][\w+.-]*:\/\//i.test(otherPcap);
+	const hostClock = otherPcap !== undefined && !droidPlan && !net.isNetSpec(otherPcap);
 
 	// --record DIR: the same bytes the parsers get go to a capture bundle (DESIGN.md, "Capture bundle").
 	let writer: import('./source/sources/bundle-writer.js').BundleWriter | undefined;
@@ -169,13 +169,11 @@ async function runLive(opts: CliOptions): Promise<number> {
 		const on = serial ? `adb -s ${serial}` : 'adb';
 		const [logcat, ...logcatFallbacks] = adb.logcatCommands();
 		const [tcpdump, ...tcpdumpFallbacks] = adb.tcpdumpCommands();
-		// Every packet source passes its bytes through (tcpdump, stdin, files, PCAPdroid's exporters).
-		const recorded = phonePcap || otherPcap !== undefined;
 		const pcapSource = phonePcap
 			? {via: 'adb', command: `${on} shell "${tcpdump}"`, fallbacks: tcpdumpFallbacks}
 			: droidPlan
-				? {via: 'pcapdroid', adb: droidPlan.adb && `${on} ${droidPlan.adb.join(' ')}`, start: `${on} shell ${droidPlan.start}`, stop: `${on} shell ${droidPlan.stop}`, source: droidPlan.source, recorded}
-				: {via: otherPcap ?? 'none', recorded};
+				? {via: 'pcapdroid', adb: droidPlan.adb && `${on} ${droidPlan.adb.join(' ')}`, start: `${on} shell ${droidPlan.start}`, stop: `${on} shell ${droidPlan.stop}`, source: droidPlan.source}
+				: {via: otherPcap ?? 'none'};
 		try {
 			writer = bundle.createBundleWriter(
 				opts.record,
@@ -626,7 +624,7 @@ async function startUi(opts: CliOptions, session: Session, abort: AbortControlle
 }
 
 /** Removes the variables that make Ink think no one watches the terminal (CI, CONTINUOUS_INTEGRATION). */
-export function liveTerminalForInk(env: NodeJS.ProcessEnv): void {
+function liveTerminalForInk(env: NodeJS.ProcessEnv): void {
 	delete env.CI;
 	delete env.CONTINUOUS_INTEGRATION;
 }

@@ -116,6 +116,9 @@ const HTTP_OK = 200;
 
 const SCHEMES = ['udp://', 'tcp-listen://', 'tcp://', 'http://'] as const;
 
+/** The network packet sources, as messages name them. */
+export const NET_SPEC_FORMS = 'udp://HOST:PORT, tcp://HOST:PORT, tcp-listen://HOST:PORT, http://HOST:PORT/PATH';
+
 /** True when `spec` names a network source this module opens. */
 export function isNetSpec(spec: string): boolean {
 	return SCHEMES.some((s) => spec.startsWith(s));
@@ -147,7 +150,7 @@ export function parseNetSpec(spec: string): NetSpec | undefined {
 /** Opens a network capture source; throws only on a malformed spec (a usage error). */
 export function openNetCapture(spec: string, opts: NetSourceOptions = {}): NetCaptureStream {
 	const parsed = parseNetSpec(spec);
-	if (!parsed) throw new Error(`not a network capture source: ${spec} (udp://HOST:PORT, tcp://HOST:PORT, tcp-listen://HOST:PORT, http://HOST:PORT/PATH)`);
+	if (!parsed) throw new Error(`not a network capture source: ${spec} (${NET_SPEC_FORMS})`);
 	const stream = new NetCapture(spec, opts);
 	switch (parsed.kind) {
 		case 'udp':
