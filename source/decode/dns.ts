@@ -67,6 +67,11 @@ const UTF8 = new TextDecoder();
 
 const C_ESCAPES: Record<number, string> = {7: 'a', 8: 'b', 12: 'f', 10: 'n', 13: 'r', 9: 't', 11: 'v'};
 
+/** A control code written out as tshark's format_text does: `\n`, `\t`..., else octal (`\033`). */
+export function controlEscape(c: number): string {
+	return '\\' + (C_ESCAPES[c] ?? c.toString(8).padStart(3, '0'));
+}
+
 /** Bytes of a name as tshark's format_text shows them: printable ASCII as is, others escaped. */
 export function formatLabelBytes(b: Uint8Array, n: number): string {
 	let plain = true;
@@ -82,7 +87,7 @@ export function formatLabelBytes(b: Uint8Array, n: number): string {
 	for (let i = 0; i < n; i++) {
 		const c = b[i]!;
 		if (c >= 0x20 && c <= 0x7e) out += String.fromCharCode(c);
-		else if (c < 0x80) out += '\\' + (C_ESCAPES[c] ?? c.toString(8).padStart(3, '0'));
+		else if (c < 0x80) out += controlEscape(c);
 		else {
 			const used = utf8At(b, i, n);
 			if (used === 0) out += '\ufffd';

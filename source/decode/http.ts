@@ -3,6 +3,7 @@
  * or de-chunked), from a per-direction stream buffer. Bytes in, values out; hostile input gives
  * 'not-http' or a capped result, never an exception.
  */
+import {controlEscape} from './dns.js';
 import {decodeRange} from './tls.js';
 
 /**
@@ -314,12 +315,13 @@ function findBlankLine(buf: Uint8Array, p: number): number {
 	return -1;
 }
 
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /**
- * Control characters in a Host header written out (`\033`, as DNS names show them), so the host
- * the evidence names is the one that was sent: the display sanitiser would drop an escape sequence
- * together with the character after it.
+ * Control characters in a Host header written out as DNS names show them (`\033`, `\t`), so the
+ * host the evidence names is the one that was sent: the display sanitiser would drop an escape
+ * sequence together with the character after it.
  */
 export function visibleControls(v: string | undefined): string | undefined {
-	if (v === undefined || !/[\u0000-\u001f\u007f-\u009f]/.test(v)) return v;
-	return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+	return v === undefined ? v : v.replace(CONTROLS, (c) => controlEscape(c.charCodeAt(0)));
 }

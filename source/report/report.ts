@@ -15,6 +15,11 @@ export type Report = ReturnType<typeof buildReport>;
 
 const clean = (s: string | undefined): string | undefined => (s === undefined ? undefined : sanitize(s, MAX_FIELD));
 
+/** The same record with every string value sanitised (file names and device facts can carry escapes). */
+function cleanStrings<T extends object>(o: T): T {
+	return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])) as T;
+}
+
 function destinationEntry(d: DestinationSummary) {
 	return {
 		host: clean(d.host)!,
@@ -40,12 +45,14 @@ function destinationEntry(d: DestinationSummary) {
 	};
 }
 
+/** A flag as the report has it: `app` always present, null when no evidence names the app (DESIGN.md). */
+export type ReportFlag = Omit<Flag, 'app'> & {app: string | null};
+
 /** Sanitises the strings of a flag (they quote payloads and host names). */
-export function cleanFlag(f: Flag): Flag {
+export function cleanFlag(f: Flag): ReportFlag {
 	return {
 		...f,
-		// Always present (null when no evidence names the app), as DESIGN.md lists it.
-		app: (clean(f.app) ?? null) as string | undefined,
+		app: clean(f.app) ?? null,
 		host: clean(f.host)!,
 		summary: clean(f.summary)!,
 		evidence: {...f.evidence, excerpt: clean(f.evidence.excerpt), rule: clean(f.evidence.rule), foreground: clean(f.evidence.foreground)},
@@ -56,8 +63,8 @@ export function cleanFlag(f: Flag): Flag {
 export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 	return {
 		tool: {name: 'tattle', version: meta.version},
-		input: Object.fromEntries(Object.entries(meta.input).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])),
-		device: s.device ? Object.fromEntries(Object.entries(s.device).map(([k, v]) => [k, typeof v === 'string' ? clean(v) : v])) : null,
+		input: cleanStrings(meta.input),
+		device: s.device ? cleanStrings(s.device) : null,
 		stats: {
 			packets: s.stats.packets,
 			bytes: s.stats.bytes,
