@@ -425,17 +425,9 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
 	const abort = new AbortController();
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
-	// A replay runs on the capture's clock: statuses before the first record wait for its time, so
-	// the timeline (sorted by time) does not show today's wall clock above the capture's events.
-	let early: Array<[string, SourceState, string | undefined]> | undefined = [];
-	const stampEarly = (ts: number) => {
-		for (const [source, state, detail] of early ?? []) session.setStatus({source, state, detail, ts});
-		early = undefined;
-	};
-	const sourceState = (source: string, state: SourceState, detail?: string) => {
-		if (early && !session.now) early.push([source, state, detail]);
-		else session.setStatus({source, state, detail, ts: session.now || Date.now() / 1000});
-	};
+	// Statuses on the capture's clock (runReplay gives the opening ones the first record's time).
+	const sourceState = (source: string, state: SourceState, detail?: string, ts?: number) =>
+		session.setStatus({source, state, detail, ts: ts ?? (session.now || Date.now() / 1000)});
 
 	let ui: Awaited<ReturnType<typeof startUi>> | undefined;
 	if (tui) ui = await startUi(opts, session, abort, {mode: 'replay', control, notice});
@@ -455,14 +447,8 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		result = await runReplay(
 			input,
 			{
-				onPacket: (p) => {
-					if (early) stampEarly(p.ts);
-					session.addPacket(p);
-				},
-				onLogLine: (l) => {
-					session.addLogLine(l);
-					if (early && session.now) stampEarly(session.now);
-				},
+				onPacket: (p) => session.addPacket(p),
+				onLogLine: (l) => session.addLogLine(l),
 				onPriorLogLine: (l) => session.primeLogLine(l),
 				onStatus: sourceState,
 				onCustomBlock: (pen, data) => session.addCustomBlock(pen, data.slice()),
@@ -478,7 +464,6 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	} finally {
 		if (progress) process.stderr.write('\r\x1b[K');
 	}
-	if (early) stampEarly(session.now || Date.now() / 1000);
 	session.finish();
 	const capture = result.capture;
 	if (capture?.error) {

@@ -102,8 +102,11 @@ export type ReplayHandlers = {
 	onPriorLogLine?(l: LogLine): void;
 	/** Called about every 0.25 s of wall time with progress through the capture clock. */
 	onProgress?(ts: number, first: number | undefined): void;
-	/** A source's state: live when reading, eof at the end, down on a fatal error. */
-	onStatus?(source: string, state: 'live' | 'eof' | 'down', detail?: string): void;
+	/**
+	 * A source's state: live when reading, eof at the end, down on a fatal error. `ts` is on the
+	 * capture's clock when known: the opening statuses carry the first record's time.
+	 */
+	onStatus?(source: string, state: 'live' | 'eof' | 'down', detail?: string, ts?: number): void;
 	/** pcapng Custom Blocks (PCAPdroid's UID map); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
 };
@@ -199,11 +202,17 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 	const now = o.now ?? (() => performance.now());
 	const offset = input.meta?.clockOffset ?? 0;
 	const cursors: Cursor[] = [];
+	// A replay runs on the capture's clock: the opening statuses wait for the first record's time,
+	// so a timeline sorted by time does not show today's wall clock above the capture's events.
+	const opening: Array<[string, string]> = [];
+	const opened = (ts: number | undefined) => {
+		for (const [source, detail] of opening.splice(0)) h.onStatus?.(source, 'live', detail, ts);
+	};
 	let capture: CaptureStream | undefined;
 	if (input.capture) {
 		capture = openCapture(input.capture, {signal: o.signal, onCustomBlock: h.onCustomBlock});
 		cursors.push(new Cursor(capture[Symbol.asyncIterator](), true));
-		h.onStatus?.('capture', 'live', input.capture);
+		opening.push(['capture', input.capture]);
 	}
 	if (input.logcat) {
 		const lines = openLogcat(input.logcat, {signal: o.signal});
@@ -217,8 +226,12 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 				false,
 			),
 		);
-		h.onStatus?.('logcat', 'live', input.logcat);
+		opening.push(['logcat', input.logcat]);
 	}
+	const aborted = (): ReplayResult => {
+		opened(undefined);
+		return {capture, packets, logLines, aborted: true};
+	};
 	let packets = 0;
 	let logLines = 0;
 	let first: number | undefined;
@@ -227,7 +240,7 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 	let lastProgress = 0;
 	let speedSeen = o.control.speed;
 	for (;;) {
-		if (o.signal?.aborted) return {capture, packets, logLines, aborted: true};
+		if (o.signal?.aborted) return aborted();
 		// Pick the earliest head among the cursors (k is 1 or 2: a linear scan is the right tool).
 		let best: Cursor | undefined;
 		let bestItem: RawPacket | LineItem | undefined;
@@ -256,7 +269,10 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 			continue;
 		}
 		if (ts !== undefined) {
-			first ??= ts;
+			if (first === undefined) {
+				first = ts;
+				opened(ts);
+			}
 			const control = o.control;
 			if (control.speed !== speedSeen || clockStart === undefined) {
 				// A speed change re-anchors the pacing so the new speed applies from here on.
@@ -265,7 +281,7 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 				wallStart = now();
 			}
 			while (control.paused && !control.takeStep()) {
-				if (o.signal?.aborted) return {capture, packets, logLines, aborted: true};
+				if (o.signal?.aborted) return aborted();
 				await sleep(PAUSE_POLL_MS);
 				clockStart = ts;
 				wallStart = now();
@@ -303,6 +319,7 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 			h.onLogLine((bestItem as LineItem).line);
 		}
 	}
+	opened(undefined);
 	if (capture) h.onStatus?.('capture', capture.error?.fatal ? 'down' : 'eof', capture.error?.message);
 	if (input.logcat) h.onStatus?.('logcat', 'eof');
 	return {capture, packets, logLines, aborted: false};
