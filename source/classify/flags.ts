@@ -286,10 +286,17 @@ export const MAX_DEDUPE_KEYS = 4096;
 /** What the deduper made of a flag: new, or a repeat counted on the flag it repeats. */
 export type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
 
+/** Packets and log lines a folded flag names: enough to check it by hand; `count` says how many repeats there were. */
+export const MAX_FLAG_EVIDENCE = 64;
+
+/** A URL leak is one finding per request: its first packet is part of its identity. */
+const PER_REQUEST: ReadonlySet<Flag['kind']> = new Set(['incognito-url-leak', 'url-leak']);
+
 /**
- * Folds the same flag (kind, host, app, matched string) within a window into the first one, whose
- * `count` goes up: a repeat is aggregated, never silently lost. Summaries are built without counts
- * or sizes, so the summary stands for the matched string by default.
+ * Folds the same flag (kind, host, app, matched string; for URL leaks, the same request) within a
+ * window into the first one, whose `count` goes up and whose evidence gains the repeat's packet and
+ * log-line indices (distinct, capped): a repeat is aggregated, never silently lost. Summaries are
+ * built without counts or sizes, so the summary stands for the matched string by default.
  */
 export class FlagDeduper {
 	/** Repeats folded so far. */
@@ -303,11 +310,14 @@ export class FlagDeduper {
 
 	/** New flag, or a repeat: then the original's `count` is raised (here, once) and it is returned. */
 	admit(flag: Flag, match?: string): DedupeVerdict {
-		const key = [flag.kind, flag.host, flag.app ?? '', match ?? flag.summary].join('\u0000');
+		const request = PER_REQUEST.has(flag.kind) ? String(flag.evidence.packets[0] ?? '') : '';
+		const key = [flag.kind, flag.host, flag.app ?? '', match ?? flag.summary, request].join('\u0000');
 		const prev = this.last.get(key);
 		if (prev !== undefined && Math.abs(flag.ts - prev.ts) < this.windowSeconds) {
 			this.suppressed++;
 			prev.count = (prev.count ?? 1) + 1;
+			addEvidence(prev.evidence.packets, flag.evidence.packets);
+			addEvidence(prev.evidence.logLines, flag.evidence.logLines);
 			return {accepted: false, original: prev};
 		}
 		this.last.delete(key);
@@ -323,4 +333,9 @@ export class FlagDeduper {
 	accept(flag: Flag, match?: string): boolean {
 		return this.admit(flag, match).accepted;
 	}
+}
+
+/** Adds indices not yet listed, up to {@link MAX_FLAG_EVIDENCE}. */
+function addEvidence(to: number[], from: readonly number[]): void {
+	for (const i of from) if (to.length < MAX_FLAG_EVIDENCE && !to.includes(i)) to.push(i);
 }

@@ -584,14 +584,8 @@ export class Session implements AnalyzerSink {
 	}
 
 	private raise(f: Flag, d: DestAgg, match?: string): void {
-		// A URL leak is one finding per request (its first packet); within a request, and for the
-		// other kinds within the dedupe window, repeats fold into the first flag with their evidence.
-		const perRequest = f.kind === 'incognito-url-leak' || f.kind === 'url-leak';
-		const verdict = this.deduper.admit(f, perRequest ? `${match ?? f.summary}\u0000${f.evidence.packets[0] ?? ''}` : match);
-		if (!verdict.accepted) {
-			mergeEvidence(verdict.original, f);
-			return;
-		}
+		// Repeats fold into the first flag, with their evidence (FlagDeduper).
+		if (!this.deduper.accept(f, match)) return;
 		const fg = this.incognito.foreground(f.ts);
 		if (fg && !f.evidence.foreground) f.evidence.foreground = fg;
 		d.flags++;
@@ -719,18 +713,6 @@ export class Session implements AnalyzerSink {
 		}
 		return fallback;
 	}
-}
-
-/** Packets and log lines a folded flag names: enough to check it by hand; `count` says how many repeats there were. */
-export const MAX_FLAG_EVIDENCE = 64;
-
-/** Adds a repeat's packet and log-line indices to the flag it was folded into (distinct, capped). */
-function mergeEvidence(into: Flag, repeat: Flag): void {
-	const add = (to: number[], from: number[]) => {
-		for (const i of from) if (to.length < MAX_FLAG_EVIDENCE && !to.includes(i)) to.push(i);
-	};
-	add(into.evidence.packets, repeat.evidence.packets);
-	add(into.evidence.logLines, repeat.evidence.logLines);
 }
 
 /**

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto';
 import {fileURLToPath} from 'node:url';
 import {describe, it, expect} from 'vitest';
 import type {Classification, Flag} from '../../source/types.js';
-import {evaluateUpload, FlagDeduper, MAX_SUMMARY_CHARS, type UploadContext} from '../../source/classify/flags.js';
+import {evaluateUpload, FlagDeduper, MAX_FLAG_EVIDENCE, MAX_SUMMARY_CHARS, type UploadContext} from '../../source/classify/flags.js';
 import {VisitedSet} from '../../source/classify/incognito.js';
 import {inspectPayload} from '../../source/classify/payload.js';
 
@@ -217,6 +217,22 @@ describe('UI-usage events in excerpts', () => {
 });
 
 describe('FlagDeduper', () => {
+	it("adds a repeat's packets and log lines to the first flag (distinct, capped), and keeps URL leaks of two requests apart", () => {
+		const d = new FlagDeduper(60);
+		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
+		expect(d.accept(f!)).toBe(true);
+		const again = (packets: number[], logLines: number[]) => ({...f!, ts: f!.ts + 1, evidence: {...f!.evidence, packets, logLines}});
+		expect(d.accept(again([12, 40, 41], [4, 9]))).toBe(false);
+		expect(f!.evidence.packets).toEqual([12, 13, 40, 41]);
+		expect(f!.evidence.logLines).toEqual([4, 9]);
+		for (let i = 0; i < 100; i++) d.accept(again([1000 + i], []));
+		expect(f!.evidence.packets.length).toBe(MAX_FLAG_EVIDENCE);
+		const leak = {...f!, kind: 'url-leak' as const, count: undefined, evidence: {packets: [50, 51], logLines: []}};
+		expect(d.accept(leak)).toBe(true);
+		expect(d.accept({...leak, evidence: {packets: [50, 52], logLines: []}})).toBe(false);
+		expect(d.accept({...leak, evidence: {packets: [60], logLines: []}})).toBe(true);
+	});
+
 	it('folds the same flag within the window into the first, counting it, and lets it through after', () => {
 		const d = new FlagDeduper(60);
 		const [f] = evaluateUpload(ctx({incognitoApps: [MI], findings: undefined, encrypted: true}));
