@@ -168,6 +168,8 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	else if (hasUrl && !hinted) caveats.push('payload holds a URL');
 	const how = caveats.length > 0 ? ` (${caveats.join('; ')})` : '';
 	// The caveats must survive the length cap: cut the main clause, never the "timing only".
+	// The endpoint before the incognito clause: the flag's kind already says incognito, and two
+	// endpoints of one host must read apart when the cap cuts the clause.
 	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
 	if (r.encrypted) {
 		flag.evidence.payload = 'encrypted';

@@ -86,7 +86,7 @@ export function flagDetail(f: Flag, destinations: readonly DestinationSummary[],
 		field('Payload', e.payload ?? 'unknown', e.payload === 'encrypted' ? 'muted' : undefined),
 		field('Packets', formatIndexList(e.packets, INDICES_SHOWN)),
 		field('Log lines', formatIndexList(e.logLines, INDICES_SHOWN, 'line ')),
-		field('Rule', e.rule ? `${clean(e.rule)}${d?.ruleSource && d.rule === e.rule ? ` (from ${clean(d.ruleSource)})` : ''}` : '-'),
+		field('Rule', clean(e.rule) || '-'),
 		...(e.excerpt ? [field('Excerpt', clean(e.excerpt, EXCERPT_MAX))] : []),
 		...quotedLines(e.logLines, timeline),
 	];

@@ -89,13 +89,15 @@ describe('detail view models', () => {
 		expect(fields.Count).toBeUndefined();
 	});
 
-	it('a folded flag says how often it was seen; a host rule names its source', () => {
+	it('a folded flag says how often it was seen; the rule source is told once, with the destination', () => {
 		const s = leakSession();
 		const d = s.destinations.find(x => x.host === 'sa.api.intl.miui.com')!;
 		const f = {...s.flags[1]!, count: 3, evidence: {...s.flags[1]!.evidence, rule: d.rule}};
 		const fields = Object.fromEntries(flagDetail(f, s.destinations, s.timeline).lines.flatMap(l => (l.kind === 'field' ? [[l.label, l.value]] : [])));
 		expect(fields.Count).toMatch(/^3 times/);
-		if (d.ruleSource) expect(fields.Rule).toBe(`${d.rule} (from ${d.ruleSource})`);
+		expect(fields.Rule).toBe(d.rule);
+		expect(d.ruleSource).toBeTruthy();
+		expect(fields['Owner rule']).toContain(d.ruleSource!);
 	});
 
 	it('a destination lists the flags raised against it', () => {
