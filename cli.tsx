@@ -18,7 +18,7 @@ import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type BundleMeta, type ReplayInput} from './source/sources/replay.js';
 import {describeCaptureError, openCapture} from './source/sources/capture-source.js';
-import {buildReport, renderReport} from './source/report/report.js';
+import {buildReport, writeReport} from './source/report/report.js';
 import type {SessionSnapshot, SourceState} from './source/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -625,7 +625,7 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 	const report = buildReport(snap, {version, input});
 	for (const file of opts.report) {
 		try {
-			writeFileSync(file, renderReport(report, file));
+			writeReport(report, file);
 		} catch (error) {
 			fail(`cannot write report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 		}

@@ -3,6 +3,7 @@
  * snapshot ingest produces; never from the UI. Every untrusted string is sanitised here,
  * so a hostile host name cannot reach a terminal through `cat report.md`.
  */
+import {closeSync, openSync, writeSync} from 'node:fs';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
 
@@ -90,37 +91,40 @@ const cell = (v: unknown): string => sanitize(String(v ?? ''), MAX_FIELD).replac
 
 /** The report as Markdown, for people. */
 export function reportToMarkdown(r: Report): string {
-	const lines: string[] = [];
-	lines.push(`# tattle report`, '');
-	lines.push(`- tool: tattle ${r.tool.version}`);
-	for (const [k, v] of Object.entries(r.input)) if (v !== undefined && v !== null) lines.push(`- ${k}: ${cell(v)}`);
-	if (r.device) lines.push(`- device: ${cell([r.device.manufacturer, r.device.model, r.device.serial].filter(Boolean).join(' '))}`);
+	return [...markdownLines(r)].join('\n') + '\n';
+}
+
+/** The Markdown report, line by line (without their newlines). */
+function* markdownLines(r: Report): Generator<string> {
+	yield* [`# tattle report`, ''];
+	yield `- tool: tattle ${r.tool.version}`;
+	for (const [k, v] of Object.entries(r.input)) if (v !== undefined && v !== null) yield `- ${k}: ${cell(v)}`;
+	if (r.device) yield `- device: ${cell([r.device.manufacturer, r.device.model, r.device.serial].filter(Boolean).join(' '))}`;
 	const st = r.stats;
-	lines.push(`- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`);
-	lines.push(`- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`, '');
-	lines.push(`## Flags (${r.flags.length})`, '');
-	if (r.flags.length === 0) lines.push('No flags raised.');
+	yield `- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`;
+	yield* [`- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`, ''];
+	yield* [`## Flags (${r.flags.length})`, ''];
+	if (r.flags.length === 0) yield 'No flags raised.';
 	else {
-		lines.push('| time | kind | severity | app | host | summary | packets | log lines |', '|---|---|---|---|---|---|---|---|');
+		yield* ['| time | kind | severity | app | host | summary | packets | log lines |', '|---|---|---|---|---|---|---|---|'];
 		for (const f of r.flags) {
-			lines.push(`| ${iso(f.ts)} | ${f.kind} | ${f.severity} | ${cell(f.app)} | ${cell(f.host)} | ${cell(f.summary)} | ${f.evidence.packets.slice(0, 10).join(' ')} | ${f.evidence.logLines.slice(0, 10).join(' ')} |`);
+			yield `| ${iso(f.ts)} | ${f.kind} | ${f.severity} | ${cell(f.app)} | ${cell(f.host)} | ${cell(f.summary)} | ${f.evidence.packets.slice(0, 10).join(' ')} | ${f.evidence.logLines.slice(0, 10).join(' ')} |`;
 		}
-		lines.push('');
-		for (const f of r.flags) if (f.evidence.excerpt) lines.push(`- ${f.kind} ${cell(f.host)}: \`${cell(f.evidence.excerpt).replace(/`/g, "'")}\``);
+		yield '';
+		for (const f of r.flags) if (f.evidence.excerpt) yield `- ${f.kind} ${cell(f.host)}: \`${cell(f.evidence.excerpt).replace(/`/g, "'")}\``;
 	}
-	lines.push('', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|');
-	for (const c of r.categories) lines.push(`| ${c.category} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`);
-	lines.push('', `## Destinations (${r.destinations.length})`, '');
-	lines.push('| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via |', '|---|---|---|---|---|---|---|---|---|---|');
+	yield* ['', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|'];
+	for (const c of r.categories) yield `| ${c.category} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`;
+	yield* ['', `## Destinations (${r.destinations.length})`, ''];
+	yield* ['| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via |', '|---|---|---|---|---|---|---|---|---|---|'];
 	for (const d of r.destinations) {
 		const as = d.asn ? `AS${d.asn} ${d.asOrg ?? ''}`.trim() : '';
-		lines.push(`| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} |`);
+		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} |`;
 	}
 	if (r.apps.length > 0) {
-		lines.push('', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|');
-		for (const a of r.apps) lines.push(`| ${cell(a.package)} | ${a.uid ?? ''} | ${a.destinations} | ${a.bytesOut} | ${a.bytesIn} |`);
+		yield* ['', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|'];
+		for (const a of r.apps) yield `| ${cell(a.package)} | ${a.uid ?? ''} | ${a.destinations} | ${a.bytesOut} | ${a.bytesIn} |`;
 	}
-	return lines.join('\n') + '\n';
 }
 
 /** Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas. */
@@ -133,18 +137,80 @@ function csvField(v: unknown): string {
 
 /** The destinations table as CSV (one row per destination), the form spreadsheets read. */
 export function reportToCsv(r: Report): string {
-	const header = ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags'];
-	const rows = r.destinations.map((d) =>
-		[d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags]
+	return [...csvLines(r)].join('\n') + '\n';
+}
+
+function* csvLines(r: Report): Generator<string> {
+	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags'].join(',');
+	for (const d of r.destinations) {
+		yield [d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags]
 			.map(csvField)
-			.join(','),
-	);
-	return [header.join(','), ...rows].join('\n') + '\n';
+			.join(',');
+	}
+}
+
+/** JSON.stringify(v, null, 2) for a value nested `depth` levels deep (its lines indented to match). */
+function jsonAt(v: unknown, depth: number): string {
+	const text = JSON.stringify(v, null, 2);
+	// Raw newlines in JSON text are layout only: string values have theirs escaped.
+	return depth === 0 ? text : text.replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+/**
+ * The JSON report in pieces, byte for byte `JSON.stringify(r, null, 2)`: the arrays that grow
+ * with the capture (destinations, flags) go one element at a time, so no one string holds the
+ * whole report (~10 MB, and as much again as UTF-8, at 17k destinations).
+ */
+function* jsonChunks(r: Report): Generator<string> {
+	const keys = Object.keys(r) as Array<keyof Report>;
+	const present = keys.filter((k) => r[k] !== undefined);
+	yield '{';
+	for (const [i, k] of present.entries()) {
+		const v = r[k];
+		yield `${i === 0 ? '' : ','}\n  ${JSON.stringify(k)}: `;
+		if (Array.isArray(v) && v.length > 0) {
+			yield '[';
+			for (const [j, e] of (v as unknown[]).entries()) yield `${j === 0 ? '' : ','}\n    ${jsonAt(e, 2)}`;
+			yield '\n  ]';
+		} else yield jsonAt(v, 1);
+	}
+	yield present.length > 0 ? '\n}\n' : '}\n';
+}
+
+/** The report for a file name by its extension (.md, .csv, else JSON), in pieces. */
+export function* reportChunks(r: Report, file: string): Generator<string> {
+	if (/\.md$/i.test(file)) for (const l of markdownLines(r)) yield `${l}\n`;
+	else if (/\.csv$/i.test(file)) for (const l of csvLines(r)) yield `${l}\n`;
+	else yield* jsonChunks(r);
 }
 
 /** Serialises the report for a file name by its extension. */
 export function renderReport(r: Report, file: string): string {
-	if (/\.md$/i.test(file)) return reportToMarkdown(r);
-	if (/\.csv$/i.test(file)) return reportToCsv(r);
-	return JSON.stringify(r, null, 2) + '\n';
+	return [...reportChunks(r, file)].join('');
+}
+
+/** Pieces are gathered into writes of about this many characters. */
+const WRITE_CHUNK = 64 * 1024;
+
+/** Writes the report to `file` as it is serialised, a piece at a time (errors are thrown, as fs does). */
+export function writeReport(r: Report, file: string): void {
+	const fd = openSync(file, 'w');
+	try {
+		let pending = '';
+		for (const piece of reportChunks(r, file)) {
+			pending += piece;
+			if (pending.length >= WRITE_CHUNK) {
+				writeAll(fd, pending);
+				pending = '';
+			}
+		}
+		if (pending.length > 0) writeAll(fd, pending);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+function writeAll(fd: number, text: string): void {
+	const bytes = Buffer.from(text, 'utf8');
+	for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
 }

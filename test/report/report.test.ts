@@ -1,5 +1,8 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {buildReport, renderReport} from '../../source/report/report.js';
+import {buildReport, renderReport, writeReport} from '../../source/report/report.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
 
 const ESC = '\u001b';
@@ -36,5 +39,31 @@ describe('report', () => {
 		const md = renderReport(r, 'r.md');
 		expect(md).not.toContain(ESC);
 		expect(md).not.toContain('\u0007');
+	});
+
+	it('JSON goes out in pieces, byte for byte what JSON.stringify(report, null, 2) gives', () => {
+		for (const hosts of [[], ['h.example'], ['a.example', 'b\u00e9.example', 'quote"back\\slash\nline']]) {
+			for (const flags of [[], [flag, {...flag, evidence: {packets: [1, 2], logLines: [3], excerpt: 'x\ny'}}]]) {
+				const r = buildReport(snapshot(hosts, flags), {version: 't', input: {path: 'p', from: undefined, n: 3}});
+				expect(renderReport(r, 'r.json')).toBe(`${JSON.stringify(r, null, 2)}\n`);
+			}
+		}
+	});
+
+	it('writeReport writes what renderReport gives, past one write chunk, in every format', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'tattle-report-'));
+		try {
+			const hosts = Array.from({length: 3000}, (_, i) => `host-${i}.example`);
+			const r = buildReport(snapshot(hosts, [flag]), {version: 't', input: {}});
+			for (const name of ['r.json', 'r.md', 'r.csv']) {
+				const file = join(dir, name);
+				writeReport(r, file);
+				const text = renderReport(r, name);
+				expect(text.length).toBeGreaterThan(64 * 1024);
+				expect(readFileSync(file, 'utf8')).toBe(text);
+			}
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 });
