@@ -55,6 +55,8 @@ export interface AnalyzerSink {
 	http(e: HttpEvent, flow: AnalyzerFlow): void;
 	/** A packet (or part) that could not be decoded, by kind; counted, never fatal. */
 	problem(kind: string): void;
+	/** A flow left the flow table before the end of input (it was over, or the table was full): its last word. */
+	flowEnd?(flow: AnalyzerFlow): void;
 }
 
 /** Stateful decoder chain for one capture session. */
@@ -70,7 +72,27 @@ export class PacketAnalyzer {
 		opts: {maxBody?: number; maxFlows?: number} = {},
 	) {
 		this.maxBody = opts.maxBody ?? 64 * 1024;
-		this.flows = new FlowTable({maxFlows: opts.maxFlows});
+		const gone = (f: Flow) => this.flowGone(f);
+		this.flows = new FlowTable({maxFlows: opts.maxFlows, onEvict: gone, onExpire: gone});
+	}
+
+	/** Flows that left the table because they were over (closed, or quiet). */
+	get flowsExpired(): number {
+		return this.flows.expired;
+	}
+
+	/** A flow leaves before the end: what its reassembly buffer holds is read as at the end of input. */
+	private flowGone(f: Flow): void {
+		const st = f.ext as AnalyzerFlow | undefined;
+		if (!st) return;
+		this.flushBuffer(st);
+		this.sink.flowEnd?.(st);
+	}
+
+	private flushBuffer(st: AnalyzerFlow): void {
+		if (!st.buf || st.buf.length === 0) return;
+		if (st.kind === 'tls') this.tryTls(st, undefined, true);
+		else if (st.kind === 'http') this.tryHttp(st, undefined, true);
 	}
 
 	/** Flows evicted because the table was full. */
@@ -143,9 +165,7 @@ export class PacketAnalyzer {
 	end(): void {
 		for (const f of this.flows.values()) {
 			const st = f.ext as AnalyzerFlow | undefined;
-			if (!st?.buf || st.buf.length === 0) continue;
-			if (st.kind === 'tls') this.tryTls(st, undefined, true);
-			else if (st.kind === 'http') this.tryHttp(st, undefined, true);
+			if (st) this.flushBuffer(st);
 		}
 		this.flows.clear();
 	}

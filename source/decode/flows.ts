@@ -19,8 +19,25 @@ export const MAX_CNAME_CHAIN = 16;
 /** Ports below this are service ports; the other side of such a flow is the client. */
 const EPHEMERAL_PORT_MIN = 1024;
 
+/**
+ * Seconds of capture time a TCP flow stays after it closed (FIN both ways, or RST), for the last
+ * ACKs and retransmitted FINs: Linux's TIME_WAIT. Then it leaves the table, so a long capture
+ * holds the connections open now, not every connection it ever saw.
+ */
+export const TCP_CLOSED_LINGER_SECONDS = 60;
+/** Seconds of silence after which a UDP flow (QUIC, an unanswered DNS query...) leaves the table (conntrack's UDP stream timeout). */
+export const UDP_IDLE_SECONDS = 120;
+/** Expiry candidates examined per packet: bounds the work one packet can cause. */
+const EXPIRE_STEPS = 2;
+
+const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
+/** FlowRecord.closing bits. */
+const FIN_FROM_CLIENT = 1;
+const FIN_FROM_SERVER = 2;
+const RESET = 4;
 
 /** One conversation, both directions. "Out" is client -> server. */
 export type Flow = {
@@ -76,6 +93,8 @@ export type FlowTableOptions = {
 	maxFlows?: number;
 	/** Called with a flow as it is evicted, so its totals can be folded into aggregates. */
 	onEvict?: (flow: Flow) => void;
+	/** Called with a flow as it expires (closed TCP past its linger, UDP gone quiet). */
+	onExpire?: (flow: Flow) => void;
 };
 
 /**
@@ -98,6 +117,8 @@ function isLow(a: string, aPort: number, b: string, bPort: number): boolean {
 export class FlowTable {
 	/** Flows evicted because the table was full. */
 	evictions = 0;
+	/** Flows that left because they were over (closed TCP past TCP_CLOSED_LINGER_SECONDS, UDP idle UDP_IDLE_SECONDS). */
+	expired = 0;
 	readonly maxFlows: number;
 	/**
 	 * Flows by lower address, higher address, then ports and protocol. Nested maps, not one map by
@@ -107,13 +128,25 @@ export class FlowTable {
 	private readonly nodes = new Map<string, Map<string, Map<number, Node>>>();
 	private count = 0;
 	private readonly onEvict?: (flow: Flow) => void;
+	private readonly onExpire?: (flow: Flow) => void;
 	/** Least recently seen (evicted first) and most recently seen ends of the LRU list. */
 	private head: Node | undefined;
 	private tail: Node | undefined;
+	/**
+	 * Flows that can expire (UDP, closed TCP), oldest queueing first. The head is checked per
+	 * packet: still in use, it goes back to the tail (once per linger period at most); quiet for
+	 * its linger, it leaves. A second list, not the LRU: a quiet open TCP connection (a push
+	 * channel) must not hold back the flows queued after it.
+	 */
+	private expHead: Node | undefined;
+	private expTail: Node | undefined;
+	/** Latest packet time seen (packets may come slightly out of order). */
+	private now = 0;
 
 	constructor(opts: FlowTableOptions = {}) {
 		this.maxFlows = Math.max(1, opts.maxFlows ?? FLOW_TABLE_DEFAULT_MAX);
 		this.onEvict = opts.onEvict;
+		this.onExpire = opts.onExpire;
 	}
 
 	get size(): number {
@@ -130,7 +163,8 @@ export class FlowTable {
 			else this.moveToTail(node);
 		}
 		const flow = node;
-		if (meta.src === flow.client && meta.sport === flow.clientPort) {
+		const out = meta.src === flow.client && meta.sport === flow.clientPort;
+		if (out) {
 			flow.packetsOut++;
 			flow.bytesOut += meta.len;
 		} else {
@@ -138,7 +172,62 @@ export class FlowTable {
 			flow.bytesIn += meta.len;
 		}
 		flow.lastTs = meta.ts;
+		if (meta.proto === 6 && (meta.tcpFlags & (TCP_FIN | TCP_RST)) !== 0) this.closing(flow, meta.tcpFlags, out);
+		if (meta.ts > this.now) this.now = meta.ts;
+		if (this.expHead !== undefined) this.expire(flow);
 		return flow;
+	}
+
+	/** Notes a FIN or RST; a flow closed both ways (or reset) starts its linger. */
+	private closing(flow: FlowRecord, flags: number, out: boolean): void {
+		if ((flags & TCP_RST) !== 0) flow.closing |= RESET;
+		else flow.closing |= out ? FIN_FROM_CLIENT : FIN_FROM_SERVER;
+		const closed = (flow.closing & RESET) !== 0 || (flow.closing & (FIN_FROM_CLIENT | FIN_FROM_SERVER)) === (FIN_FROM_CLIENT | FIN_FROM_SERVER);
+		if (closed && !flow.queued) this.enqueue(flow, this.now);
+	}
+
+	/** Seconds a queued flow may stay quiet before it leaves. */
+	private static linger(flow: FlowRecord): number {
+		return flow.proto === 6 ? TCP_CLOSED_LINGER_SECONDS : UDP_IDLE_SECONDS;
+	}
+
+	private enqueue(flow: FlowRecord, at: number): void {
+		flow.queued = true;
+		flow.queuedAt = at;
+		flow.expPrev = this.expTail;
+		flow.expNext = undefined;
+		if (this.expTail) this.expTail.expNext = flow;
+		else this.expHead = flow;
+		this.expTail = flow;
+	}
+
+	private dequeue(flow: FlowRecord): void {
+		if (!flow.queued) return;
+		if (flow.expPrev) flow.expPrev.expNext = flow.expNext;
+		else this.expHead = flow.expNext;
+		if (flow.expNext) flow.expNext.expPrev = flow.expPrev;
+		else this.expTail = flow.expPrev;
+		flow.expPrev = flow.expNext = undefined;
+		flow.queued = false;
+	}
+
+	/** Up to EXPIRE_STEPS looks at the expiry queue's head (never expiring `current`, the flow of the packet at hand). */
+	private expire(current: FlowRecord): void {
+		for (let i = 0; i < EXPIRE_STEPS; i++) {
+			const f = this.expHead;
+			if (f === undefined) return;
+			const linger = FlowTable.linger(f);
+			// Queued in order: when the head has not waited its linger, nobody behind it has.
+			if (this.now - f.queuedAt < linger) return;
+			this.dequeue(f);
+			if (this.now - f.lastTs < linger || f === current) {
+				this.enqueue(f, f.lastTs);
+				continue;
+			}
+			this.remove(f);
+			this.expired++;
+			this.onExpire?.(f);
+		}
 	}
 
 	/** The flow for a key, without touching it. */
@@ -177,6 +266,7 @@ export class FlowTable {
 	remove(flow: Flow): void {
 		const node = this.unmap(flow);
 		if (node === undefined) return;
+		this.dequeue(node);
 		if (node.prev) node.prev.next = node.next;
 		else this.head = node.next;
 		if (node.next) node.next.prev = node.prev;
@@ -188,6 +278,7 @@ export class FlowTable {
 	clear(): void {
 		this.nodes.clear();
 		this.head = this.tail = undefined;
+		this.expHead = this.expTail = undefined;
 		this.count = 0;
 	}
 
@@ -216,6 +307,7 @@ export class FlowTable {
 			else this.tail = undefined;
 			oldest.next = undefined;
 			this.unmap(oldest);
+			this.dequeue(oldest);
 			this.evictions++;
 			this.onEvict?.(oldest);
 		}
@@ -233,6 +325,7 @@ export class FlowTable {
 		if (byPorts === undefined) byHigh.set(b, (byPorts = new Map()));
 		byPorts.set(low ? portsKey(meta.proto, meta.sport, meta.dport) : portsKey(meta.proto, meta.dport, meta.sport), node);
 		this.count++;
+		if (meta.proto === 17) this.enqueue(node, meta.ts);
 		return node;
 	}
 }
@@ -261,6 +354,13 @@ class FlowRecord implements Flow {
 	/** LRU neighbours (FlowTable's own; not part of the Flow contract). */
 	prev: FlowRecord | undefined = undefined;
 	next: FlowRecord | undefined = undefined;
+	/** TCP FIN/RST seen (FIN_FROM_CLIENT, FIN_FROM_SERVER, RESET bits). */
+	closing = 0;
+	/** On the expiry queue, since `queuedAt` (FlowTable's own). */
+	queued = false;
+	queuedAt = 0;
+	expPrev: FlowRecord | undefined = undefined;
+	expNext: FlowRecord | undefined = undefined;
 
 	constructor(meta: PacketMeta, fromClient: boolean) {
 		this.proto = meta.proto;

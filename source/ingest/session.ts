@@ -181,17 +181,20 @@ export class Session implements AnalyzerSink {
 
 	/** One `flow` event per flow whose totals changed since it was last reported. */
 	private emitFlows(ts: number): void {
+		if (!this.emit) return;
+		for (const st of this.analyzer.activeFlows()) this.emitFlow(st, ts);
+	}
+
+	/** A flow's `flow` event, when its totals changed since it was last reported. */
+	private emitFlow(st: AnalyzerFlow, ts: number): void {
 		const emit = this.emit;
-		if (!emit) return;
-		for (const st of this.analyzer.activeFlows()) {
-			const fi = st.ingest as FlowIngest | undefined;
-			if (!fi || fi.reported === fi.packets) continue;
-			fi.reported = fi.packets;
-			let d = fi.dest;
-			while (d.mergedInto) d = d.mergedInto;
-			const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
-			emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {})});
-		}
+		const fi = st.ingest as FlowIngest | undefined;
+		if (!emit || !fi || fi.reported === fi.packets) return;
+		fi.reported = fi.packets;
+		let d = fi.dest;
+		while (d.mergedInto) d = d.mergedInto;
+		const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
+		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {})});
 	}
 
 	/** A pcapng Custom Block a capture source met (app metadata). */
@@ -377,6 +380,11 @@ export class Session implements AnalyzerSink {
 
 	problem(kind: string): void {
 		this.problems(kind, 1);
+	}
+
+	/** A flow left the analyzer's table (over, or evicted): its totals go out now, not at the next tick. */
+	flowEnd(flow: AnalyzerFlow): void {
+		this.emitFlow(flow, this.now);
 	}
 
 	// ---- logcat -------------------------------------------------------------------------

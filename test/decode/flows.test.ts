@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {FlowTable, IpNames, flowKey, nameFlow, type Flow} from '../../source/decode/flows.js';
+import {FlowTable, IpNames, TCP_CLOSED_LINGER_SECONDS, UDP_IDLE_SECONDS, flowKey, nameFlow, type Flow} from '../../source/decode/flows.js';
 import {parseDns} from '../../source/decode/dns.js';
 import type {PacketMeta} from '../../source/types.js';
 import {be16, be32, bytes, dnsName} from './frames.js';
@@ -77,6 +77,58 @@ describe('FlowTable', () => {
 		expect(again).not.toBe(a);
 		expect(again.packetsOut).toBe(1);
 		expect(t.evictions).toBe(0);
+	});
+	it('a TCP flow closed both ways (or reset) leaves after its linger; an open one stays', () => {
+		const expired: Flow[] = [];
+		const t = new FlowTable({onExpire: (f) => expired.push(f)});
+		const fin = 0x11;
+		t.observe(pkt('10.0.0.1', 1001, '1.1.1.1', 443, {ts: 0, tcpFlags: 0x02}));
+		t.observe(pkt('10.0.0.1', 1001, '1.1.1.1', 443, {ts: 1, tcpFlags: fin}));
+		t.observe(pkt('10.0.0.1', 1002, '1.1.1.1', 443, {ts: 1, tcpFlags: 0x02})); // stays open
+		t.observe(pkt('10.0.0.1', 1003, '1.1.1.1', 443, {ts: 2, tcpFlags: 0x14})); // reset
+		t.observe(pkt('10.0.0.1', 1004, '1.1.1.1', 443, {ts: 2, tcpFlags: fin})); // half closed: stays
+		const late = pkt('1.1.1.1', 443, '10.0.0.1', 1001, {ts: 2, tcpFlags: fin});
+		t.observe(late); // closed both ways now
+		t.observe(pkt('1.1.1.1', 443, '10.0.0.1', 1001, {ts: 3, tcpFlags: 0x10})); // its last ACK: same flow
+		expect(t.size).toBe(4);
+		t.observe(pkt('10.0.0.9', 2000, '1.1.1.1', 443, {ts: 2 + TCP_CLOSED_LINGER_SECONDS - 1}));
+		expect(expired).toEqual([]);
+		t.observe(pkt('10.0.0.9', 2000, '1.1.1.1', 443, {ts: 3 + TCP_CLOSED_LINGER_SECONDS}));
+		t.observe(pkt('10.0.0.9', 2000, '1.1.1.1', 443, {ts: 4 + TCP_CLOSED_LINGER_SECONDS}));
+		expect(expired.map((f) => f.clientPort).sort()).toEqual([1001, 1003]);
+		expect(t.expired).toBe(2);
+		expect(t.evictions).toBe(0);
+		expect([...t.values()].map((f) => f.clientPort)).toEqual([1002, 1004, 2000]);
+		expect(t.get(flowKey(6, '10.0.0.1', 1001, '1.1.1.1', 443))).toBeUndefined();
+	});
+	it('a UDP flow leaves once quiet for UDP_IDLE_SECONDS; one still in use stays, and so does the flow of the packet at hand', () => {
+		const expired: Flow[] = [];
+		const t = new FlowTable({onExpire: (f) => expired.push(f)});
+		const udp = {proto: 17, tcpFlags: 0};
+		t.observe(pkt('10.0.0.1', 5001, '8.8.8.8', 443, {...udp, ts: 0}));
+		const busy = t.observe(pkt('10.0.0.1', 5002, '8.8.8.8', 443, {...udp, ts: 0}));
+		for (let s = 10; s <= UDP_IDLE_SECONDS + 10; s += 10) t.observe(pkt('8.8.8.8', 443, '10.0.0.1', 5002, {...udp, ts: s}));
+		expect(expired.map((f) => f.clientPort)).toEqual([5001]);
+		// A packet far later than everything: its own flow is not expired under it.
+		const again = t.observe(pkt('10.0.0.1', 5002, '8.8.8.8', 443, {...udp, ts: 10 * UDP_IDLE_SECONDS}));
+		expect(again).toBe(busy);
+		expect(t.size).toBe(1);
+		// Removal takes a flow off the expiry queue too: nothing stale is reported later.
+		t.remove(busy);
+		t.observe(pkt('10.0.0.1', 5003, '8.8.8.8', 443, {...udp, ts: 20 * UDP_IDLE_SECONDS}));
+		expect(expired.map((f) => f.clientPort)).toEqual([5001]);
+	});
+	it('expiry is bounded per packet: a burst of quiet flows leaves a few at a time, oldest first', () => {
+		const expired: number[] = [];
+		const t = new FlowTable({onExpire: (f) => expired.push(f.clientPort)});
+		for (let p = 0; p < 100; p++) t.observe(pkt('10.0.0.1', 6000 + p, '8.8.8.8', 443, {proto: 17, tcpFlags: 0, ts: 0}));
+		t.observe(pkt('10.0.0.2', 7000, '8.8.8.8', 443, {proto: 17, tcpFlags: 0, ts: UDP_IDLE_SECONDS + 1}));
+		expect(expired.length).toBeGreaterThan(0);
+		expect(expired.length).toBeLessThanOrEqual(4);
+		expect(expired).toEqual(expired.slice().sort((a, b) => a - b));
+		for (let i = 0; i < 100; i++) t.observe(pkt('10.0.0.2', 7000, '8.8.8.8', 443, {proto: 17, tcpFlags: 0, ts: UDP_IDLE_SECONDS + 1}));
+		expect(expired.length).toBe(100);
+		expect(t.size).toBe(1);
 	});
 	it('nameFlow: a name from the connection beats a DNS guess, not the other way round', () => {
 		const f = new FlowTable().observe(pkt('10.0.0.1', 1000, '1.1.1.1', 443));

@@ -42,6 +42,17 @@ describe('Session', () => {
 		expect(snap.stats.packets).toBe(1);
 	});
 
+	it('--json: a flow that leaves the flow table (quiet UDP) gives its last totals as it goes', () => {
+		const events: Array<Record<string, unknown>> = [];
+		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		s.addPacket(dnsQuery('first.example', 1, 1000, [8, 8, 8, 8]));
+		s.addPacket(dnsQuery('second.example', 2, 1200, [9, 9, 9, 9]));
+		const kinds = events.map((e) => `${e.type} ${e.type === 'flow' ? e.dst : (e.query ?? '')}`);
+		expect(kinds).toContain('flow 8.8.8.8');
+		expect(kinds.indexOf('flow 8.8.8.8')).toBeLessThan(kinds.indexOf('dns second.example'));
+		expect(events.find((e) => e.type === 'flow' && e.dst === '8.8.8.8')).toMatchObject({packets: 1, host: '8.8.8.8', proto: 'udp'});
+	});
+
 	it('calls an address that never leaves the LAN local, not an unknown third party', () => {
 		const s = new Session({classifier, ipInfo: createIpInfo()});
 		s.addPacket(dnsQuery('no-rule-knows-this.example', 1, 1000, [192, 168, 1, 1]));
