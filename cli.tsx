@@ -3,7 +3,7 @@
  * tattle's entry point: parses arguments, wires sources -> session -> stores/report, picks the
  * dashboard or headless mode, and owns exit and cleanup. Thin by design (DESIGN.md).
  */
-import {existsSync, openSync, readFileSync, writeFileSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync, writeSync} from 'node:fs';
 import tty from 'node:tty';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -18,7 +18,7 @@ import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type BundleMeta, type ReplayInput} from './source/sources/replay.js';
 import {describeCaptureError, openCapture} from './source/sources/capture-source.js';
-import {buildReport, writeReport} from './source/report/report.js';
+import {buildReport, reportPieces} from './source/report/report.js';
 import type {SessionSnapshot, SourceState} from './source/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -625,7 +625,17 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 	const report = buildReport(snap, {version, input});
 	for (const file of opts.report) {
 		try {
-			writeReport(report, file);
+			// Written as it is serialised: at 17k destinations the whole text (and its UTF-8 copy) was the replay's peak.
+			const fd = openSync(file, 'w');
+			try {
+				for (const piece of reportPieces(report, file)) {
+					// writeSync may write less than asked (a pipe): loop until all of it is out.
+					const bytes = Buffer.from(piece, 'utf8');
+					for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+				}
+			} finally {
+				closeSync(fd);
+			}
 		} catch (error) {
 			fail(`cannot write report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 		}

@@ -76,11 +76,6 @@ export class PacketAnalyzer {
 		this.flows = new FlowTable({maxFlows: opts.maxFlows, onEvict: gone, onExpire: gone});
 	}
 
-	/** Flows that left the table because they were over (closed, or quiet). */
-	get flowsExpired(): number {
-		return this.flows.expired;
-	}
-
 	/** A flow leaves before the end: what its reassembly buffer holds is read as at the end of input. */
 	private flowGone(f: Flow): void {
 		const st = f.ext as AnalyzerFlow | undefined;

@@ -3,7 +3,6 @@
  * snapshot ingest produces; never from the UI. Every untrusted string is sanitised here,
  * so a hostile host name cannot reach a terminal through `cat report.md`.
  */
-import {closeSync, openSync, writeSync} from 'node:fs';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
 
@@ -89,12 +88,7 @@ const iso = (ts: number | null | undefined): string => (ts === undefined || ts =
 /** Escapes a Markdown table cell. */
 const cell = (v: unknown): string => sanitize(String(v ?? ''), MAX_FIELD).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** The report as Markdown, for people. */
-export function reportToMarkdown(r: Report): string {
-	return [...markdownLines(r)].join('\n') + '\n';
-}
-
-/** The Markdown report, line by line (without their newlines). */
+/** The Markdown report, for people, line by line (without their newlines). */
 function* markdownLines(r: Report): Generator<string> {
 	yield* [`# tattle report`, ''];
 	yield `- tool: tattle ${r.tool.version}`;
@@ -135,11 +129,7 @@ function csvField(v: unknown): string {
 	return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The destinations table as CSV (one row per destination), the form spreadsheets read. */
-export function reportToCsv(r: Report): string {
-	return [...csvLines(r)].join('\n') + '\n';
-}
-
+/** The destinations table as CSV (one row per destination), the form spreadsheets read; line by line. */
 function* csvLines(r: Report): Generator<string> {
 	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags'].join(',');
 	for (const d of r.destinations) {
@@ -189,28 +179,21 @@ export function renderReport(r: Report, file: string): string {
 	return [...reportChunks(r, file)].join('');
 }
 
-/** Pieces are gathered into writes of about this many characters. */
-const WRITE_CHUNK = 64 * 1024;
+/** Pieces are gathered into strings of about this many characters: one write each. */
+export const REPORT_PIECE = 64 * 1024;
 
-/** Writes the report to `file` as it is serialised, a piece at a time (errors are thrown, as fs does). */
-export function writeReport(r: Report, file: string): void {
-	const fd = openSync(file, 'w');
-	try {
-		let pending = '';
-		for (const piece of reportChunks(r, file)) {
-			pending += piece;
-			if (pending.length >= WRITE_CHUNK) {
-				writeAll(fd, pending);
-				pending = '';
-			}
+/**
+ * The report in strings of about REPORT_PIECE characters, for the caller to write one by one:
+ * a replay's report is never one string (renderReport, which joins them, is for small ones).
+ */
+export function* reportPieces(r: Report, file: string): Generator<string> {
+	let pending = '';
+	for (const chunk of reportChunks(r, file)) {
+		pending += chunk;
+		if (pending.length >= REPORT_PIECE) {
+			yield pending;
+			pending = '';
 		}
-		if (pending.length > 0) writeAll(fd, pending);
-	} finally {
-		closeSync(fd);
 	}
-}
-
-function writeAll(fd: number, text: string): void {
-	const bytes = Buffer.from(text, 'utf8');
-	for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+	if (pending.length > 0) yield pending;
 }

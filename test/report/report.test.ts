@@ -1,8 +1,5 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {buildReport, renderReport, writeReport} from '../../source/report/report.js';
+import {buildReport, renderReport, reportPieces, REPORT_PIECE} from '../../source/report/report.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
 
 const ESC = '\u001b';
@@ -50,20 +47,18 @@ describe('report', () => {
 		}
 	});
 
-	it('writeReport writes what renderReport gives, past one write chunk, in every format', () => {
-		const dir = mkdtempSync(join(tmpdir(), 'tattle-report-'));
-		try {
-			const hosts = Array.from({length: 3000}, (_, i) => `host-${i}.example`);
-			const r = buildReport(snapshot(hosts, [flag]), {version: 't', input: {}});
-			for (const name of ['r.json', 'r.md', 'r.csv']) {
-				const file = join(dir, name);
-				writeReport(r, file);
-				const text = renderReport(r, name);
-				expect(text.length).toBeGreaterThan(64 * 1024);
-				expect(readFileSync(file, 'utf8')).toBe(text);
-			}
-		} finally {
-			rmSync(dir, {recursive: true, force: true});
+	it('reportPieces gives what renderReport gives, in pieces of about REPORT_PIECE characters, in every format', () => {
+		const hosts = Array.from({length: 3000}, (_, i) => `host-${i}.example`);
+		const r = buildReport(snapshot(hosts, [flag]), {version: 't', input: {}});
+		for (const name of ['r.json', 'r.md', 'r.csv']) {
+			const pieces = [...reportPieces(r, name)];
+			const text = renderReport(r, name);
+			expect(text.length).toBeGreaterThan(2 * REPORT_PIECE);
+			expect(pieces.length).toBeGreaterThan(1);
+			expect(pieces.join('')).toBe(text);
+			// Each but the last reaches the size, and overshoots by one element at most.
+			for (const p of pieces.slice(0, -1)) expect(p.length).toBeGreaterThanOrEqual(REPORT_PIECE);
+			for (const p of pieces) expect(p.length).toBeLessThan(REPORT_PIECE + 4096);
 		}
 	});
 });
