@@ -18,6 +18,7 @@ import {createIpInfo} from './source/classify/geo.js';
 import {loadGeoData} from './source/sources/geo-data.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type BundleMeta, type ReplayInput} from './source/sources/replay.js';
 import {describeCaptureError, openCapture} from './source/sources/capture-source.js';
+import {followKeyLog, KeyLogError, keyLogPath, readKeyLogFile} from './source/sources/keylog-source.js';
 import {buildReport, reportPieces} from './source/report/report.js';
 import type {SessionSnapshot, SourceState} from './source/types.js';
 
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`tattle ${version}\n`);
 		return 0;
 	}
-	if (opts.keylog && !existsSync(opts.keylog)) fail(`--keylog ${opts.keylog}: no such file`);
+	if (opts.keylog && !opts.keylog.startsWith('follow:') && !existsSync(opts.keylog)) fail(`--keylog ${opts.keylog}: no such file`);
 	for (const f of [...opts.rules, ...opts.blocklist]) if (!existsSync(f)) fail(`${opts.rules.includes(f) ? '--rules' : '--blocklist'} ${f}: no such file`);
 	if (opts.command === 'live') return runLive(opts);
 	let notice: string | undefined;
@@ -229,6 +230,8 @@ async function runLive(opts: CliOptions): Promise<number> {
 	const abort = new AbortController();
 	const now = () => Date.now() / 1000;
 	const onCustomBlock = (pen: number, data: Uint8Array) => session.addCustomBlock(pen, data.slice());
+	const {onSecrets, onFormat} = secretsHooks(session);
+	const keyLog = startKeyLog(opts.keylog, session, abort.signal, rec);
 
 	// Packets from tcpdump on the phone: one parser per tcpdump run, frames numbered on across restarts.
 	let frames = 0;
@@ -238,7 +241,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 				p.index = ++frames;
 				session.addPacket(p);
 			},
-			{onCustomBlock},
+			{onCustomBlock, onSecrets, onFormat},
 		);
 	let parser = newParser();
 	let parserDamaged = false;
@@ -308,11 +311,13 @@ async function runLive(opts: CliOptions): Promise<number> {
 			? net.openNetCapture(spec, {
 					signal: abort.signal,
 					onCustomBlock,
+					onSecrets,
+					onFormat,
 					onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
 					tap: rec && {bytes: (b) => rec.capture(b), segment: () => rec.captureRestart(), cut: () => rec.captureCut()},
 				})
 			: undefined;
-		const stream = netStream ?? openCapture(spec, {signal: abort.signal, onCustomBlock, tap: rec && ((b) => rec.capture(b))});
+		const stream = netStream ?? openCapture(spec, {signal: abort.signal, onCustomBlock, onSecrets, onFormat, tap: rec && ((b) => rec.capture(b))});
 		pump = (async () => {
 			session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
 			for await (const batch of stream) for (const p of batch) session.addPacket(p);
@@ -356,6 +361,7 @@ async function runLive(opts: CliOptions): Promise<number> {
 		abort.abort();
 		await live.stop();
 		await pump?.catch(() => undefined);
+		await keyLog;
 		parser.end();
 	} finally {
 		rec?.close();
@@ -421,9 +427,11 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 	session.logClockOffset = input.meta?.clockOffset ?? 0;
 	if (input.meta?.device) session.device = input.meta.device;
 	applyMarkers(session, opts, input.meta?.markers);
+	const abort = new AbortController();
+	// --keylog wins over the bundle's keys.log; read whole now, or followed while the replay runs.
+	const keyLog = startKeyLog(opts.keylog ?? input.keylog, session, abort.signal, undefined);
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});
 	const timeOf = (line: {text: string}) => timeParser.timeOf(line.text);
-	const abort = new AbortController();
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
 	// Statuses on the capture's clock (runReplay gives the opening ones the first record's time).
 	const sourceState = (source: string, state: SourceState, detail?: string, ts?: number) =>
@@ -452,6 +460,7 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 				onPriorLogLine: (l) => session.primeLogLine(l),
 				onStatus: sourceState,
 				onCustomBlock: (pen, data) => session.addCustomBlock(pen, data.slice()),
+				...secretsHooks(session),
 				onProgress(ts, first) {
 					if (session.input) session.input.position = ts;
 					if (progress) {
@@ -463,6 +472,9 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		);
 	} finally {
 		if (progress) process.stderr.write('\r\x1b[K');
+		// A followed key log stops with the replay.
+		if (!abort.signal.aborted) abort.abort();
+		await keyLog;
 	}
 	session.finish();
 	const capture = result.capture;
@@ -490,6 +502,51 @@ async function replay(opts: CliOptions, notice?: string): Promise<number> {
 		...(result.aborted ? {stoppedEarly: true} : {}),
 	});
 	return exitCodeFor(opts, snap);
+}
+
+/** Where DSBs and the capture format go: secrets blocks feed the key store, pcapng means keys may come. */
+function secretsHooks(session: Session): {onSecrets(s: {secretsType: number; data: Uint8Array}): void; onFormat(f: string): void} {
+	return {
+		onSecrets: (s) => session.addSecrets(s.secretsType, s.data),
+		onFormat: (f) => {
+			if (f === 'pcapng') session.expectKeys();
+		},
+	};
+}
+
+/**
+ * --keylog FILE is read whole now (keys before the first packet); follow:FILE is followed until
+ * `signal`, each piece going to the session and to the bundle being recorded. Resolves when done.
+ */
+function startKeyLog(spec: string | undefined, session: Session, signal: AbortSignal, rec: {keys(text: string): void} | undefined): Promise<void> {
+	if (!spec) return Promise.resolve();
+	const {path: file, follow} = keyLogPath(spec);
+	if (!follow) {
+		let text: string;
+		try {
+			text = readKeyLogFile(file);
+		} catch (error) {
+			if (error instanceof KeyLogError) fail(error.message);
+			throw error;
+		}
+		session.addKeyLog(text, true);
+		rec?.keys(text);
+		return Promise.resolve();
+	}
+	session.expectKeys();
+	return followKeyLog(
+		file,
+		(text) => {
+			session.addKeyLog(text);
+			rec?.keys(text);
+		},
+		{signal},
+	)
+		.then(() => session.addKeyLog('', true))
+		.catch((error: Error) => {
+			session.setStatus({source: 'keylog', state: 'down', detail: error.message, ts: Date.now() / 1000});
+			process.stderr.write(`tattle: --keylog ${sanitize(file)}: ${sanitize(error.message)}\n`);
+		});
 }
 
 /** The session every mode shares: classifier, optional NDJSON output, offline GeoIP loading in the background. */

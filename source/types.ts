@@ -147,6 +147,8 @@ export type HttpEvent = {
 	bodyBytes: number;
 	/** True when decrypted from TLS (keylog). */
 	tls: boolean;
+	/** The application protocol it was read as on a decrypted connection ('h2', 'http/1.1'). */
+	alpn?: string;
 	src: string;
 	sport: number;
 	dst: string;
@@ -201,6 +203,8 @@ export type Flag = {
 		logLines: number[];
 		excerpt?: string;
 		payload?: 'plain' | 'decoded' | 'encrypted';
+		/** The payload was read from TLS decrypted with the session's keys. */
+		decrypted?: boolean;
 		rule?: string;
 		/** The app in the foreground at the time (timing evidence from logcat, not attribution). */
 		foreground?: string;
@@ -280,6 +284,10 @@ export type DestinationSummary = {
 	rate: number[];
 	/** Flags raised against this destination. */
 	flags: number;
+	/** What of its payload could be read (see payloadReading in ingest/session.ts). */
+	payload?: 'read' | 'partly-read' | 'encrypted' | 'app-encrypted' | 'cleartext';
+	/** Its TLS connections and how many were decrypted; `note` is why one could not be. */
+	tls?: {connections: number; read: number; noKeys: number; stopped: number; appEncrypted: number; note?: string};
 };
 
 export type CategorySummary = {category: Category; destinations: number; packets: number; bytesOut: number; bytesIn: number};
@@ -317,4 +325,21 @@ export type SessionSnapshot = {
 	input?: {path?: string; logcat?: string; position?: number; speed?: number | 'max'; paused?: boolean};
 	/** Packages the incognito state machine currently believes are in incognito mode. */
 	incognito: string[];
+	/** TLS decryption: keys seen and connections read (present when keys could come). */
+	tls?: TlsSummary;
+};
+
+/** What the key log and DSBs gave, and what came of it. */
+export type TlsSummary = {
+	keyLogLines: number;
+	badKeyLogLines: number;
+	badKeyLogSamples: string[];
+	secretsBlocks: number;
+	connectionsKeyed: number;
+	read: number;
+	noKeys: number;
+	stopped: number;
+	/** Why connections could not be read, with counts. */
+	reasons: Record<string, number>;
+	waitingDropped: number;
 };

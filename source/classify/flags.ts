@@ -89,6 +89,7 @@ function base(ctx: UploadContext, kind: Flag['kind'], severity: Severity, summar
 		evidence: {packets: [...ctx.packets], logLines: [...(ctx.logLines ?? [])]},
 	};
 	if (ctx.app) flag.app = ctx.app;
+	if (ctx.tls && !ctx.encrypted) flag.evidence.decrypted = true;
 	if (ctx.classification.rule) flag.evidence.rule = ctx.classification.rule;
 	return flag;
 }

@@ -13,6 +13,9 @@ import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
 import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
 import {StreamBuffer} from './stream-buffer.js';
 import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid.js';
+import {TlsConnection, type ClientPlaintext, type WaitBudget} from './tls-decrypt.js';
+import {type TlsKeyStore} from './tls-keylog.js';
+import {Http2ClientStream, type H2Request} from './http2.js';
 
 /** HTTP requests parsed per flow: keep-alive connections carry many; past this we stop looking. */
 const MAX_HTTP_REQUESTS_PER_FLOW = 256;
@@ -20,6 +23,36 @@ const MAX_HTTP_REQUESTS_PER_FLOW = 256;
 const MAX_QUIC_TRIES = 16;
 /** Reassembly cap for an HTTP request head plus the body prefix kept (head cap 32 KiB + body). */
 const HTTP_HEAD_ROOM = 32 * 1024;
+
+/**
+ * Encrypted bytes waiting for their keys across all connections. Keys usually follow within
+ * seconds (a DSB before the next batch, a key log line): 32 MiB holds a busy minute of uploads.
+ */
+export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
+
+/** Connections remembered by client random so keys that come late find them (each also holds a flow slot). */
+const MAX_WAITING_CONNECTIONS = 65_536;
+
+/** Plaintext spans remembered per decrypted connection to name the packets of an HTTP/2 request. */
+const MAX_PLAIN_SPANS = 512;
+
+/** The HTTP/2 client connection preface (RFC 9113 3.4). */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/** What a decrypted connection carries, read as the client sends it. */
+export type DecryptedApp = {
+	proto: 'h2' | 'http/1.1' | 'other' | undefined;
+	h1: StreamBuffer | undefined;
+	h2: Http2ClientStream | undefined;
+	/** Plaintext bytes so far; spans end at these offsets. */
+	offset: number;
+	spans: Array<{end: number; packets: number[]; ts: number}>;
+	/** Time of the last decrypted bytes. */
+	lastTs: number;
+};
+
+/** How reading a TLS connection went, told once it is known. */
+export type DecryptionNote = {state: 'read' | 'no-keys' | 'stopped'; reason?: string};
 
 /** What the analyzer knows about one flow; ingest hangs its own state on `ingest`. */
 export type AnalyzerFlow = {
@@ -38,6 +71,9 @@ export type AnalyzerFlow = {
 	buf?: StreamBuffer;
 	dnsTcp?: [DnsTcpStream, DnsTcpStream];
 	quic?: QuicCryptoState;
+	/** TLS read with logged keys (when a key source is active). */
+	tlsc?: TlsConnection;
+	plain?: DecryptedApp;
 	tries: number;
 	requests: number;
 	/** True when the flow carries nothing more to learn and can leave the flow table (a UDP DNS exchange once answered). */
@@ -57,6 +93,8 @@ export interface AnalyzerSink {
 	problem(kind: string): void;
 	/** A flow left the flow table before the end of input (it was over, or the table was full): its last word. */
 	flowEnd?(flow: AnalyzerFlow): void;
+	/** A TLS connection's first decrypted bytes ('read'), or how it ended unread or cut short. */
+	decryption?(flow: AnalyzerFlow, note: DecryptionNote): void;
 }
 
 /** Stateful decoder chain for one capture session. */
@@ -66,14 +104,22 @@ export class PacketAnalyzer {
 	/** PCAPdroid app metadata (trailers, UID-map blocks, `u-<uid>` comments) seen so far. */
 	private readonly apps = newAppMetadataContext();
 	private readonly maxBody: number;
+	/** TLS secrets (key log, DSBs); connections are read only while it is active. */
+	private readonly keys: TlsKeyStore | undefined;
+	/** Connections whose keys may still come, by client random. */
+	private readonly waiting = new Map<string, AnalyzerFlow>();
+	/** Encrypted bytes held for keys, across connections. */
+	readonly waitBudget: WaitBudget = {used: 0, cap: MAX_WAITING_BYTES, droppedRecords: 0, droppedBytes: 0};
 
 	constructor(
 		private readonly sink: AnalyzerSink,
-		opts: {maxBody?: number; maxFlows?: number} = {},
+		opts: {maxBody?: number; maxFlows?: number; keys?: TlsKeyStore} = {},
 	) {
 		this.maxBody = opts.maxBody ?? 64 * 1024;
 		const gone = (f: Flow) => this.flowGone(f);
 		this.flows = new FlowTable({maxFlows: opts.maxFlows, onEvict: gone, onExpire: gone});
+		this.keys = opts.keys;
+		if (this.keys) this.keys.onKeys = (random) => this.keysArrived(random);
 	}
 
 	/** A flow leaves before the end: what its reassembly buffer holds is read as at the end of input. */
@@ -85,6 +131,7 @@ export class PacketAnalyzer {
 	}
 
 	private flushBuffer(st: AnalyzerFlow): void {
+		if (st.tlsc) this.endTls(st);
 		if (!st.buf || st.buf.length === 0) return;
 		if (st.kind === 'tls') this.tryTls(st, undefined, true);
 		else if (st.kind === 'http') this.tryHttp(st, undefined, true);
@@ -217,10 +264,16 @@ export class PacketAnalyzer {
 			}
 			return;
 		}
+		if (st.tlsc) this.tlsSegment(meta, st, fromClient);
 		if (!fromClient || st.kind === 'other') return;
 		if (st.kind === undefined) {
-			if (looksLikeTls(meta.payload)) st.kind = 'tls';
-			else if (looksLikeHttpRequest(meta.payload)) st.kind = 'http';
+			if (looksLikeTls(meta.payload)) {
+				st.kind = 'tls';
+				if (this.keys?.active) {
+					st.tlsc = new TlsConnection(this.keys, this.waitBudget);
+					this.tlsSegment(meta, st, fromClient);
+				}
+			} else if (looksLikeHttpRequest(meta.payload)) st.kind = 'http';
 			else {
 				st.kind = 'other';
 				return;
@@ -251,33 +304,36 @@ export class PacketAnalyzer {
 	}
 
 	private tryHttp(st: AnalyzerFlow, meta: PacketMeta | undefined, final: boolean): void {
-		const buf = st.buf!;
+		if (!this.readHttp(st, st.buf!, meta?.ts ?? st.firstTs, meta?.index ?? 0, final, undefined)) this.stopHttp(st);
+	}
+
+	/**
+	 * Reads the HTTP/1.x requests a buffer holds (plain TCP, or decrypted TLS when `alpn` is set).
+	 * False when the stream cannot be followed further.
+	 */
+	private readHttp(st: AnalyzerFlow, buf: StreamBuffer, ts: number, index: number, final: boolean, alpn: string | undefined): boolean {
 		for (;;) {
-			if (buf.length === 0) return;
+			if (buf.length === 0) return true;
 			const r = parseHttpRequest(buf.bytes(), this.maxBody);
 			const last = final || buf.full;
 			if (r.status === 'incomplete') {
-				if (!last) return;
+				if (!last) return true;
 				this.sink.problem('http-incomplete');
-				this.stopHttp(st);
-				return;
+				return false;
 			}
-			if (r.status === 'not-http') {
-				// Bytes after a request that are not a request (a body we did not keep, cruft): stop.
-				this.stopHttp(st);
-				return;
-			}
+			// Bytes after a request that are not a request (a body we did not keep, cruft): stop.
+			if (r.status === 'not-http') return false;
 			const req = r.req;
 			// Wait for the body up to what we keep, unless the stream can bring no more.
-			if (!req.bodyComplete && !last && req.body.length < this.maxBody) return;
+			if (!req.bodyComplete && !last && req.body.length < this.maxBody) return true;
 			const host = req.host;
 			if (host) this.nameFlow(st, host.replace(/:\d+$/, ''), 'http');
 			const packets = [...buf.packets];
 			this.sink.http(
 				{
 					type: 'http',
-					ts: meta?.ts ?? st.firstTs,
-					index: packets[packets.length - 1] ?? meta?.index ?? 0,
+					ts,
+					index: packets[packets.length - 1] ?? index,
 					packets,
 					method: req.method,
 					host,
@@ -286,7 +342,8 @@ export class PacketAnalyzer {
 					headers: req.headers,
 					body: req.body,
 					bodyBytes: req.bodyBytes,
-					tls: false,
+					tls: alpn !== undefined,
+					...(alpn !== undefined ? {alpn} : {}),
 					src: st.client,
 					sport: st.cport,
 					dst: st.server,
@@ -294,14 +351,126 @@ export class PacketAnalyzer {
 				},
 				st,
 			);
-			if (req.headTruncated || (!req.bodyComplete && req.chunked) || ++st.requests >= MAX_HTTP_REQUESTS_PER_FLOW) {
-				this.stopHttp(st);
-				return;
-			}
+			if (req.headTruncated || (!req.bodyComplete && req.chunked) || ++st.requests >= MAX_HTTP_REQUESTS_PER_FLOW) return false;
 			buf.consume(req.consumed);
 			if (req.skip > 0) buf.discard(req.skip);
 			buf.packets.length = 0;
 		}
+	}
+
+	// ---- TLS read with keys ----------------------------------------------------------------
+
+	/** One segment of a TLS connection being read: the plaintext it completes goes up as HTTP. */
+	private tlsSegment(meta: PacketMeta, st: AnalyzerFlow, fromClient: boolean): void {
+		const c = st.tlsc!;
+		const hadRandom = c.clientRandom !== undefined;
+		const out = fromClient ? c.client(meta.tcpSeq, meta.payload, meta.index, meta.ts) : c.server(meta.tcpSeq, meta.payload, meta.index, meta.ts);
+		if (!hadRandom && c.clientRandom !== undefined && this.waiting.size < MAX_WAITING_CONNECTIONS) this.waiting.set(c.clientRandom, st);
+		this.plaintext(st, out);
+		if (c.state === 'stopped') this.endTls(st);
+	}
+
+	/** Keys for a connection came (key log line, DSB): read the records that waited for them. */
+	private keysArrived(random: string): void {
+		const st = this.waiting.get(random);
+		if (!st?.tlsc) return;
+		this.plaintext(st, st.tlsc.keysArrived());
+		if (st.tlsc.state === 'stopped') this.endTls(st);
+	}
+
+	private plaintext(st: AnalyzerFlow, out: ClientPlaintext[]): void {
+		for (const p of out) {
+			if (!st.plain) {
+				st.plain = {proto: undefined, h1: undefined, h2: undefined, offset: 0, spans: [], lastTs: p.ts};
+				this.sink.decryption?.(st, {state: 'read'});
+			}
+			this.appData(st, st.plain, p);
+		}
+	}
+
+	/** Decrypted client bytes: HTTP/2 or HTTP/1.x requests, told apart by the first bytes. */
+	private appData(st: AnalyzerFlow, a: DecryptedApp, p: ClientPlaintext): void {
+		if (a.proto === undefined) {
+			const head = p.data.subarray(0, H2_PREFACE.length);
+			if (head.equals(H2_PREFACE.subarray(0, head.length))) {
+				a.proto = 'h2';
+				a.h2 = new Http2ClientStream({maxBody: this.maxBody});
+			} else if (looksLikeHttpRequest(p.data)) {
+				a.proto = 'http/1.1';
+				a.h1 = new StreamBuffer(HTTP_HEAD_ROOM + this.maxBody);
+			} else a.proto = 'other';
+		}
+		const start = a.offset;
+		a.offset += p.data.length;
+		a.lastTs = p.ts;
+		if (a.proto === 'h2') {
+			a.spans.push({end: a.offset, packets: p.packets, ts: p.ts});
+			if (a.spans.length > MAX_PLAIN_SPANS) a.spans.shift();
+			const h2 = a.h2!;
+			const hadError = h2.error !== undefined;
+			for (const req of h2.push(p.data)) this.h2Request(st, a, req);
+			if (!hadError && h2.error !== undefined) this.sink.problem('h2-unreadable');
+		} else if (a.proto === 'http/1.1' && a.h1) {
+			a.h1.push(start, p.data, p.packets[0] ?? 0);
+			a.h1.notePackets(p.packets);
+			if (!this.readHttp(st, a.h1, p.ts, p.packets[p.packets.length - 1] ?? 0, false, st.tlsc?.alpn ?? 'http/1.1')) {
+				a.h1 = undefined;
+				a.proto = 'other';
+			}
+		}
+	}
+
+	private h2Request(st: AnalyzerFlow, a: DecryptedApp, req: H2Request): void {
+		const packets: number[] = [];
+		let ts = st.firstTs;
+		for (const s of a.spans) {
+			if (s.end <= req.startOffset) continue;
+			for (const i of s.packets) if (packets.length < 32 && !packets.includes(i)) packets.push(i);
+			ts = s.ts;
+			if (s.end >= req.endOffset) break;
+		}
+		const host = req.authority;
+		if (host) this.nameFlow(st, host.replace(/:\d+$/, ''), 'http');
+		this.sink.http(
+			{
+				type: 'http',
+				ts,
+				index: packets[packets.length - 1] ?? 0,
+				packets,
+				method: req.method,
+				host,
+				path: req.path,
+				version: 'HTTP/2',
+				headers: req.headers,
+				body: req.body,
+				bodyBytes: req.bodyBytes,
+				tls: true,
+				alpn: 'h2',
+				src: st.client,
+				sport: st.cport,
+				dst: st.server,
+				dport: st.sport,
+			},
+			st,
+		);
+	}
+
+	/** A TLS connection ends (or stops being read): its last requests, and how reading it went. */
+	private endTls(st: AnalyzerFlow): void {
+		const c = st.tlsc;
+		if (!c) return;
+		st.tlsc = undefined;
+		c.finish();
+		if (c.clientRandom !== undefined && this.waiting.get(c.clientRandom) === st) this.waiting.delete(c.clientRandom);
+		const a = st.plain;
+		if (a?.h2) for (const req of a.h2.end()) this.h2Request(st, a, req);
+		if (a?.h1 && a.h1.length > 0) this.readHttp(st, a.h1, a.lastTs, 0, true, c.alpn ?? 'http/1.1');
+		if (a) {
+			a.h1 = undefined;
+			a.h2 = undefined;
+			a.spans = [];
+		}
+		if (c.state === 'stopped' && c.reason) this.sink.decryption?.(st, {state: c.missingKeys ? 'no-keys' : 'stopped', reason: c.reason});
 	}
 
 	private stopHttp(st: AnalyzerFlow): void {
@@ -344,6 +513,8 @@ function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
 		buf: undefined,
 		dnsTcp: undefined,
 		quic: undefined,
+		tlsc: undefined,
+		plain: undefined,
 		tries: 0,
 		requests: 0,
 		finished: false,

@@ -91,6 +91,14 @@ export class StreamBuffer {
 		this.toSkip += n - have;
 	}
 
+	/** Adds packet indices that carried bytes already pushed (a decrypted record spans several packets). */
+	notePackets(indices: readonly number[]): void {
+		for (const i of indices) {
+			if (this.packets.length >= STREAM_BUFFER_MAX_PACKETS) return;
+			if (!this.packets.includes(i)) this.packets.push(i);
+		}
+	}
+
 	/** Add a TCP segment (seq = sequence number of its first byte). */
 	push(seq: number, data: Uint8Array, index: number): PushResult {
 		if (data.length === 0) return 'duplicate';

@@ -27,7 +27,8 @@ import type {
 	TimelineEntry,
 	TlsEvent,
 } from '../types.js';
-import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink} from '../decode/analyzer.js';
+import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink, type DecryptionNote} from '../decode/analyzer.js';
+import {KeyLogParser, TlsKeyStore} from '../decode/tls-keylog.js';
 import {LogcatParser} from '../decode/logcat.js';
 import {androidFact, ProcessTable} from '../decode/android.js';
 import {inspectPayload} from '../classify/payload.js';
@@ -104,7 +105,18 @@ type DestAgg = {
 	used: boolean;
 	cls?: Classification;
 	mergedInto?: DestAgg;
+	/** How its TLS and HTTP traffic could be read; made on first use. */
+	reading: Reading | undefined;
 };
+
+/** Per destination: connections seen and how many could be read (decrypted with keys, or plain HTTP). */
+type Reading = {tls: number; read: number; noKeys: number; stopped: number; appEncrypted: number; plainHttp: number; note?: string};
+
+/** pcapng DSB secrets type of a TLS key log ("TLSK"). */
+const SECRETS_TLS_KEY_LOG = 0x544c534b;
+
+/** Distinct reasons counted for connections that could not be read (a hostile capture must not grow a map). */
+const MAX_UNREAD_REASONS = 32;
 
 /** Per-flow ingest state, hung on the analyzer's flow. */
 type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number; reported?: number};
@@ -128,6 +140,14 @@ export class Session implements AnalyzerSink {
 	readonly incognito = new IncognitoTracker();
 	private readonly visited = new VisitedSet();
 	private readonly deduper = new FlagDeduper();
+	/** TLS secrets from the key log and the capture's DSBs. */
+	private readonly keys = new TlsKeyStore();
+	private readonly keyLog = new KeyLogParser();
+	private secretsBlocks = 0;
+	/** TLS connections read, and why others were not (report and status line). */
+	private readonly tlsCounts = {read: 0, noKeys: 0, stopped: 0, reasons: new Map<string, number>()};
+	/** Connections to a tracker whose 'encrypted upload' judgement waits: their keys may still come. */
+	private readonly unjudged = new Map<AnalyzerFlow, {d: DestAgg; ts: number; packets: number[]}>();
 	private ipInfo?: (ip: string) => IpInfo;
 	private readonly emit?: (event: Record<string, unknown>) => void;
 	device: SessionSnapshot['device'];
@@ -145,7 +165,7 @@ export class Session implements AnalyzerSink {
 	constructor(private readonly opts: SessionOptions) {
 		this.ipInfo = opts.ipInfo;
 		this.emit = opts.onEvent;
-		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody});
+		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody, keys: this.keys});
 		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
 	}
 
@@ -195,6 +215,35 @@ export class Session implements AnalyzerSink {
 		while (d.mergedInto) d = d.mergedInto;
 		const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
 		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {})});
+	}
+
+	/**
+	 * Keys may come for this session (a key log was given, the capture is pcapng): TLS connections
+	 * are reassembled and their records kept for them from now on.
+	 */
+	expectKeys(): void {
+		this.keys.active = true;
+	}
+
+	/** Text of an NSS key log (a file read or followed): lines may be cut across calls; `final` ends it. */
+	addKeyLog(text: string, final = false): void {
+		this.keys.active = true;
+		for (const e of this.keyLog.push(text)) this.keys.add(e);
+		if (final) for (const e of this.keyLog.end()) this.keys.add(e);
+	}
+
+	/** A pcapng Decryption Secrets Block: a TLS key log is read, other kinds are counted. */
+	addSecrets(secretsType: number, data: Uint8Array): void {
+		this.secretsBlocks++;
+		this.keys.active = true;
+		if (secretsType !== SECRETS_TLS_KEY_LOG) {
+			this.problem('secrets-unknown-type');
+			return;
+		}
+		const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+		// A block holds whole lines; a last line without a newline ends with the block.
+		for (const e of this.keyLog.push(text)) this.keys.add(e);
+		for (const e of this.keyLog.end()) this.keys.add(e);
 	}
 
 	/** A pcapng Custom Block a capture source met (app metadata). */
@@ -282,6 +331,8 @@ export class Session implements AnalyzerSink {
 	finish(): void {
 		this.emitFlows(this.now);
 		this.analyzer.end();
+		for (const [flow, u] of this.unjudged) this.checkEncryptedUpload(u.d, flow, u.ts, u.packets);
+		this.unjudged.clear();
 		for (const rec of this.logRecords()) this.logRecord(rec);
 	}
 
@@ -331,7 +382,10 @@ export class Session implements AnalyzerSink {
 			const d = this.dest(e.sni, e.ts, 'sni');
 			addIp(d, e.dst);
 			this.noteVisit(flow, e.sni, undefined, e.ts);
-			this.checkEncryptedUpload(d, flow, e.ts, e.packets);
+			(d.reading ??= newReading()).tls++;
+			// Being read with keys: judge it as an encrypted upload only if it ends unread.
+			if (flow.tlsc) this.unjudged.set(flow, {d, ts: e.ts, packets: e.packets});
+			else this.checkEncryptedUpload(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'tls', `TLS ${e.sni ?? '(no SNI)'}${e.ech ? ' ECH' : ''} ${e.dst}:${e.dport}`, e.index);
 		this.emit?.({type: 'tls', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, ech: e.ech, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
@@ -356,6 +410,10 @@ export class Session implements AnalyzerSink {
 		const app = flow.app?.package;
 		const contentType = e.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
 		const findings = inspectPayload({body: e.body, path: e.path, contentType, headers: e.headers});
+		const reading = (d.reading ??= newReading());
+		if (!e.tls) reading.plainHttp++;
+		// Decrypted, yet the body is still opaque: the app encrypts inside TLS.
+		else if (findings.opaque || (findings.encrypted && findings.urls.length === 0)) reading.appEncrypted++;
 		this.noteVisit(flow, host, `${host}${e.path}`, e.ts, cls);
 		const incognitoApps = this.incognito.active(e.ts);
 		const raised = evaluateUpload({
@@ -371,11 +429,12 @@ export class Session implements AnalyzerSink {
 			visited: this.visited,
 			bytesOut: e.bodyBytes,
 			path: e.path,
+			tls: e.tls,
 		});
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
-		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, alpn: null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, alpn: e.alpn ?? null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
 	}
 
 	problem(kind: string): void {
@@ -385,6 +444,39 @@ export class Session implements AnalyzerSink {
 	/** A flow left the analyzer's table (over, or evicted): its totals go out now, not at the next tick. */
 	flowEnd(flow: AnalyzerFlow): void {
 		this.emitFlow(flow, this.now);
+		const u = this.unjudged.get(flow);
+		if (u) {
+			this.unjudged.delete(flow);
+			this.checkEncryptedUpload(u.d, flow, u.ts, u.packets);
+		}
+	}
+
+	/** How reading a TLS connection went: counted per destination and for the session. */
+	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
+		let d = (flow.ingest as FlowIngest | undefined)?.dest ?? this.dest(flow.name ?? flow.server, this.now);
+		while (d.mergedInto) d = d.mergedInto;
+		const r = (d.reading ??= newReading());
+		const c = this.tlsCounts;
+		if (note.state === 'read') {
+			r.read++;
+			c.read++;
+			this.unjudged.delete(flow);
+		} else {
+			if (note.state === 'no-keys') {
+				r.noKeys++;
+				c.noKeys++;
+			} else {
+				r.stopped++;
+				c.stopped++;
+			}
+			if (note.reason) {
+				r.note ??= note.reason;
+				if (c.reasons.has(note.reason) || c.reasons.size < MAX_UNREAD_REASONS) c.reasons.set(note.reason, (c.reasons.get(note.reason) ?? 0) + 1);
+			}
+		}
+		const what = note.state === 'read' ? 'decrypting' : note.state === 'no-keys' ? 'not decrypted (no keys)' : `decryption stopped: ${note.reason}`;
+		this.remember('net', this.now, 'tls', `TLS ${flow.name ?? flow.server} ${what}`);
+		this.emit?.({type: 'tls-read', ts: this.now, host: flow.name ?? flow.server, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, state: note.state, reason: note.reason ?? null});
 	}
 
 	// ---- logcat -------------------------------------------------------------------------
@@ -475,6 +567,7 @@ export class Session implements AnalyzerSink {
 				rateSec: Math.floor(ts),
 				flags: 0,
 				used: false,
+				reading: undefined,
 			};
 			if (d.isIp) d.ips.add(key);
 			this.dests.set(key, d);
@@ -632,6 +725,7 @@ export class Session implements AnalyzerSink {
 			target.firstTs = Math.min(target.firstTs, d.firstTs);
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
+			if (d.reading) mergeReading((target.reading ??= newReading()), d.reading);
 			addIp(target, d.host);
 			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
@@ -682,6 +776,12 @@ export class Session implements AnalyzerSink {
 				rate: rates ? rateSeries(d, nowSec) : NO_RATE,
 				flags: d.flags,
 			};
+			const payload = payloadReading(d.reading);
+			if (payload) {
+				s.payload = payload;
+				const r = d.reading!;
+				if (r.tls > 0 || r.read > 0) s.tls = {connections: Math.max(r.tls, r.read), read: r.read, noKeys: r.noKeys, stopped: r.stopped, appEncrypted: r.appEncrypted, ...(r.note ? {note: r.note} : {})};
+			}
 			destinations.push(s);
 			let c = cats.get(s.category);
 			if (!c) cats.set(s.category, (c = {category: s.category, destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0}));
@@ -697,6 +797,8 @@ export class Session implements AnalyzerSink {
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		if (stats.problems['flows-evicted'] === 0) delete stats.problems['flows-evicted'];
+		const wb = this.analyzer.waitBudget;
+		if (wb.droppedRecords > 0) stats.problems['tls-records-dropped-waiting-keys'] = wb.droppedRecords;
 		return {
 			stats,
 			destinations,
@@ -708,6 +810,25 @@ export class Session implements AnalyzerSink {
 			device: this.device,
 			input: this.input,
 			incognito: this.incognito.active(),
+			tls: this.tlsSummary(),
+		};
+	}
+
+	/** Keys seen and connections read, when keys could come at all. */
+	private tlsSummary(): SessionSnapshot['tls'] {
+		if (!this.keys.active) return undefined;
+		const c = this.tlsCounts;
+		return {
+			keyLogLines: this.keyLog.entries,
+			badKeyLogLines: this.keyLog.bad,
+			badKeyLogSamples: [...this.keyLog.badSamples],
+			secretsBlocks: this.secretsBlocks,
+			connectionsKeyed: this.keys.size,
+			read: c.read,
+			noKeys: c.noKeys,
+			stopped: c.stopped,
+			reasons: Object.fromEntries(c.reasons),
+			waitingDropped: this.analyzer.waitBudget.droppedRecords,
 		};
 	}
 
@@ -750,6 +871,33 @@ function dnsNames(e: DnsEvent): Iterable<string> {
 function mergeApps(to: DestAgg, from: DestAgg): void {
 	if (from.apps) for (const a of from.apps) (to.apps ??= new Set()).add(a);
 	if (from.foreground) for (const a of from.foreground) if ((to.foreground?.size ?? 0) < MAX_APPS) (to.foreground ??= new Set()).add(a);
+}
+
+function newReading(): Reading {
+	return {tls: 0, read: 0, noKeys: 0, stopped: 0, appEncrypted: 0, plainHttp: 0};
+}
+
+function mergeReading(to: Reading, from: Reading): void {
+	to.tls += from.tls;
+	to.read += from.read;
+	to.noKeys += from.noKeys;
+	to.stopped += from.stopped;
+	to.appEncrypted += from.appEncrypted;
+	to.plainHttp += from.plainHttp;
+	to.note ??= from.note;
+}
+
+/**
+ * One word for what could be read of a destination's traffic: `app-encrypted` (decrypted, the body
+ * still opaque), `read` (every TLS connection decrypted), `partly-read`, `encrypted` (TLS, none
+ * read), `cleartext` (plain HTTP only); undefined when it carried neither TLS nor HTTP.
+ */
+export function payloadReading(r: Reading | undefined): DestinationSummary['payload'] {
+	if (!r) return undefined;
+	if (r.appEncrypted > 0) return 'app-encrypted';
+	if (r.tls === 0 && r.read === 0) return r.plainHttp > 0 ? 'cleartext' : undefined;
+	if (r.read === 0) return 'encrypted';
+	return r.read >= r.tls ? 'read' : 'partly-read';
 }
 
 function addIp(d: DestAgg, ip: string): void {

@@ -42,6 +42,9 @@ function destinationEntry(d: DestinationSummary) {
 		ruleSource: clean(d.ruleSource) ?? null,
 		note: clean(d.note) ?? null,
 		flags: d.flags,
+		// What of the payload could be read (read, partly-read, encrypted, app-encrypted, cleartext).
+		payload: d.payload ?? null,
+		tls: d.tls ? {...d.tls, note: clean(d.tls.note) ?? null} : null,
 	};
 }
 
@@ -80,6 +83,14 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 		flags: s.flags.map(cleanFlag),
 		apps: s.apps.map((a) => ({...a, package: clean(a.package)!})),
 		sources: s.sources.map((x) => ({...x, detail: clean(x.detail)})),
+		// TLS decryption: key log lines read (good and bad), DSBs, connections read and why others were not.
+		tls: s.tls
+			? {
+					...s.tls,
+					badKeyLogSamples: s.tls.badKeyLogSamples.map((x) => clean(x)!),
+					reasons: Object.fromEntries(Object.entries(s.tls.reasons).map(([k, v]) => [clean(k)!, v])),
+				}
+			: null,
 	};
 }
 
@@ -96,7 +107,13 @@ function* markdownLines(r: Report): Generator<string> {
 	if (r.device) yield `- device: ${cell([r.device.manufacturer, r.device.model, r.device.serial].filter(Boolean).join(' '))}`;
 	const st = r.stats;
 	yield `- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`;
-	yield* [`- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`, ''];
+	yield `- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`;
+	if (r.tls) {
+		const t = r.tls;
+		yield `- TLS: ${t.read} connection(s) decrypted, ${t.noKeys} without keys, ${t.stopped} stopped; key log: ${t.keyLogLines} line(s) used, ${t.badKeyLogLines} bad; ${t.secretsBlocks} secrets block(s)`;
+		for (const [why, n] of Object.entries(t.reasons)) yield `  - not read (${n}): ${cell(why)}`;
+	}
+	yield '';
 	yield* [`## Flags (${r.flags.length})`, ''];
 	if (r.flags.length === 0) yield 'No flags raised.';
 	else {
@@ -110,10 +127,10 @@ function* markdownLines(r: Report): Generator<string> {
 	yield* ['', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|'];
 	for (const c of r.categories) yield `| ${c.category} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`;
 	yield* ['', `## Destinations (${r.destinations.length})`, ''];
-	yield* ['| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via |', '|---|---|---|---|---|---|---|---|---|---|'];
+	yield* ['| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via | payload |', '|---|---|---|---|---|---|---|---|---|---|---|'];
 	for (const d of r.destinations) {
 		const as = d.asn ? `AS${d.asn} ${d.asOrg ?? ''}`.trim() : '';
-		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} |`;
+		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} | ${d.payload ?? ''} |`;
 	}
 	if (r.apps.length > 0) {
 		yield* ['', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|'];
@@ -131,9 +148,9 @@ function csvField(v: unknown): string {
 
 /** The destinations table as CSV (one row per destination), the form spreadsheets read; line by line. */
 function* csvLines(r: Report): Generator<string> {
-	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags'].join(',');
+	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags', 'payload'].join(',');
 	for (const d of r.destinations) {
-		yield [d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags]
+		yield [d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags, d.payload ?? '']
 			.map(csvField)
 			.join(',');
 	}

@@ -31,6 +31,8 @@ export const CAPTURE_PCAP = 'capture.pcap';
 export const CAPTURE_PCAPNG = 'capture.pcapng';
 export const LOGCAT_FILE = 'logcat.txt';
 export const META_FILE = 'meta.json';
+/** The TLS key log lines the session saw (key log file or followed log), so a replay decrypts as live did. */
+export const KEYS_FILE = 'keys.log';
 /** Tag of the lines that record the user's markers (decode/android.ts reads incognito ones). */
 export const MARKER_TAG = 'tattle.marker';
 
@@ -62,6 +64,8 @@ export type RecordedMeta = {
 
 export type BundleWriterStats = {
 	captureBytes: number;
+	/** Bytes of TLS key log written to keys.log. */
+	keyBytes: number;
 	/** Bytes dropped by the framer: a torn record at a stream cut, or a capture that could not be joined. */
 	captureDroppedBytes: number;
 	logBytes: number;
@@ -89,6 +93,8 @@ export type BundleWriter = {
 	captureRestart(): void;
 	/** Logcat bytes exactly as received (lines may be split anywhere). */
 	log(bytes: Uint8Array): void;
+	/** TLS key log text as read (keys.log, named in meta.json as `keys`). */
+	keys(text: string): void;
 	/** A line of tattle's own (probe, marker) in the live logcat shape, placed between whole log lines. */
 	logLine(ts: number, tag: string, message: string, level?: string): void;
 	/** A marker: a `tattle.marker` log line; notes also go to meta.json's markers. */
@@ -267,12 +273,14 @@ export function formatLogLine(ts: number, tag: string, message: string, level = 
 }
 
 class Writer implements BundleWriter {
-	readonly stats: BundleWriterStats = {captureBytes: 0, captureDroppedBytes: 0, logBytes: 0, markers: 0, markersDropped: 0};
+	readonly stats: BundleWriterStats = {captureBytes: 0, keyBytes: 0, captureDroppedBytes: 0, logBytes: 0, markers: 0, markersDropped: 0};
 	captureFile: string | undefined;
 	error: string | undefined;
 	private readonly meta: RecordedMeta;
 	private readonly framer = new CaptureFramer();
 	private captureFd: number | undefined;
+	private keysFd: number | undefined;
+	private keysDirty = false;
 	private readonly logFd: number;
 	private captureDirty = false;
 	private logDirty = false;
@@ -321,6 +329,20 @@ class Writer implements BundleWriter {
 			this.stats.captureBytes += unit.length;
 		}
 		this.captureDirty = true;
+	}
+
+	keys(text: string): void {
+		if (this.closed || this.error || text.length === 0) return;
+		if (this.keysFd === undefined) {
+			if (!this.guard(() => (this.keysFd = openSync(path.join(this.dir, KEYS_FILE), 'wx')))) return;
+			this.meta.keys = KEYS_FILE;
+			this.metaDirty = true;
+		}
+		const bytes = new TextEncoder().encode(text);
+		const fd = this.keysFd!;
+		if (!this.guard(() => writeAll(fd, bytes))) return;
+		this.stats.keyBytes += bytes.length;
+		this.keysDirty = true;
 	}
 
 	captureCut(): void {
@@ -384,6 +406,11 @@ class Writer implements BundleWriter {
 			if (!this.guard(() => fdatasyncSync(this.logFd))) return;
 			this.logDirty = false;
 		}
+		if (this.keysDirty && this.keysFd !== undefined) {
+			const fd = this.keysFd;
+			if (!this.guard(() => fdatasyncSync(fd))) return;
+			this.keysDirty = false;
+		}
 	}
 
 	close(): void {
@@ -400,7 +427,7 @@ class Writer implements BundleWriter {
 		this.metaDirty = true;
 		this.sync();
 		this.closed = true;
-		for (const fd of [this.captureFd, this.logFd]) {
+		for (const fd of [this.captureFd, this.logFd, this.keysFd]) {
 			if (fd === undefined) continue;
 			try {
 				closeSync(fd);

@@ -44,6 +44,8 @@ export type CaptureParserOptions = {
 	onSecrets?(s: CaptureSecrets): void;
 	/** pcapng Custom Block: Private Enterprise Number and the bytes after it (a view: copy to keep). */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/** The format, once the first bytes tell it (pcapng may carry secrets blocks later on). */
+	onFormat?(format: CaptureFormat): void;
 };
 
 /**
@@ -291,12 +293,14 @@ export class CaptureParser {
 		const magic = dv.getUint32(pos, false);
 		if (magic === BLOCK_SHB) {
 			this.fmt = 'pcapng';
+			this.opts.onFormat?.('pcapng');
 			this.mode = MODE_PCAPNG;
 			return this.pcapngBlock(buf, dv, pos, avail);
 		}
 		const magicLe = dv.getUint32(pos, true);
 		if (magic === PCAP_MAGIC_USEC || magic === PCAP_MAGIC_NSEC || magicLe === PCAP_MAGIC_USEC || magicLe === PCAP_MAGIC_NSEC) {
 			this.fmt = 'pcap';
+			this.opts.onFormat?.('pcap');
 			this.mode = MODE_PCAP_HEADER;
 			return this.pcapHeader(dv, pos, avail);
 		}

@@ -46,7 +46,6 @@ export type CaptureStream = AsyncIterable<RawPacket[]> & {
 	readonly error: CaptureError | undefined;
 	readonly packets: number;
 	readonly bytesRead: number;
-	readonly secrets: CaptureSecrets[];
 	readonly name: string;
 };
 
@@ -60,11 +59,15 @@ export type OpenCaptureOptions = {
 	stdin?: AsyncIterable<Uint8Array>;
 	/** pcapng Custom Blocks (e.g. PCAPdroid's app table); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/** pcapng Decryption Secrets Blocks (TLS key logs), a copy each, up to MAX_SECRETS_BYTES per stream. */
+	onSecrets?(s: CaptureSecrets): void;
+	/** The capture's format once known (pcapng: keys may come in secrets blocks). */
+	onFormat?(format: CaptureFormat): void;
 	/** Every chunk read, before it is parsed (recording a bundle); a view, write or copy it at once. */
 	tap?(chunk: Uint8Array): void;
 };
 
-export type StreamCaptureOptions = Pick<OpenCaptureOptions, 'signal' | 'onCustomBlock' | 'tap'>;
+export type StreamCaptureOptions = Pick<OpenCaptureOptions, 'signal' | 'onCustomBlock' | 'onSecrets' | 'onFormat' | 'tap'>;
 
 const FOLLOW_PREFIX = 'follow:';
 
@@ -98,7 +101,6 @@ class StreamImpl implements CaptureStream {
 	private read = 0;
 	private secretsBytes = 0;
 	private started = false;
-	readonly secrets: CaptureSecrets[] = [];
 
 	constructor(
 		readonly name: string,
@@ -109,9 +111,10 @@ class StreamImpl implements CaptureStream {
 			onSecrets: (s) => {
 				if (this.secretsBytes + s.data.length > MAX_SECRETS_BYTES) return;
 				this.secretsBytes += s.data.length;
-				this.secrets.push(s);
+				opts.onSecrets?.(s);
 			},
 			onCustomBlock: opts.onCustomBlock,
+			onFormat: opts.onFormat,
 		});
 	}
 
@@ -209,7 +212,7 @@ async function* readFile(path: string, chunkSize: number, signal: AbortSignal | 
 }
 
 /** Reads a file as it grows; waits for it to appear; stops on abort or after idleMs without growth. */
-async function* followFile(
+export async function* followFile(
 	path: string,
 	chunkSize: number,
 	pollMs: number,

@@ -52,6 +52,10 @@ export type NetSourceOptions = {
 	onStatus?(state: NetSourceState, detail: string): void;
 	/** pcapng Custom Blocks (PCAPdroid's UID map); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/** pcapng Decryption Secrets Blocks (PCAPdroid's live pcapng exports carry TLS key logs). */
+	onSecrets?(s: CaptureSecrets): void;
+	/** A segment's format once known. */
+	onFormat?(format: CaptureFormat): void;
 	/**
 	 * The bytes each segment's parser gets (recording a bundle): `segment()` when a new one begins
 	 * (a connection, a preamble: its header follows), `cut()` when one broke off mid-record.
@@ -71,7 +75,6 @@ export type NetCaptureStream = AsyncIterable<RawPacket[]> & {
 	readonly error: CaptureError | undefined;
 	readonly packets: number;
 	readonly bytesRead: number;
-	readonly secrets: CaptureSecrets[];
 	readonly state: NetSourceState;
 	readonly stats: NetSourceStats;
 	/** Resolves with the bound address once a listener is up (udp, tcp-listen); rejects if it cannot bind. */
@@ -173,7 +176,6 @@ export function openNetCapture(spec: string, opts: NetSourceOptions = {}): NetCa
 
 /** The segmented parser, the batch queue and the status, shared by every transport. */
 class NetCapture implements NetCaptureStream {
-	readonly secrets: CaptureSecrets[] = [];
 	readonly stats: NetSourceStats = {
 		bytes: 0, connections: 0, restarts: 0, segments: 0, datagrams: 0, malformed: 0, dropped: 0, reordered: 0, synthesized: 0,
 	};
@@ -283,9 +285,10 @@ class NetCapture implements NetCaptureStream {
 			onSecrets: (s) => {
 				if (this.secretsBytes + s.data.length > MAX_SECRETS_BYTES) return;
 				this.secretsBytes += s.data.length;
-				this.secrets.push(s);
+				this.opts.onSecrets?.(s);
 			},
 			onCustomBlock: this.opts.onCustomBlock,
+			onFormat: this.opts.onFormat,
 		});
 	}
 

@@ -7,7 +7,7 @@
 import {existsSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import type {LogLine, RawPacket} from '../types.js';
-import {openCapture, type CaptureStream} from './capture-source.js';
+import {openCapture, type CaptureFormat, type CaptureSecrets, type CaptureStream} from './capture-source.js';
 import {openLogcat} from './logcat-source.js';
 
 /** Pacing sleeps shorter than this are batched: timers cannot do better than a few ms anyway. */
@@ -31,7 +31,7 @@ export type BundleMeta = {
 	[key: string]: unknown;
 };
 
-export type ReplayInput = {capture?: string; logcat?: string; meta?: BundleMeta; bundle?: string};
+export type ReplayInput = {capture?: string; logcat?: string; meta?: BundleMeta; bundle?: string; /** The bundle's TLS key log (keys.log). */ keylog?: string};
 
 export class ReplayInputError extends Error {}
 
@@ -57,7 +57,8 @@ export function resolveReplayInput(p: string | undefined, logcat: string | undef
 		}
 	}
 	if (!capture && !bundleLog && !logcat) throw new ReplayInputError(`${p}: not a capture bundle (no capture.pcap, capture.pcapng or logcat.txt)`);
-	return {capture, logcat: logcat ?? bundleLog, meta, bundle: p};
+	const keyName = typeof meta?.keys === 'string' && !meta.keys.includes('/') && !meta.keys.includes('\\') ? meta.keys : 'keys.log';
+	return {capture, logcat: logcat ?? bundleLog, meta, bundle: p, keylog: pick(keyName)};
 }
 
 /** What the UI can do to a running replay. */
@@ -109,6 +110,10 @@ export type ReplayHandlers = {
 	onStatus?(source: string, state: 'live' | 'eof' | 'down', detail?: string, ts?: number): void;
 	/** pcapng Custom Blocks (PCAPdroid's UID map); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
+	/** pcapng Decryption Secrets Blocks (TLS key logs), as the parser meets them. */
+	onSecrets?(s: CaptureSecrets): void;
+	/** The capture's format once known. */
+	onFormat?(format: CaptureFormat): void;
 };
 
 export type ReplayOptions = {
@@ -210,7 +215,7 @@ export async function runReplay(input: ReplayInput, h: ReplayHandlers, o: Replay
 	};
 	let capture: CaptureStream | undefined;
 	if (input.capture) {
-		capture = openCapture(input.capture, {signal: o.signal, onCustomBlock: h.onCustomBlock});
+		capture = openCapture(input.capture, {signal: o.signal, onCustomBlock: h.onCustomBlock, onSecrets: h.onSecrets, onFormat: h.onFormat});
 		cursors.push(new Cursor(capture[Symbol.asyncIterator](), true));
 		opening.push(['capture', input.capture]);
 	}

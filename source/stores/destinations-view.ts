@@ -32,6 +32,17 @@ export type DestinationRow = {
 	last: string;
 	rate: readonly number[];
 	flags: number;
+	/** What of its payload tattle could read: `READING_WORDS` (empty when it carried no TLS or HTTP). */
+	reading: string;
+};
+
+/** One short word per payload reading, for the Read column (README "Reading inside HTTPS"). */
+export const READING_WORDS: Record<NonNullable<DestinationSummary['payload']>, string> = {
+	read: 'yes',
+	'partly-read': 'part',
+	encrypted: 'no',
+	'app-encrypted': 'app',
+	cleartext: 'plain',
 };
 
 export type DestinationsView = {
@@ -66,6 +77,7 @@ export function destinationRow(d: DestinationSummary, now: number | undefined): 
 		last: formatAge(d.lastTs, now),
 		rate: d.rate.slice(-SPARK_SAMPLES),
 		flags: d.flags,
+		reading: d.payload ? READING_WORDS[d.payload] : '',
 	};
 }
 

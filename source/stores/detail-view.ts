@@ -42,6 +42,27 @@ const heading = (text: string): DetailLine => ({kind: 'heading', text});
 const clean = (s: string | undefined, max?: number): string => sanitize(s ?? '', max);
 
 /** Facts of a destination (classification, geography, traffic, naming evidence). */
+/** What could be read of a destination's payload, and why not when it could not (sanitised: a reason may quote the capture). */
+function describeReading(d: DestinationSummary): string {
+	const t = d.tls;
+	switch (d.payload) {
+		case 'cleartext':
+			return 'plain HTTP: read as sent';
+		case 'app-encrypted':
+			return `decrypted, but the body is encrypted by the app itself (${t?.appEncrypted ?? 0} request(s))`;
+		case 'read':
+			return `TLS decrypted with the session keys (${t?.read ?? 0} connection(s))`;
+		case 'partly-read':
+		case 'encrypted': {
+			const read = d.payload === 'encrypted' ? 'TLS, not decrypted' : `TLS, ${t?.read ?? 0} of ${t?.connections ?? 0} connection(s) decrypted`;
+			const why = t?.note ? clean(t.note) : t && t.noKeys > 0 ? 'no keys for it' : 'no key log or DSBs for this session';
+			return `${read}: ${why}`;
+		}
+		default:
+			return '-';
+	}
+}
+
 function destinationFacts(d: DestinationSummary): DetailLine[] {
 	const as = [formatAsn(d.asn), clean(d.asOrg)].filter(Boolean).join(' ');
 	const rule = d.rule ? `${clean(d.rule)}${d.ruleSource ? ` (from ${clean(d.ruleSource)})` : ''}` : '-';
@@ -57,6 +78,7 @@ function destinationFacts(d: DestinationSummary): DetailLine[] {
 		field('Traffic', `${formatInteger(d.packets)} packets, ${formatBytes(d.bytesOut)} out, ${formatBytes(d.bytesIn)} in`),
 		field('Seen', `${formatClock(d.firstTs)} to ${formatClock(d.lastTs)}`),
 		field('Named by', d.via.length === 0 ? '-' : d.via.join(', ')),
+		...(d.payload ? [field('Read', describeReading(d))] : []),
 		field('Named in', formatIndexList(d.evidencePackets, INDICES_SHOWN)),
 	];
 }
@@ -83,7 +105,7 @@ export function flagDetail(f: Flag, destinations: readonly DestinationSummary[],
 		field('Summary', clean(f.summary)),
 		...(f.count && f.count > 1 ? [field('Count', `${f.count} times (repeats folded into this flag; their packets are listed)`)] : []),
 		heading('Evidence'),
-		field('Payload', e.payload ?? 'unknown', e.payload === 'encrypted' ? 'muted' : undefined),
+		field('Payload', `${e.payload ?? 'unknown'}${e.decrypted ? ' (read inside TLS with the session keys)' : ''}`, e.payload === 'encrypted' ? 'muted' : undefined),
 		field('Packets', formatIndexList(e.packets, INDICES_SHOWN)),
 		field('Log lines', formatIndexList(e.logLines, INDICES_SHOWN, 'line ')),
 		field('Rule', clean(e.rule) || '-'),

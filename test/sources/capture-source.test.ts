@@ -112,13 +112,16 @@ describe('openCapture on files', () => {
 		expect(describeCaptureError('cut.pcap', b.stream.error!)).toMatch(/^tattle: cut\.pcap: byte 140: truncated record at byte 140/);
 	});
 
-	it('keeps decryption secrets', async () => {
+	it('hands over decryption secrets and says the format is pcapng', async () => {
 		const file = path.join(tmp, 'keys.pcapng');
 		const keylog = new TextEncoder().encode('CLIENT_RANDOM aa bb\n');
 		writeFileSync(file, concat(shb(true), idb(true, 1, 0), dsb(true, 0x544c534b, keylog), epb(true, 0, 1n, payload(60, 0))));
-		const {packets, stream} = await drain(openCapture(file));
+		const secrets: unknown[] = [];
+		const formats: string[] = [];
+		const {packets} = await drain(openCapture(file, {onSecrets: (s) => secrets.push(s), onFormat: (f) => formats.push(f)}));
 		expect(packets).toHaveLength(1);
-		expect(stream.secrets).toEqual([{secretsType: 0x544c534b, data: keylog}]);
+		expect(secrets).toEqual([{secretsType: 0x544c534b, data: keylog}]);
+		expect(formats).toEqual(['pcapng']);
 	});
 });
 

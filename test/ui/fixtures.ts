@@ -85,8 +85,8 @@ export const HOSTILE_HOST = 'evil\u001b]0;pwned\u0007.example\u001b[2J.com';
 export function leakSession(): SessionSnapshot {
 	return snapshot({
 		destinations: [
-			destination('sa.api.intl.miui.com', {owner: 'Xiaomi', category: 'browsing-data', bytesOut: 9000, flags: 1, rule: 'sa.api.intl.miui.com', ruleSource: 'bundled'}),
-			destination('www.google.com', {owner: 'Google', category: 'content', country: 'US', asn: 15_169, asOrg: 'Google LLC', bytesOut: 12_000, bytesIn: 90_000, lastTs: T0 + 2}),
+			destination('sa.api.intl.miui.com', {owner: 'Xiaomi', category: 'browsing-data', bytesOut: 9000, flags: 1, rule: 'sa.api.intl.miui.com', ruleSource: 'bundled', payload: 'read', tls: {connections: 2, read: 2, noKeys: 0, stopped: 0, appEncrypted: 0}}),
+			destination('www.google.com', {owner: 'Google', category: 'content', country: 'US', asn: 15_169, asOrg: 'Google LLC', bytesOut: 12_000, bytesIn: 90_000, lastTs: T0 + 2, payload: 'encrypted', tls: {connections: 1, read: 0, noKeys: 1, stopped: 0, appEncrypted: 0, note: 'no keys for this connection in the key log'}}),
 			destination('mtalk.google.com', {owner: 'Google', category: 'push', country: 'US', asn: 15_169, asOrg: 'Google LLC', bytesOut: 300, apps: ['com.google.android.gms'], lastTs: T0 + 9}),
 			destination('tracking.intl.miui.com', {owner: 'Xiaomi', category: 'analytics', bytesOut: 4000}),
 		],

@@ -32,11 +32,14 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 describe('panels', () => {
-	it('destinations: host, owner, category, country, bytes, age and flag marker', () => {
+	it('destinations: host, owner, category, country, what was read, bytes, age and flag marker', () => {
 		const {lastFrame} = show(<DestinationsPanel width={100} height={12} />);
 		const frame = lastFrame()!;
 		const row = frame.split('\n').find(l => l.includes('sa.api.intl.miui.com'))!;
-		expect(row).toMatch(/▲ sa\.api\.intl\.miui\.com\s+browsing-data\s+Xiaomi\s+SG\s+9\.0 kB\s+500 B\s+5s/);
+		expect(row).toMatch(/▲ sa\.api\.intl\.miui\.com\s+browsing-data\s+Xiaomi\s+SG\s+yes\s+9\.0 kB\s+500 B\s+5s/);
+		expect(frame.split('\n').find(l => l.includes('www.google.com'))).toMatch(/US\s+no\s+/);
+		expect(frame.split('\n').find(l => l.includes('mtalk.google.com'))).toMatch(/US\s+-\s+/);
+		expect(frame).toMatch(/CC\s+Read\s+Out/);
 		expect(frame).toContain('4 · sort: bytes');
 	});
 
@@ -106,9 +109,15 @@ describe('panels', () => {
 		focusPanel('destinations');
 		$ui.set({...$ui.get(), detail: {kind: 'destination', key: 'sa.api.intl.miui.com'}});
 		const frame = show(<DetailPanel width={100} height={30} />).lastFrame()!;
-		for (const text of ['sa.api.intl.miui.com', 'Owner rule', '(from bundled)', 'AS45102', '203.0.113.10', 'Named by    dns, sni', 'Flags (1)', 'HIGH        incognito-url-leak']) {
+		for (const text of ['sa.api.intl.miui.com', 'Owner rule', '(from bundled)', 'AS45102', '203.0.113.10', 'Named by    dns, sni', 'Read        TLS decrypted with the session keys (2 connection(s))', 'Flags (1)', 'HIGH        incognito-url-leak']) {
 			expect(frame).toContain(text);
 		}
+	});
+
+	it('detail: says why a destination could not be read', () => {
+		$ui.set({...$ui.get(), detail: {kind: 'destination', key: 'www.google.com'}});
+		const frame = show(<DetailPanel width={100} height={30} />).lastFrame()!;
+		expect(frame).toContain('Read        TLS, not decrypted: no keys for this connection in the key log');
 	});
 
 	it('detail: scrolls with the selection keys and shows the position', async () => {

@@ -7,7 +7,7 @@ import {sparkline} from '../glyph-text.js';
 import type {ColumnSpec} from '../table-layout.js';
 import {categoryColor, glyphs, useTheme, type Glyphs} from '../theme.js';
 
-type Key = 'flag' | 'host' | 'category' | 'owner' | 'country' | 'asOrg' | 'app' | 'out' | 'in' | 'packets' | 'last' | 'rate';
+type Key = 'flag' | 'host' | 'category' | 'owner' | 'country' | 'read' | 'asOrg' | 'app' | 'out' | 'in' | 'packets' | 'last' | 'rate';
 
 /**
  * Widths fit the longest usual value (category "browser-service" is 15). Priorities: at 80
@@ -19,6 +19,8 @@ const COLUMNS: ReadonlyArray<ColumnSpec<Key>> = [
 	{key: 'category', title: 'Category', width: 15, priority: 1},
 	{key: 'owner', title: 'Owner', width: 10, flex: 1, priority: 3},
 	{key: 'country', title: 'CC', width: 2, priority: 2},
+	// Whether the payload could be read (decrypted with keys, plain HTTP) is the point of a watch: kept from 80 columns.
+	{key: 'read', title: 'Read', width: 5, priority: 3},
 	{key: 'asOrg', title: 'AS', width: 18, flex: 1, priority: 7},
 	{key: 'app', title: 'App', width: 16, flex: 1, priority: 5},
 	{key: 'out', title: 'Out', width: 6, priority: 0, align: 'right'},
@@ -27,6 +29,9 @@ const COLUMNS: ReadonlyArray<ColumnSpec<Key>> = [
 	{key: 'last', title: 'Last', width: 4, priority: 3, align: 'right'},
 	{key: 'rate', title: 'Out/s', width: 8, priority: 4},
 ];
+
+/** Read column colours: read is good news for the researcher, plain HTTP and app-encrypted bodies stand out. */
+const READING_COLORS: Record<string, string | undefined> = {yes: 'green', part: 'yellow', app: 'magenta', plain: 'red'};
 
 /** Sparkline columns (the rate column's width). */
 const SPARK_WIDTH = 8;
@@ -40,6 +45,7 @@ function toRow(d: DestinationRow, g: Glyphs): TableRow<Key> {
 			category: {text: d.category, color: categoryColor(d.category)},
 			owner: {text: d.owner || '-', dim: !d.owner},
 			country: {text: d.country, dim: d.country === '--'},
+			read: {text: d.reading || '-', dim: !d.reading || d.reading === 'no', color: READING_COLORS[d.reading]},
 			asOrg: {text: d.asOrg || '-', dim: !d.asOrg},
 			app: {text: d.app || '-', dim: !d.app},
 			out: {text: d.bytesOut},
