@@ -100,8 +100,8 @@ export class TcpStream {
 			if (k === 0) break;
 			if (packets.length < TCP_STREAM_MAX_EVIDENCE && packets[packets.length - 1] !== r.index) packets.push(r.index);
 			ts = r.ts;
-			if (r.end > upTo) break;
-			drop++;
+			if (r.end <= upTo) drop++;
+			if (r.end >= upTo) break;
 		}
 		if (drop > 0) this.ranges.splice(0, drop);
 		this.start += k;

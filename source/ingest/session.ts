@@ -434,7 +434,7 @@ export class Session implements AnalyzerSink {
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
-		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, tls: e.tls, alpn: e.alpn ?? null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, body: bodyBase64(e.body), tls: e.tls, alpn: e.alpn ?? null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
 	}
 
 	problem(kind: string): void {
@@ -871,6 +871,11 @@ function dnsNames(e: DnsEvent): Iterable<string> {
 function mergeApps(to: DestAgg, from: DestAgg): void {
 	if (from.apps) for (const a of from.apps) (to.apps ??= new Set()).add(a);
 	if (from.foreground) for (const a of from.foreground) if ((to.foreground?.size ?? 0) < MAX_APPS) (to.foreground ??= new Set()).add(a);
+}
+
+/** The kept body prefix (at most --max-body bytes) for NDJSON: base64, since bodies are binary as often as text. */
+function bodyBase64(b: Uint8Array): string {
+	return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 }
 
 function newReading(): Reading {
