@@ -82,8 +82,10 @@ Common options:
   --report FILE        write the session report at the end: .json, .md or .csv (repeatable)
   --rules FILE         more destination rules (JSON, same format as the bundled ones)
   --blocklist FILE     hosts file or adblock list; listed hosts are categorised as trackers
-  --keylog FILE        TLS key log (SSLKEYLOGFILE format): accepted and checked to exist;
-                       TLS decryption with it is not implemented yet
+  --keylog FILE|follow:FILE
+                       TLS key log (NSS SSLKEYLOGFILE format) to decrypt what the phone sends
+                       (TLS 1.2/1.3 AEAD suites, HTTP/1.1 and HTTP/2); follow: a log still being
+                       written. pcapng Decryption Secrets Blocks are used without it
   --fail-on KIND       exit 3 if a flag of this kind was raised (repeatable; or "any")
                        kinds: ${FLAG_KINDS.join(', ')}
   --max-body BYTES     HTTP body bytes kept per request for inspection (default ${DEFAULT_MAX_BODY})

@@ -4,7 +4,7 @@
  * retransmitted and a reordered segment, and a segment lost for good. Every variant is cut from a
  * real capture (test/fixtures/tls, recorded with curl and SSLKEYLOGFILE).
  */
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -132,5 +132,30 @@ describe('TLS decryption with untidy captures', () => {
 		expect(String(read.at(-1)!.reason)).toMatch(/gap/);
 		expect(http(events).length).toBeGreaterThanOrEqual(3);
 		expect(report.tls.stopped).toBe(1);
+	});
+
+	it('a bundle keeps its keys: replay DIR reads keys.log, or the file meta.json names', async () => {
+		const dir = path.join(tmp, 'bundle');
+		mkdirSync(dir);
+		copyFileSync(path.join(DIR, 'tls12-h2-aes128gcm.pcap'), path.join(dir, 'capture.pcap'));
+		copyFileSync(path.join(DIR, 'tls12-h2-aes128gcm.keys'), path.join(dir, 'keys.log'));
+		expect(http((await run(dir)).events)).toEqual(['POST /api/v1/upload?case=tls12-h2-aes128gcm']);
+		const named = path.join(tmp, 'bundle-named');
+		mkdirSync(named);
+		copyFileSync(path.join(DIR, 'tls12-h2-aes128gcm.pcap'), path.join(named, 'capture.pcap'));
+		copyFileSync(path.join(DIR, 'tls12-h2-aes128gcm.keys'), path.join(named, 'session.keylog'));
+		writeFileSync(path.join(named, 'meta.json'), JSON.stringify({keys: 'session.keylog'}));
+		expect(http((await run(named)).events)).toEqual(['POST /api/v1/upload?case=tls12-h2-aes128gcm']);
+	});
+
+	it('--keylog follow:FILE in a replay reads what the file holds while the replay runs', async () => {
+		const {events} = await run(path.join(DIR, 'tls13-h2-chacha20.pcap'), ['--keylog', `follow:${path.join(DIR, 'tls13-h2-chacha20.keys')}`, '--speed', '1']);
+		expect(http(events)).toEqual(['POST /api/v1/upload?case=tls13-h2-chacha20']);
+	});
+
+	it('a missing --keylog file is a usage error', async () => {
+		const r = await tattle(['replay', path.join(DIR, 'tls13-h2-chacha20.pcap'), '--keylog', path.join(tmp, 'nope.keys')]);
+		expect(r.code).toBe(2);
+		expect(r.stderr).toMatch(/--keylog .*nope\.keys: no such file/);
 	});
 });
