@@ -59,7 +59,7 @@ function writePcapng(name: string, fs: Frame[], keysAt: number | undefined, keys
 }
 
 async function run(file: string, extra: string[] = []): Promise<{events: Event[]; report: Record<string, any>}> {
-	const report = `${file}.report.json`;
+	const report = path.join(tmp, `${path.basename(file)}.report.json`);
 	const r = await tattle(['replay', file, '--json', '--report', report, ...extra]);
 	expect(r.stderr).toBe('');
 	expect(r.code).toBe(0);
