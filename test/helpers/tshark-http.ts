@@ -9,6 +9,7 @@
  * decompression turned off).
  */
 import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 
 export type OracleRequest = {
 	method: string;
@@ -88,6 +89,10 @@ type Found = OracleRequest & {frame: number; streamId: number};
 
 /** HTTP requests tshark finds in a capture, decrypted with the key log when given (or with the DSBs inside a pcapng when keysPath is undefined), in capture order. */
 export function tsharkHttpRequests(pcapPath: string, keysPath?: string): OracleRequest[] {
+	// tshark silently decrypts nothing with a wrong file; say so instead (e.g. the capture itself).
+	if (keysPath !== undefined && !/^[A-Z_]+ [0-9a-fA-F]{64} [0-9a-fA-F]+\r?$/m.test(readFileSync(keysPath, 'latin1'))) {
+		throw new Error(`${keysPath} is not an NSS key log (no "LABEL <client random> <secret>" line)`);
+	}
 	const out = execFileSync('tshark', tsharkArgs(pcapPath, keysPath), {
 		encoding: 'utf8',
 		maxBuffer: 1 << 30,
@@ -153,8 +158,12 @@ export function tsharkHttpRequests(pcapPath: string, keysPath?: string): OracleR
 					open.set(key, req);
 				} else if (type === '0') {
 					const req = open.get(key);
-					const data = str(st['http2.data.data']);
-					if (req && data) req.body += bytesHex(data);
+					if (!req) continue; // a response body
+					// On the frame that ends a body of several DATA frames, tshark 4.x gives the
+					// reassembled body (and http2.data.data is that body too, not the frame's data).
+					const reassembled = str(find(st['http2.body.fragments'], 'http2.body.reassembled.data'));
+					if (reassembled !== undefined) req.body = bytesHex(reassembled);
+					else req.body += bytesHex(str(st['http2.data.data']) ?? '');
 				}
 			}
 		}
