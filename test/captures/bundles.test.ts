@@ -216,3 +216,23 @@ describe('bundle ordinary-day: what the pipeline finds', () => {
 		expect(report.flags.filter((f) => f.kind.startsWith('incognito-') || f.kind.endsWith('url-leak'))).toEqual([]);
 	});
 });
+
+describe('captures/incognito-https (through the CLI, keys from the pcapng DSB)', () => {
+	it('reads the Sensors Analytics upload inside TLS 1.3 + HTTP/2 and raises incognito-url-leak with the decoded URL', async () => {
+		const {tattle} = await import('../helpers/cli.js');
+		const out = path.join(tmpdir(), `tattle-https-bundle-${process.pid}.json`);
+		const r = await tattle(['replay', bundleDir('incognito-https'), '--report', out]);
+		expect(r.stderr).toBe('');
+		expect(r.code).toBe(0);
+		const rep = JSON.parse(readFileSync(out, 'utf8')) as Report;
+		const leak = rep.flags.find((f) => f.kind === 'incognito-url-leak');
+		expect(leak).toMatchObject({host: 'sa.api.intl.miui.com', evidence: {decrypted: true, payload: 'decoded'}});
+		expect(leak!.evidence.excerpt).toContain('https://example.org/private-page');
+		// The incognito window comes from the marker line the `i` key writes.
+		expect(leak!.evidence.logLines).toEqual([4]);
+		expect(rep.tls).toMatchObject({read: 2, noKeys: 0, secretsBlocks: 1});
+		const sa = rep.destinations.find((d) => d.host === 'sa.api.intl.miui.com')!;
+		expect(sa).toMatchObject({payload: 'read', country: 'SG', tls: {connections: 1, read: 1}});
+		expect(statSync(bundleDir('incognito-https')).isDirectory()).toBe(true);
+	});
+});
