@@ -3,10 +3,15 @@
  * recorded flows, then times, side by side and in rounds (so machine load hits all alike):
  *   (a) tattle's headless replay, (b) tshark extracting the same names, (c) a bare pcap record
  *   walk in Node (the floor), and tattle on a 2x larger file (peak RSS must stay flat);
- *   (d) bytes per second the dashboard writes to a terminal at ~5,000 packets/s.
+ *   (d) bytes per second the dashboard writes to a terminal at ~5,000 packets/s;
+ *   (e) decrypted throughput: tattle replay --keylog and tshark -o tls.keylog_file on a real TLS
+ *   capture (make-tls-capture.js: Node clients uploading over TLS 1.2/1.3, h2 and HTTP/1.1,
+ *   recorded by tcpdump on a loopback), both checked to have read every connection and request,
+ *   and both tools' start-up on an empty capture with the same options.
  * Medians of RUNS runs; the table goes to stdout and bench/out/results.md.
  *
  *   node bench/run.js [--packets N] [--runs R] [--seed S] [--no-tshark] [--no-tty] [--no-2x]
+ *                     [--no-tls] [--tls-mb MB]
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -14,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {DEFAULT_PACKETS, makeCapture} from './make-capture.js';
+import {DEFAULT_TLS_MB, makeTlsCapture, tlsParams} from './make-tls-capture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -33,9 +39,11 @@ const TTY_ROWS = 40;
 const TARGET_VS_TSHARK = 30;
 const TARGET_VS_WALK = 2.5;
 const TARGET_RSS_MB = 150;
+/** Decrypted throughput against tshark decrypting the same capture with the same keys (the issue's goal). */
+const TARGET_TLS_VS_TSHARK = 10;
 
 function parseArgs(argv) {
-	const o = {packets: DEFAULT_PACKETS, runs: DEFAULT_RUNS, seed: 1, tshark: true, tty: true, double: true};
+	const o = {packets: DEFAULT_PACKETS, runs: DEFAULT_RUNS, seed: 1, tshark: true, tty: true, double: true, tls: true, tlsMb: DEFAULT_TLS_MB};
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--packets') o.packets = Number(argv[++i]);
@@ -44,10 +52,13 @@ function parseArgs(argv) {
 		else if (a === '--no-tshark') o.tshark = false;
 		else if (a === '--no-tty') o.tty = false;
 		else if (a === '--no-2x') o.double = false;
+		else if (a === '--no-tls') o.tls = false;
+		else if (a === '--tls-mb') o.tlsMb = Number(argv[++i]);
 		else throw new Error(`unknown argument ${a} (see the comment at the top of bench/run.js)`);
 	}
 	if (!Number.isInteger(o.packets) || o.packets < 1000) throw new Error('--packets wants an integer >= 1000');
 	if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs wants a positive integer');
+	if (!(o.tlsMb >= 1 && o.tlsMb <= 2000)) throw new Error('--tls-mb wants a number of MB, 1 to 2000');
 	return o;
 }
 
@@ -127,6 +138,117 @@ async function walk(cap) {
 	return r;
 }
 
+/**
+ * The recorded TLS capture for (MB, seed): FILE, FILE.keys and FILE.json, recorded once and reused
+ * while the metadata matches the recording's parameters. {error} when it cannot be recorded.
+ */
+function tlsCapture(megabytes, seed) {
+	const file = path.join(OUT, `tls-${megabytes}mb-s${seed}.pcap`);
+	const keys = `${file}.keys`;
+	const metaFile = `${file}.json`;
+	const want = tlsParams(megabytes, seed).key;
+	if (existsSync(file) && existsSync(keys) && existsSync(metaFile)) {
+		const m = JSON.parse(readFileSync(metaFile, 'utf8'));
+		if (m.params === want && m.bytes === statSync(file).size) return {file, keys, ...m};
+	}
+	if (!hasCommand('tcpdump')) return {error: 'needs tcpdump and capture rights (tcpdump not installed)'};
+	process.stderr.write(`recording ${path.relative(repo, file)} (${megabytes} MB of TLS uploads, tcpdump on a loopback)... `);
+	const t0 = performance.now();
+	try {
+		const m = makeTlsCapture({out: file, megabytes, seed});
+		process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+		return {file, keys, ...m};
+	} catch (error) {
+		process.stderr.write('failed\n');
+		return {error: `needs tcpdump and capture rights (${error.message.split('\n')[0].slice(0, 300)})`};
+	}
+}
+
+/** A pcap with the TLS capture's header and no packets: what each tool costs to start and stop. */
+function emptyCapture(cap) {
+	const file = path.join(OUT, 'empty.pcap');
+	writeFileSync(file, readFileSync(cap.file).subarray(0, 24));
+	return file;
+}
+
+/** Throws unless tattle's report shows every packet counted and every connection read, none refused. */
+function checkTlsReport(cap, report) {
+	const {stats, tls} = JSON.parse(readFileSync(report, 'utf8'));
+	if (stats.packets !== cap.packets) throw new Error(`tattle counted ${stats.packets} packets of ${cap.packets} in ${cap.file}`);
+	if (!tls || tls.read !== cap.connections || tls.noKeys !== 0 || tls.stopped !== 0) {
+		throw new Error(`tattle decrypted ${tls?.read} of ${cap.connections} TLS connections (noKeys ${tls?.noKeys}, stopped ${tls?.stopped}, reasons ${JSON.stringify(tls?.reasons)})`);
+	}
+}
+
+/** tattle decrypting the TLS capture (or, given FILE, the empty one: its start-up). */
+async function tattleTls(cap, file = cap.file) {
+	const report = path.join(OUT, `report-${path.basename(file, '.pcap')}.json`);
+	rmSync(report, {force: true});
+	const r = await measure(process.execPath, [CLI, 'replay', file, '--keylog', cap.keys, '--speed', 'max', '--report', report], {node: true});
+	if (file === cap.file) checkTlsReport(cap, report);
+	return r;
+}
+
+/** tshark's arguments to decrypt the capture and print every HTTP/1.1 and HTTP/2 request. */
+function tsharkTlsArgs(cap, file, keys) {
+	const args = ['-r', file];
+	if (cap.port !== 443) args.push('-d', `tcp.port==${cap.port},tls`);
+	if (keys) args.push('-o', `tls.keylog_file:${keys}`);
+	args.push('-o', 'tls.desegment_ssl_records:TRUE', '-o', 'tls.desegment_ssl_application_data:TRUE');
+	args.push('-Y', 'http.request || http2.headers.method', '-T', 'fields', '-e', 'http.request.method', '-e', 'http2.headers.method', '-e', 'http2.headers.path', '-e', 'http.request.uri');
+	return args;
+}
+
+const shq = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
+/** POSTs in tshark's output (several h2 HEADERS frames in one packet share a line). */
+const posts = (file) => (readFileSync(file, 'utf8').match(/POST/g) ?? []).length;
+
+/**
+ * tshark decrypting the same capture with the same keys. Its output (a line per packet holding a
+ * request, ~30 KB) goes to a file instead of /dev/null so every timed run is checked to have
+ * decrypted all the requests.
+ */
+async function tsharkTls(cap, file = cap.file) {
+	const out = path.join(OUT, 'tshark-tls.txt');
+	const r = await measure('sh', ['-c', `tshark ${tsharkTlsArgs(cap, file, cap.keys).map(shq).join(' ')} > ${shq(out)} 2>/dev/null`]);
+	if (file === cap.file && posts(out) !== cap.requests) throw new Error(`tshark printed ${posts(out)} of ${cap.requests} requests from ${cap.file}`);
+	return r;
+}
+
+/**
+ * Once, untimed: with keys tshark shows every request and without them none (so its timed run
+ * does decrypt), and tattle's NDJSON events hold every request with its whole body (so its timed
+ * run, which only writes the report, parses what it decrypts).
+ */
+function verifyTls(cap, withTshark) {
+	const out = path.join(OUT, 'tshark-tls-check.txt');
+	for (const keys of withTshark ? [cap.keys, undefined] : []) {
+		const r = spawnSync('sh', ['-c', `tshark ${tsharkTlsArgs(cap, cap.file, keys).map(shq).join(' ')} > ${shq(out)} 2>/dev/null`]);
+		if (r.status !== 0) throw new Error(`tshark exited ${r.status} on ${cap.file}`);
+		const n = posts(out);
+		if (keys && n !== cap.requests) throw new Error(`tshark with the key log shows ${n} of ${cap.requests} requests`);
+		if (!keys && n !== 0) throw new Error(`tshark without the key log shows ${n} requests: the check proves nothing`);
+	}
+	rmSync(out, {force: true});
+	const report = path.join(OUT, 'report-tls-check.json');
+	rmSync(report, {force: true});
+	const r = spawnSync(process.execPath, [CLI, 'replay', cap.file, '--keylog', cap.keys, '--speed', 'max', '--json', '-q', '--report', report], {encoding: 'utf8', maxBuffer: 1 << 30});
+	if (r.status !== 0) throw new Error(`tattle --json exited ${r.status}: ${r.stderr.trim().slice(-300)}`);
+	checkTlsReport(cap, report);
+	let requests = 0;
+	let body = 0;
+	for (const line of r.stdout.split('\n')) {
+		if (!line.startsWith('{"type":"http"')) continue;
+		const e = JSON.parse(line);
+		if (!e.tls) continue;
+		requests++;
+		body += e.bodyBytes;
+	}
+	if (requests !== cap.requests || body !== cap.bodyBytes) {
+		throw new Error(`tattle's events hold ${requests} of ${cap.requests} requests, ${body} of ${cap.bodyBytes} body bytes`);
+	}
+}
+
 /** Bytes per second the dashboard writes to a pseudo-terminal at ~TTY_PACKET_RATE packets/s. */
 function dashboardBytes(cap) {
 	const speed = TTY_PACKET_RATE / (cap.packets / cap.seconds);
@@ -151,7 +273,22 @@ async function main() {
 	const haveTshark = o.tshark && hasCommand('tshark');
 	const big = capture(o.packets, o.seed);
 	const double = o.double ? capture(o.packets * 2, o.seed) : undefined;
-	const t = {tattle: [], tshark: [], walk: [], double: []};
+	let tcap;
+	if (o.tls) {
+		tcap = tlsCapture(o.tlsMb, o.seed);
+		if (!tcap.error) {
+			process.stderr.write('checking that both tools read every request of the TLS capture... ');
+			try {
+				verifyTls(tcap, haveTshark);
+				tcap.empty = emptyCapture(tcap);
+				process.stderr.write('ok\n');
+			} catch (error) {
+				process.stderr.write('failed\n');
+				tcap = {...tcap, error: `check failed: ${error.message}`};
+			}
+		}
+	}
+	const t = {tattle: [], tshark: [], walk: [], double: [], tlsTattle: [], tlsTshark: [], tlsTattleStart: [], tlsTsharkStart: []};
 	for (let run = 1; run <= o.runs; run++) {
 		process.stderr.write(`run ${run}/${o.runs}: tattle`);
 		t.tattle.push(await tattle(big));
@@ -164,6 +301,16 @@ async function main() {
 		if (haveTshark) {
 			process.stderr.write(', tshark');
 			t.tshark.push(await tshark(big));
+		}
+		if (tcap && !tcap.error) {
+			process.stderr.write(', tattle tls');
+			t.tlsTattle.push(await tattleTls(tcap));
+			t.tlsTattleStart.push(await tattleTls(tcap, tcap.empty));
+			if (haveTshark) {
+				process.stderr.write(', tshark tls');
+				t.tlsTshark.push(await tsharkTls(tcap));
+				t.tlsTsharkStart.push(await tsharkTls(tcap, tcap.empty));
+			}
 		}
 		process.stderr.write('\n');
 	}
@@ -197,6 +344,47 @@ async function main() {
 	lines.push('|---|---:|---:|---:|---:|---|');
 	for (const r of rows) lines.push(`| ${r.name} | ${r.wall.toFixed(2)} | ${fmt(r.pps)} | ${fmt(r.mbps, 1)} | ${r.rss === undefined ? 'n/a' : fmt(r.rss)} | ${r.note} |`);
 	lines.push('');
+	let tl;
+	let tsl;
+	let startT;
+	let startS;
+	if (tcap) {
+		lines.push('## Decrypted throughput');
+		lines.push('');
+		if (tcap.error) lines.push(`Not measured: ${tcap.error}.`);
+		else {
+			const tally = (by) => {
+				const m = new Map();
+				for (const c of tcap.plan) m.set(by(c), (m.get(by(c)) ?? 0) + 1);
+				return [...m].map(([k, n]) => `${n} ${k}`).join(', ');
+			};
+			const count = (key) => tally((c) => c[key]);
+			const suites = tally((c) => (/AES_128/.test(c.suite) ? 'AES-128-GCM' : /AES_256/.test(c.suite) ? 'AES-256-GCM' : 'ChaCha20-Poly1305'));
+			lines.push(`Capture: ${path.relative(repo, tcap.file)} (+ .keys, ${fmt(tcap.keyLines)} key log lines): ${fmt(tcap.packets)} packets, ${fmt(tcap.bytes / 1e6, 1)} MB, recorded by tcpdump on ${tcap.netns ? `a private network namespace's loopback (MTU ${tcap.mtu}, largest packet ${fmt(tcap.maxPacket)} B)` : `the host's loopback (largest packet ${fmt(tcap.maxPacket)} B; no network namespace)`}: Node clients uploading ${fmt(tcap.requests)} POST bodies of 16-256 KB over ${tcap.connections} TLS connections (${count('version')}; ${suites}; ${count('alpn')}); tiny responses.`);
+			lines.push(`MB/s below = the client's TLS application-data records (headers included): ${fmt(tcap.appBytes / 1e6, 1)} MB. Both tools checked: tattle's report shows ${tcap.connections}/${tcap.connections} connections read (none without keys or stopped) and its events all ${fmt(tcap.requests)} requests with their whole bodies; tshark prints all ${fmt(tcap.requests)} requests with the key log and none without. Start-up = the same command on a capture with no packets.`);
+			lines.push('');
+			const tlsRow = (name, runs, note = '') => {
+				const wall = median(runs.map((r) => r.wall));
+				const rss = runs.every((r) => r.rss !== undefined) ? median(runs.map((r) => r.rss)) / 1024 : undefined;
+				return {name, wall, pps: tcap.packets / wall, mbps: tcap.appBytes / 1e6 / wall, rss, note};
+			};
+			tl = tlsRow('tattle replay --keylog --speed max', t.tlsTattle, `${tcap.connections}/${tcap.connections} connections read`);
+			startT = tlsRow('tattle start-up (empty capture)', t.tlsTattleStart);
+			const tlsRows = [tl];
+			if (haveTshark) {
+				tsl = tlsRow('tshark -o tls.keylog_file (http, http2 requests)', t.tlsTshark, `${fmt(tcap.requests)}/${fmt(tcap.requests)} requests`);
+				startS = tlsRow('tshark start-up (empty capture)', t.tlsTsharkStart);
+				tlsRows.push(tsl, startT, startS);
+			} else tlsRows.push(startT);
+			lines.push('| what | wall s | packets/s | MB/s | peak RSS MB | note |');
+			lines.push('|---|---:|---:|---:|---:|---|');
+			for (const r of tlsRows) {
+				const start = r === startT || r === startS;
+				lines.push(`| ${r.name} | ${r.wall.toFixed(2)} | ${start ? '' : fmt(r.pps)} | ${start ? '' : fmt(r.mbps, 1)} | ${r.rss === undefined ? 'n/a' : fmt(r.rss)} | ${r.note} |`);
+			}
+			lines.push('');
+		}
+	}
 	const verdict = (ok) => (ok ? 'met' : '**not met**');
 	lines.push('| ratio | value | target | |');
 	lines.push('|---|---:|---:|---|');
@@ -205,6 +393,19 @@ async function main() {
 	if (tt.rss !== undefined) lines.push(`| tattle peak RSS | ${fmt(tt.rss)} MB | < ${TARGET_RSS_MB} MB | ${verdict(tt.rss < TARGET_RSS_MB)} |`);
 	if (dd?.rss !== undefined && tt.rss !== undefined) {
 		lines.push(`| peak RSS, 2x file / 1x file | ${(dd.rss / tt.rss).toFixed(2)} (${fmt(dd.rss)} MB) | flat, < ${TARGET_RSS_MB} MB | ${verdict(dd.rss < TARGET_RSS_MB && dd.rss / tt.rss < 1.25)} |`);
+	}
+	if (tl && tsl) {
+		const ratio = tsl.wall / tl.wall;
+		lines.push(`| tattle / tshark decrypted throughput | ${ratio.toFixed(1)}x | >= ${TARGET_TLS_VS_TSHARK}x | ${verdict(ratio >= TARGET_TLS_VS_TSHARK)} |`);
+		const busyT = tl.wall - startT.wall;
+		const busyS = tsl.wall - startS.wall;
+		if (busyT > 0 && busyS > 0) {
+			lines.push(`| same, start-up taken off both | ${(busyS / busyT).toFixed(1)}x | (reported) | tattle ${fmt(tcap.appBytes / 1e6 / busyT, 0)} MB/s, tshark ${fmt(tcap.appBytes / 1e6 / busyS, 0)} MB/s past start-up |`);
+		}
+	} else if (tcap?.error) {
+		lines.push(`| tattle / tshark decrypted throughput | not measured | >= ${TARGET_TLS_VS_TSHARK}x | ${tcap.error} |`);
+	} else if (tl) {
+		lines.push(`| tattle / tshark decrypted throughput | not measured | >= ${TARGET_TLS_VS_TSHARK}x | tshark not run |`);
 	}
 	if (dash) {
 		lines.push(`| dashboard bytes to the terminal | ${fmt(dash.perSecond)} B/s | (reported) | ${TTY_COLS}x${TTY_ROWS} pty, --speed ${dash.speed.toFixed(2)} (~${fmt(TTY_PACKET_RATE)} packets/s), ${TTY_SECONDS} s incl. start-up |`);

@@ -24,6 +24,9 @@ type Range = {end: number; index: number; ts: number};
 
 const EMPTY = new Uint8Array(0);
 
+/** Storage kept across records: one full TLS record (16 KiB + 2 KiB) and a segment, rounded up. */
+const KEEP_BUFFER_BYTES = 32 * 1024;
+
 function seqDiff(a: number, b: number): number {
 	return (a - b) | 0;
 }
@@ -108,13 +111,16 @@ export class TcpStream {
 		this.offset = upTo;
 		if (this.start === this.end) {
 			this.start = this.end = 0;
-			this.buf = EMPTY;
+			// A busy connection refills at once: keep a buffer of a record's size (reallocating it
+			// for every record was a tenth of a decrypting replay); give a bigger one back.
+			if (this.buf.length > KEEP_BUFFER_BYTES) this.buf = EMPTY;
 		}
 		return {packets, ts};
 	}
 
-	/** End of input: segments still held behind a hole are a gap. */
+	/** End of input: segments still held behind a hole are a gap; the storage goes. */
 	finish(): void {
+		if (this.start === this.end) this.buf = EMPTY;
 		if (!this.gap && this.pending.length > 0) this.stop('segments before a held one never arrived');
 	}
 
@@ -150,7 +156,8 @@ export class TcpStream {
 		if (used + n <= this.buf.length) {
 			this.buf.copyWithin(0, this.start, this.end);
 		} else {
-			let size = Math.max(2048, this.buf.length);
+			// A TLS stream needs a whole record (up to 18 KiB): start at 4 KiB and double.
+			let size = Math.max(4096, this.buf.length);
 			while (size < used + n) size *= 2;
 			const next = new Uint8Array(size);
 			next.set(this.buf.subarray(this.start, this.end));

@@ -143,6 +143,8 @@ export class Session implements AnalyzerSink {
 	/** TLS secrets from the key log and the capture's DSBs. */
 	private readonly keys = new TlsKeyStore();
 	private readonly keyLog = new KeyLogParser();
+	/** DSB text has its own parser: a block arriving while a followed key log has half a line read must not join it. */
+	private readonly dsbKeys = new KeyLogParser();
 	private secretsBlocks = 0;
 	/** TLS connections read, and why others were not (report and status line). */
 	private readonly tlsCounts = {read: 0, noKeys: 0, stopped: 0, reasons: new Map<string, number>()};
@@ -242,8 +244,8 @@ export class Session implements AnalyzerSink {
 		}
 		const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 		// A block holds whole lines; a last line without a newline ends with the block.
-		for (const e of this.keyLog.push(text)) this.keys.add(e);
-		for (const e of this.keyLog.end()) this.keys.add(e);
+		for (const e of this.dsbKeys.push(text)) this.keys.add(e);
+		for (const e of this.dsbKeys.end()) this.keys.add(e);
 	}
 
 	/** A pcapng Custom Block a capture source met (app metadata). */
@@ -819,9 +821,9 @@ export class Session implements AnalyzerSink {
 		if (!this.keys.active) return undefined;
 		const c = this.tlsCounts;
 		return {
-			keyLogLines: this.keyLog.entries,
-			badKeyLogLines: this.keyLog.bad,
-			badKeyLogSamples: [...this.keyLog.badSamples],
+			keyLogLines: this.keyLog.entries + this.dsbKeys.entries,
+			badKeyLogLines: this.keyLog.bad + this.dsbKeys.bad,
+			badKeyLogSamples: [...this.keyLog.badSamples, ...this.dsbKeys.badSamples].slice(0, 3),
 			secretsBlocks: this.secretsBlocks,
 			connectionsKeyed: this.keys.size,
 			read: c.read,

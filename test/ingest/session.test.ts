@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {MAX_DESTINATIONS, Session} from '../../source/ingest/session.js';
@@ -106,6 +107,29 @@ describe('Session', () => {
 		expect(named.length).toBeGreaterThan(0);
 		const total = snap.destinations.reduce((a, d) => a + d.bytesIn + d.bytesOut, 0);
 		expect(total).toBe(snap.stats.bytes);
+	});
+});
+
+describe('Session: TLS keys', () => {
+	const keyText = () => readFileSync(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.keys'), 'utf8');
+
+	it('a DSB arriving while a followed key log has half a line read does not break that line', () => {
+		const lines = keyText().split('\n');
+		const first = lines.slice(0, 5).join('\n') + '\n';
+		const second = lines.slice(5).join('\n');
+		const s = new Session({classifier});
+		s.addKeyLog(first.slice(0, -30));
+		s.addSecrets(0x544c534b, new TextEncoder().encode(second));
+		s.addKeyLog(first.slice(-30));
+		s.addKeyLog('', true);
+		expect(s.snapshot().tls).toMatchObject({keyLogLines: 8, badKeyLogLines: 0, secretsBlocks: 1, connectionsKeyed: 2});
+	});
+
+	it('no key source, no TLS summary; a pcapng (keys may come) gives one', () => {
+		const s = new Session({classifier});
+		expect(s.snapshot().tls).toBeUndefined();
+		s.expectKeys();
+		expect(s.snapshot().tls).toMatchObject({keyLogLines: 0, read: 0});
 	});
 });
 
