@@ -119,7 +119,7 @@ const SECRETS_TLS_KEY_LOG = 0x544c534b;
 const MAX_UNREAD_REASONS = 32;
 
 /** Per-flow ingest state, hung on the analyzer's flow. */
-type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number; reported?: number};
+type FlowIngest = {dest: DestAgg; destName: string; packets: number; out: number; in: number; reported?: number; /** How reading its TLS went (NDJSON flow events). */ tls?: DecryptionNote['state']};
 
 /** NDJSON `flow` totals go out every this many seconds of the session clock, for flows that moved. */
 export const FLOW_REPORT_SECONDS = 10;
@@ -216,7 +216,7 @@ export class Session implements AnalyzerSink {
 		let d = fi.dest;
 		while (d.mergedInto) d = d.mergedInto;
 		const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
-		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {})});
+		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {}), ...(fi.tls ? {tls: fi.tls} : {})});
 	}
 
 	/**
@@ -455,7 +455,10 @@ export class Session implements AnalyzerSink {
 
 	/** How reading a TLS connection went: counted per destination and for the session. */
 	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
-		let d = (flow.ingest as FlowIngest | undefined)?.dest ?? this.dest(flow.name ?? flow.server, this.now);
+		const fi = flow.ingest as FlowIngest | undefined;
+		// A connection read, then cut short, stays 'read' for its flow: some of it was read.
+		if (fi && fi.tls !== 'read') fi.tls = note.state;
+		let d = fi?.dest ?? this.dest(flow.name ?? flow.server, this.now);
 		while (d.mergedInto) d = d.mergedInto;
 		const r = (d.reading ??= newReading());
 		const c = this.tlsCounts;

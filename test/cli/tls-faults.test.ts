@@ -159,3 +159,23 @@ describe('TLS decryption with untidy captures', () => {
 		expect(r.stderr).toMatch(/--keylog .*nope\.keys: no such file/);
 	});
 });
+
+describe('the leak inside HTTPS, replayed (the issue\'s acceptance)', () => {
+	for (const [name, alpn] of [['sa-tls13-h2', 'h2'], ['sa-tls12-h1', 'http/1.1']] as const) {
+		it(`${name}: a pcap plus --keylog raises incognito-url-leak with the decoded URL (--fail-on exits 3)`, async () => {
+			const report = path.join(tmp, `${name}.json`);
+			const r = await tattle(['replay', path.join(DIR, `${name}.pcap`), '--keylog', path.join(DIR, `${name}.keys`), '--incognito', '0..2000000000', '--report', report, '--fail-on', 'incognito-url-leak']);
+			expect(r.stderr).toBe('');
+			expect(r.code).toBe(3);
+			const rep = JSON.parse(readFileSync(report, 'utf8'));
+			const leak = rep.flags.find((f: {kind: string}) => f.kind === 'incognito-url-leak');
+			expect(leak.summary).toContain('Incognito URL "example.org/private-page"');
+			expect(leak.evidence).toMatchObject({decrypted: true, payload: 'decoded'});
+			expect(leak.evidence.excerpt).toContain('https://example.org/private-page');
+			expect(rep.tls).toMatchObject({read: 2});
+			const {events} = await run(path.join(DIR, `${name}.pcap`), ['--keylog', path.join(DIR, `${name}.keys`)]);
+			expect(events.filter((e) => e.type === 'http').map((e) => e.alpn)).toEqual([alpn, alpn]);
+			expect(events.filter((e) => e.type === 'flow').every((e) => e.tls === 'read')).toBe(true);
+		});
+	}
+});
