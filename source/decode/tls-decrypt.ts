@@ -299,7 +299,8 @@ export class TlsConnection {
 			this.budget.droppedBytes += n;
 			// A dropped record breaks the sequence numbers of the ones after it.
 			if (this.records === 0) {
-				this.stop('records waited too long for their keys (budget full)');
+				this.missingKeys = !this.store.get(this.clientRandom ?? '');
+				this.stop(this.missingKeys ? 'no keys came for this connection while its records could wait' : 'records waited too long for their keys (budget full)');
 				return;
 			}
 		}

@@ -112,6 +112,13 @@ type DestAgg = {
 /** Per destination: connections seen and how many could be read (decrypted with keys, or plain HTTP). */
 type Reading = {tls: number; read: number; noKeys: number; stopped: number; appEncrypted: number; plainHttp: number; note?: string};
 
+/**
+ * Seconds of capture time a TLS connection to a tracker may wait for its keys before it is judged
+ * as an encrypted upload. Key log lines follow their handshake within a second (friTap, curl);
+ * PCAPdroid writes its DSBs before the next batch of packets.
+ */
+const KEY_WAIT_SECONDS = 5;
+
 /** pcapng DSB secrets type of a TLS key log ("TLSK"). */
 const SECRETS_TLS_KEY_LOG = 0x544c534b;
 
@@ -150,6 +157,8 @@ export class Session implements AnalyzerSink {
 	private readonly tlsCounts = {read: 0, noKeys: 0, stopped: 0, reasons: new Map<string, number>()};
 	/** Connections to a tracker whose 'encrypted upload' judgement waits: their keys may still come. */
 	private readonly unjudged = new Map<AnalyzerFlow, {d: DestAgg; ts: number; packets: number[]}>();
+	/** Session time of the next look for connections whose keys are overdue. */
+	private nextJudgement = 0;
 	private ipInfo?: (ip: string) => IpInfo;
 	private readonly emit?: (event: Record<string, unknown>) => void;
 	device: SessionSnapshot['device'];
@@ -192,6 +201,7 @@ export class Session implements AnalyzerSink {
 		if (st.lastTs === undefined || raw.ts > st.lastTs) st.lastTs = raw.ts;
 		if (raw.ts > this.now) this.now = raw.ts;
 		this.analyzer.push(raw);
+		if (this.unjudged.size > 0 && this.now >= this.nextJudgement) this.judgeOverdue();
 		if (this.emit && raw.ts >= this.nextFlowReport) {
 			if (this.nextFlowReport > 0) this.emitFlows(raw.ts);
 			this.nextFlowReport = raw.ts + FLOW_REPORT_SECONDS;
@@ -448,6 +458,19 @@ export class Session implements AnalyzerSink {
 		this.emitFlow(flow, this.now);
 		const u = this.unjudged.get(flow);
 		if (u) {
+			this.unjudged.delete(flow);
+			this.checkEncryptedUpload(u.d, flow, u.ts, u.packets);
+		}
+	}
+
+	/**
+	 * Connections still unread KEY_WAIT_SECONDS after their hello are judged as encrypted uploads
+	 * now, so a live watch without keys flags at once rather than when the connection ends.
+	 */
+	private judgeOverdue(): void {
+		this.nextJudgement = this.now + 1;
+		for (const [flow, u] of this.unjudged) {
+			if (this.now - u.ts < KEY_WAIT_SECONDS) continue;
 			this.unjudged.delete(flow);
 			this.checkEncryptedUpload(u.d, flow, u.ts, u.packets);
 		}

@@ -97,6 +97,20 @@ describe('TLS decryption with untidy captures', () => {
 		expect(d).toMatchObject({payload: 'encrypted', tls: {connections: 1, read: 0, noKeys: 1}});
 	});
 
+	it('keys that never come: a tracker connection in incognito is flagged as encrypted once its keys are overdue, not at its end', async () => {
+		const fs = frames('sa-tls13-h2.pcap');
+		// Something 10 s later keeps the session going (a repeat of the first frame).
+		const later = [...fs, {ts: fs[0]!.ts + 10, data: fs[0]!.data}];
+		const file = writePcapng('overdue.pcapng', later, undefined, undefined);
+		const {events} = await run(file, ['--incognito', '0..2000000000']);
+		const flag = events.findIndex((e) => e.type === 'flag' && e.kind === 'incognito-tracker');
+		const unread = events.findIndex((e) => e.type === 'tls-read' && e.state === 'no-keys');
+		expect(flag).toBeGreaterThanOrEqual(0);
+		expect(unread).toBeGreaterThan(flag);
+		expect((events[flag]!.summary as string)).toMatch(/sa\.api\.intl\.miui\.com/);
+		expect(events[flag]!.evidence).toMatchObject({payload: 'encrypted'});
+	});
+
 	it('a key log for other connections, with bad lines: counted, reported, never fatal', async () => {
 		const keys = path.join(tmp, 'other.keys');
 		writeFileSync(keys, `CLIENT_RANDOM ${'00'.repeat(32)} ${'11'.repeat(48)}\nnot a key line\nCLIENT_TRAFFIC_SECRET_0 zz\n`);
