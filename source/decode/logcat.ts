@@ -217,6 +217,13 @@ export class LogcatParser {
 			this.stats.formats.raw++;
 			return rec;
 		}
+		if (!idsInRange(header)) {
+			// A 200-digit pid is not a pid: the line is unparsed, never a float like 1e+200.
+			const rec: LogRecord = {type: 'log', index: line.index, message: text, raw: true};
+			if (line.ts !== undefined) rec.ts = line.ts;
+			this.stats.formats.raw++;
+			return rec;
+		}
 		this.stats.formats[header.format]++;
 		const rec = this.toRecord(header, line);
 		if (header.format === 'long') {
@@ -413,4 +420,16 @@ export function makeZone(zone: string): ((localSeconds: number) => number) | und
 		cache.set(bucket, off);
 		return off;
 	};
+}
+
+/** Largest pid/tid Linux hands out is 2^22 (pid_max); anything past a signed 32-bit int is not an id. */
+const MAX_ID = 0x7fffffff;
+/** Android uids are 32-bit unsigned. */
+const MAX_UID = 0xffffffff;
+
+/** Whether the header's numeric ids are numbers an Android log could carry (no float, no overflow). */
+function idsInRange(h: Header): boolean {
+	const ok = (v: string | undefined, max: number) => v === undefined || (v.length <= 10 && Number(v) <= max);
+	if (!ok(h.pid, MAX_ID) || !ok(h.tid, MAX_ID)) return false;
+	return h.uid === undefined || !/^\d+$/.test(h.uid) || ok(h.uid, MAX_UID);
 }

@@ -32,3 +32,22 @@ describe('hostile bundle', () => {
 		expect([...types].sort()).toEqual(expect.arrayContaining(['dns', 'http', 'log', 'source']));
 	});
 });
+
+describe('numbers out of range in logcat', () => {
+	it('a 200-digit pid is an unparsed line in the NDJSON and the report, never 1e+200', async () => {
+		const {writeFileSync} = await import('node:fs');
+		const dir = mkdtempSync(path.join(tmpdir(), 'tattle-bignum-'));
+		const log = path.join(dir, 'log.txt');
+		writeFileSync(log, `11-23 19:36:46.398  ${'9'.repeat(200)}  1591 D Tag: message\n11-23 19:36:46.398  1520  1591 D Tag: fine\n`);
+		const report = path.join(dir, 'r.json');
+		const r = await tattle(['replay', '--logcat', log, '--log-year', '2026', '--json', '--report', report]);
+		expect(r.code).toBe(0);
+		expect(r.stdout).not.toMatch(/e\+\d/);
+		const logs = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'log');
+		expect(logs.map((e) => [e.raw ?? false, e.pid])).toEqual([
+			[true, null],
+			[false, 1520],
+		]);
+		expect(JSON.parse(readFileSync(report, 'utf8')).stats.problems['log-unparsed']).toBe(1);
+	});
+});

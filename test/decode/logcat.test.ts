@@ -245,6 +245,22 @@ describe('modifiers', () => {
 });
 
 describe('mixed input and hostile lines', () => {
+	it('ids out of range make the line unparsed, never a float (a 200-digit pid is not 1e+200)', () => {
+		const p = new LogcatParser({year: 2026, zone: 'UTC'});
+		const huge = '9'.repeat(200);
+		const recs = [
+			...p.push({text: `11-23 19:36:46.398  ${huge}  1591 D Tag: message`, index: 1}),
+			...p.push({text: `11-23 19:36:46.398  1520  99999999999 D Tag: message`, index: 2}),
+			...p.push({text: `11-23 19:36:46.398  1520  1591 D Tag: fine`, index: 3}),
+		];
+		expect(recs.map((r) => [r.raw ?? false, r.pid])).toEqual([
+			[true, undefined],
+			[true, undefined],
+			[false, 1520],
+		]);
+		expect(JSON.stringify(recs)).not.toMatch(/e\+/);
+	});
+
 	it('detects the format per line, keeps junk raw, names buffers', () => {
 		const {records, stats, lines} = parseFile('mixed.txt');
 		expect(records).toHaveLength(lines);
