@@ -133,6 +133,9 @@ export const FLOW_REPORT_SECONDS = 10;
 
 type AppAgg = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
 
+/** A marker as it is made, told to subscribers (the recorder): a note, or incognito toggled by hand. */
+export type MarkerMade = {ts: number; text: string} & ({kind: 'note'} | {kind: 'incognito-on' | 'incognito-off'; pkg: string});
+
 /** The aggregate of one session (live or replay). */
 export class Session implements AnalyzerSink {
 	readonly stats: SessionStats = {packets: 0, bytes: 0, logLines: 0, malformed: 0, dropped: 0, problems: {}};
@@ -312,8 +315,23 @@ export class Session implements AnalyzerSink {
 		this.problems(kind, n);
 	}
 
+	/** Who hears of markers as they are made (onMarker). */
+	private readonly markerListeners = new Set<(m: MarkerMade) => void>();
+
+	/** Calls `listener` for every marker made from now on (notes, incognito toggles); returns the unsubscribe. */
+	onMarker(listener: (m: MarkerMade) => void): () => void {
+		this.markerListeners.add(listener);
+		return () => void this.markerListeners.delete(listener);
+	}
+
 	/** A note typed by the user (`m`), or a marker from a bundle. */
 	addMarker(text: string, ts = this.now): void {
+		this.markTimeline(text, ts);
+		for (const listener of this.markerListeners) listener({kind: 'note', ts, text});
+	}
+
+	/** A marker on the timeline and in the NDJSON stream. */
+	private markTimeline(text: string, ts: number): void {
 		this.timeline.push({ts, kind: 'marker', text, source: 'marker'});
 		this.emit?.({type: 'marker', ts, text});
 	}
@@ -335,7 +353,9 @@ export class Session implements AnalyzerSink {
 		const fg = this.processes.foreground?.pkg;
 		const pkg = fg && BROWSER_PACKAGES.has(fg) ? fg : fg ?? 'browser';
 		const on = this.incognito.toggle(pkg, ts);
-		this.addMarker(`incognito ${on ? 'on' : 'off'} for ${pkg} (marked by hand)`, ts);
+		const text = `incognito ${on ? 'on' : 'off'} for ${pkg} (marked by hand)`;
+		this.markTimeline(text, ts);
+		for (const listener of this.markerListeners) listener({kind: on ? 'incognito-on' : 'incognito-off', ts, pkg, text});
 		return pkg;
 	}
 

@@ -1,7 +1,9 @@
 /**
  * Command-line parsing: pure, no I/O. The contract is DESIGN.md "Command line".
+ * node:util parseArgs splits argv into tokens; this file says what each option means.
  * Wrong arguments throw UsageError; cli.tsx prints its one line and exits 2.
  */
+import {parseArgs as tokenize} from 'node:util';
 
 export class UsageError extends Error {}
 
@@ -100,28 +102,39 @@ Exit codes: 0 ok (also when a damaged capture was read up to the damage), 2 usag
 nothing readable, 3 a --fail-on flag was raised.
 Keys in the dashboard: press ? for the full list.`;
 
-const VALUE_OPTIONS = new Set([
-	'--logcat',
-	'--keylog',
-	'--speed',
-	'--from',
-	'--to',
-	'--serial',
-	'--pcap',
-	'--record',
-	'--report',
-	'--rules',
-	'--blocklist',
-	'--fail-on',
-	'--refresh',
-	'--max-body',
-	'--log-year',
-	'--log-zone',
-	'--incognito',
-]);
+/** Every option, as node:util parseArgs declares them (string = takes a value). */
+const OPTIONS = {
+	help: {type: 'boolean', short: 'h'},
+	version: {type: 'boolean', short: 'V'},
+	quiet: {type: 'boolean', short: 'q'},
+	logcat: {type: 'string'},
+	keylog: {type: 'string'},
+	speed: {type: 'string'},
+	from: {type: 'string'},
+	to: {type: 'string'},
+	serial: {type: 'string'},
+	pcap: {type: 'string'},
+	'no-pcap': {type: 'boolean'},
+	record: {type: 'string'},
+	pcapdroid: {type: 'boolean'},
+	json: {type: 'boolean'},
+	report: {type: 'string'},
+	rules: {type: 'string'},
+	blocklist: {type: 'string'},
+	'fail-on': {type: 'string'},
+	refresh: {type: 'string'},
+	'max-body': {type: 'string'},
+	'log-year': {type: 'string'},
+	'log-zone': {type: 'string'},
+	incognito: {type: 'string'},
+	'no-color': {type: 'boolean'},
+	ascii: {type: 'boolean'},
+} as const;
 
-const LIVE_ONLY = new Set(['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid']);
-const REPLAY_ONLY = new Set(['--speed', '--from', '--to', '--log-year', '--log-zone', '--logcat']);
+type OptionName = keyof typeof OPTIONS;
+
+const LIVE_ONLY = ['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid'];
+const REPLAY_ONLY = ['--speed', '--from', '--to', '--log-year', '--log-zone', '--logcat'];
 
 /** Parses a time given as epoch seconds or an ISO 8601 date. */
 export function parseTime(value: string, option: string): number {
@@ -137,9 +150,66 @@ function positiveInt(value: string, option: string): number {
 	return n;
 }
 
-/** Parses argv (without node and script). Throws UsageError on anything wrong. */
-export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): CliOptions {
-	const opts: CliOptions = {
+function speed(value: string): number | 'max' {
+	const n = Number(value);
+	if (value !== 'max' && (!Number.isFinite(n) || n <= 0)) throw new UsageError(`--speed: expected a positive number or max, got ${value}`);
+	return value === 'max' ? 'max' : n;
+}
+
+function reportFile(value: string): string {
+	if (!/\.(json|md|csv)$/i.test(value)) throw new UsageError(`--report: file must end in .json, .md or .csv: ${value}`);
+	return value;
+}
+
+function flagKinds(value: string): string[] {
+	const unknown = value.split(',').find((kind) => kind !== 'any' && !(FLAG_KINDS as readonly string[]).includes(kind));
+	if (unknown !== undefined) throw new UsageError(`--fail-on: unknown flag kind ${unknown} (one of ${FLAG_KINDS.join(', ')}, any)`);
+	return value.split(',');
+}
+
+function logZone(value: string): string {
+	if (!/^([+-]\d{2}:?\d{2}|Z|UTC|[A-Za-z_]+(\/[A-Za-z_+-]+)*)$/.test(value)) throw new UsageError(`--log-zone: not a zone: ${value}`);
+	return value;
+}
+
+function incognitoWindow(value: string): IncognitoWindow {
+	const m = /^(?:([\w.]+)=)?(.+?)\.\.(.+)$/.exec(value);
+	if (!m) throw new UsageError(`--incognito: expected [PKG=]FROM..TO, got ${value}`);
+	const from = parseTime(m[2]!, '--incognito');
+	const to = parseTime(m[3]!, '--incognito');
+	if (to < from) throw new UsageError(`--incognito: ${m[3]} is before ${m[2]}`);
+	return {pkg: m[1], from, to};
+}
+
+/** What each option does (help and version end the parse where they stand, in parseArgs below). */
+const APPLY: Record<Exclude<OptionName, 'help' | 'version'>, (o: CliOptions, value: string) => void> = {
+	quiet: (o) => (o.quiet = true),
+	logcat: (o, v) => (o.logcat = v),
+	keylog: (o, v) => (o.keylog = v),
+	speed: (o, v) => (o.speed = speed(v)),
+	from: (o, v) => (o.from = parseTime(v, '--from')),
+	to: (o, v) => (o.to = parseTime(v, '--to')),
+	serial: (o, v) => (o.serial = v),
+	pcap: (o, v) => (o.pcap = v),
+	'no-pcap': (o) => (o.noPcap = true),
+	record: (o, v) => (o.record = v),
+	pcapdroid: (o) => (o.pcapdroid = true),
+	json: (o) => (o.json = true),
+	report: (o, v) => o.report.push(reportFile(v)),
+	rules: (o, v) => o.rules.push(v),
+	blocklist: (o, v) => o.blocklist.push(v),
+	'fail-on': (o, v) => o.failOn.push(...flagKinds(v)),
+	refresh: (o, v) => (o.refreshMs = positiveInt(v, '--refresh')),
+	'max-body': (o, v) => (o.maxBody = positiveInt(v, '--max-body')),
+	'log-year': (o, v) => (o.logYear = positiveInt(v, '--log-year')),
+	'log-zone': (o, v) => (o.logZone = logZone(v)),
+	incognito: (o, v) => o.incognito.push(incognitoWindow(v)),
+	'no-color': (o) => (o.color = false),
+	ascii: (o) => (o.ascii = true),
+};
+
+function defaults(env: Record<string, string | undefined>): CliOptions {
+	return {
 		command: 'auto',
 		noPcap: false,
 		pcapdroid: false,
@@ -155,127 +225,36 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
 		incognito: [],
 		quiet: false,
 	};
+}
+
+/** Parses argv (without node and script). Throws UsageError on anything wrong. */
+export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): CliOptions {
+	const opts = defaults(env);
 	const seen = new Set<string>();
 	const positional: string[] = [];
-	for (let i = 0; i < argv.length; i++) {
-		let arg = argv[i]!;
-		let value: string | undefined;
-		if (arg.startsWith('--') && arg.includes('=')) {
-			value = arg.slice(arg.indexOf('=') + 1);
-			arg = arg.slice(0, arg.indexOf('='));
+	// Not strict: parseArgs only tokenizes (values, `--x=v`, -q). The checks run here, in argument order,
+	// so the first wrong argument is the one reported and --help wins over anything after it.
+	const {tokens} = tokenize({args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true});
+	for (const t of tokens) {
+		if (t.kind === 'positional') {
+			positional.push(t.value);
+			continue;
 		}
-		if (VALUE_OPTIONS.has(arg) && value === undefined) {
-			value = argv[++i];
-			if (value === undefined) throw new UsageError(`${arg} needs a value`);
-		} else if (!VALUE_OPTIONS.has(arg) && value !== undefined) {
-			throw new UsageError(`${arg} takes no value`);
-		}
-		if (arg.startsWith('-') && arg !== '-') seen.add(arg);
-		switch (arg) {
-			case '-h':
-			case '--help':
-				opts.command = 'help';
-				return opts;
-			case '-V':
-			case '--version':
-				opts.command = 'version';
-				return opts;
-			case '--logcat':
-				opts.logcat = value;
-				break;
-			case '--keylog':
-				opts.keylog = value;
-				break;
-			case '--speed':
-				if (value === 'max') opts.speed = 'max';
-				else {
-					const n = Number(value);
-					if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed: expected a positive number or max, got ${value}`);
-					opts.speed = n;
-				}
-				break;
-			case '--from':
-				opts.from = parseTime(value!, arg);
-				break;
-			case '--to':
-				opts.to = parseTime(value!, arg);
-				break;
-			case '--serial':
-				opts.serial = value;
-				break;
-			case '--pcap':
-				opts.pcap = value;
-				break;
-			case '--no-pcap':
-				opts.noPcap = true;
-				break;
-			case '--record':
-				opts.record = value;
-				break;
-			case '--pcapdroid':
-				opts.pcapdroid = true;
-				break;
-			case '--json':
-				opts.json = true;
-				break;
-			case '--report':
-				if (!/\.(json|md|csv)$/i.test(value!)) throw new UsageError(`--report: file must end in .json, .md or .csv: ${value}`);
-				opts.report.push(value!);
-				break;
-			case '--rules':
-				opts.rules.push(value!);
-				break;
-			case '--blocklist':
-				opts.blocklist.push(value!);
-				break;
-			case '--fail-on':
-				for (const kind of value!.split(',')) {
-					if (kind !== 'any' && !(FLAG_KINDS as readonly string[]).includes(kind)) {
-						throw new UsageError(`--fail-on: unknown flag kind ${kind} (one of ${FLAG_KINDS.join(', ')}, any)`);
-					}
-					opts.failOn.push(kind);
-				}
-				break;
-			case '--refresh':
-				opts.refreshMs = positiveInt(value!, arg);
-				break;
-			case '--max-body':
-				opts.maxBody = positiveInt(value!, arg);
-				break;
-			case '--log-year':
-				opts.logYear = positiveInt(value!, arg);
-				break;
-			case '--log-zone':
-				if (!/^([+-]\d{2}:?\d{2}|Z|UTC|[A-Za-z_]+(\/[A-Za-z_+-]+)*)$/.test(value!)) throw new UsageError(`--log-zone: not a zone: ${value}`);
-				opts.logZone = value;
-				break;
-			case '--incognito': {
-				const m = /^(?:([\w.]+)=)?(.+?)\.\.(.+)$/.exec(value!);
-				if (!m) throw new UsageError(`--incognito: expected [PKG=]FROM..TO, got ${value}`);
-				const from = parseTime(m[2]!, arg);
-				const to = parseTime(m[3]!, arg);
-				if (to < from) throw new UsageError(`--incognito: ${m[3]} is before ${m[2]}`);
-				opts.incognito.push({pkg: m[1], from, to});
-				break;
-			}
-			case '--no-color':
-				opts.color = false;
-				break;
-			case '--ascii':
-				opts.ascii = true;
-				break;
-			case '-q':
-			case '--quiet':
-				opts.quiet = true;
-				break;
-			default:
-				if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} (see tattle --help)`);
-				positional.push(arg);
-		}
+		const word = argv[t.index]!;
+		// `-qh` is one unknown word here, not two options; `--` is not an end of options.
+		if (t.kind === 'option-terminator' || (!word.startsWith('--') && word !== t.rawName)) throw new UsageError(`unknown option ${word} (see tattle --help)`);
+		const known = Object.hasOwn(OPTIONS, t.name) ? (t.name as OptionName) : undefined;
+		const option = word.startsWith('--') && word.includes('=') ? word.slice(0, word.indexOf('=')) : t.rawName;
+		if (known && OPTIONS[known].type === 'string' && t.value === undefined) throw new UsageError(`${option} needs a value`);
+		if ((!known || OPTIONS[known].type === 'boolean') && option !== word) throw new UsageError(`${option} takes no value`);
+		if (!known) throw new UsageError(`unknown option ${option} (see tattle --help)`);
+		seen.add(t.rawName);
+		if (known === 'help' || known === 'version') return {...opts, command: known};
+		APPLY[known](opts, t.value ?? '');
 	}
 	if (positional[0] === 'live' || positional[0] === 'replay') {
 		opts.command = positional.shift() as Command;
-	} else if (positional.length > 0 && opts.command === 'auto') {
+	} else if (positional.length > 0) {
 		throw new UsageError(`unknown command ${positional[0]} (expected live or replay; see tattle --help)`);
 	}
 	if (opts.command === 'replay') {

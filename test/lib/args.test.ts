@@ -31,6 +31,23 @@ describe('parseArgs', () => {
 		expect(() => parseArgs(argv)).toThrow(UsageError);
 		expect(() => parseArgs(argv)).toThrow(why);
 	});
+	it('reads arguments in order, as before node:util parseArgs did the tokenizing', () => {
+		// --help wins over what follows it; the first wrong argument is the one reported.
+		expect(parseArgs(['replay', 'x', '--help', '--bogus']).command).toBe('help');
+		expect(() => parseArgs(['replay', 'x', '--speed', '0', '--bogus'])).toThrow(/--speed/);
+		// A value may start with a dash; `--opt=value` works for every value option.
+		expect(parseArgs(['live', '--pcap', '-', '--serial', '-odd']).serial).toBe('-odd');
+		expect(parseArgs(['replay', '--logcat=l.txt', '-q']).quiet).toBe(true);
+		for (const [argv, why] of [
+			[['-qh'], /unknown option -qh/],
+			[['replay', 'x', '--', 'y'], /unknown option --/],
+			[['--json=1'], /--json takes no value/],
+			[['--bogus=1'], /--bogus takes no value/],
+			[['--toString'], /unknown option --toString/],
+		] as const) {
+			expect(() => parseArgs(argv), argv.join(' ')).toThrow(why);
+		}
+	});
 	it('documents every option it accepts', () => {
 		for (const option of ['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid', '--logcat', '--log-year', '--log-zone', '--speed', '--from', '--to', '--json', '--report', '--rules', '--blocklist', '--keylog', '--fail-on', '--max-body', '--refresh', '--no-color', '--ascii', '--quiet', '--help', '--version']) {
 			expect(HELP).toContain(option);

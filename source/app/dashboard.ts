@@ -1,0 +1,90 @@
+/**
+ * The dashboard over a session: the flush clock into the stores, the keys' controls, the Ink app,
+ * and giving the terminal back at the end. Ink, React and the stores load only when it starts.
+ */
+import type {CliOptions} from '../lib/args.js';
+import {startFlushing} from '../ingest/flusher.js';
+import type {Session} from '../ingest/session.js';
+import type {ReplayControl} from '../sources/replay.js';
+import {endWhenDone} from './exit.js';
+import {writeReports} from './outputs.js';
+import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
+
+export type DashboardOptions = {mode: 'replay' | 'live'; control?: ReplayControl; notice?: string};
+
+export type Dashboard = {
+	/** Unmounts at once (idempotent): an error is about to end the run. */
+	stop(): void;
+	/** The replay read everything: show it all and say so; the dashboard stays until quit. */
+	replayDone(): void;
+	/** Resolves once the user quit and the terminal is restored. */
+	waitUntilExit(): Promise<void>;
+};
+
+/** Starts the dashboard for a session; `quit` aborts `abort`. */
+export async function startDashboard(opts: CliOptions, session: Session, abort: AbortController, o: DashboardOptions): Promise<Dashboard> {
+	const {control, notice} = o;
+	endWhenDone();
+	// React's development build cost ~40% more CPU a frame (measured in tmux at 120x40); users get
+	// the production build unless they ask. Set before the first import of react.
+	process.env.NODE_ENV ??= 'production';
+	// Ink reads CI (is-in-ci) when it loads and then prints only the last frame, at exit: a blank
+	// screen for the whole session. The dashboard runs only on a terminal, so that heuristic is wrong here.
+	liveTerminalForInk(process.env);
+	const [{renderApp}, stores, controls] = await Promise.all([import('../ui/render.js'), import('../stores/session.js'), import('../stores/controls.js')]);
+	const flusher = startFlushing(() => {
+		if (session.input && control) {
+			session.input.speed = control.speed;
+			session.input.paused = control.paused;
+		}
+		return session.snapshot();
+	}, stores.applySnapshot, {periodMs: opts.refreshMs});
+	if (notice) stores.addNotice(notice);
+	// The first frame shows the session as it is (device, sources), not empty stores for a tick.
+	flusher.flushNow();
+	let resolveExit!: () => void;
+	const exited = new Promise<void>((r) => (resolveExit = r));
+	controls.setControls({
+		toggleIncognito: () => session.toggleIncognito(),
+		addMarker: (text?: string) => session.addMarker(text ?? 'marker'),
+		...(control ? {changeSpeed: (factor: number) => control.changeSpeed(factor), step: () => control.step(), togglePlayback: () => control.togglePause()} : {}),
+		exportReport: () => {
+			const files = opts.report.length > 0 ? opts.report : [`tattle-report-${Date.now()}.json`];
+			writeReports({...opts, report: files}, session.snapshot(), {command: o.mode, path: session.input?.path ?? null});
+			return files.join(', ');
+		},
+		quit: () => {
+			abort.abort();
+			resolveExit();
+		},
+	});
+	const keyboard = keyboardStream() ?? process.stdin;
+	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard});
+	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
+	const keepAlive = setInterval(() => undefined, 60_000);
+	let stopped = false;
+	const stop = () => {
+		if (stopped) return;
+		stopped = true;
+		clearInterval(keepAlive);
+		flusher.stop();
+		app.unmount();
+	};
+	return {
+		stop,
+		replayDone() {
+			flusher.flushNow();
+			stores.addNotice('Replay finished: q quits, e exports the report');
+		},
+		async waitUntilExit() {
+			await exited;
+			flusher.flushNow();
+			stop();
+			await app.waitUntilExit().catch(() => undefined);
+			// Leave the terminal as we found it, and let go of the keyboard so the process can end.
+			if (keyboard.isTTY) keyboard.setRawMode(false);
+			keyboard.pause();
+			if (keyboard !== process.stdin) keyboard.destroy();
+		},
+	};
+}

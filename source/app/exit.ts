@@ -1,0 +1,62 @@
+/**
+ * One owner for exit (STYLE.md rule 10): a usage or input error is one line on stderr and a code,
+ * a programmer error one line (the stack with TATTLE_DEBUG), and a closed pipe a quiet end.
+ */
+import {sanitize} from '../lib/sanitize.js';
+
+/** An error the user caused or can fix: its message is the one line printed, `code` the exit code. */
+export class ExitError extends Error {
+	constructor(
+		message: string,
+		readonly code: number,
+	) {
+		super(message);
+	}
+}
+
+/** Ends the run with one line on stderr and `code` (2: usage error or nothing readable). */
+export function fail(message: string, code = 2): never {
+	throw new ExitError(message, code);
+}
+
+/** Set once the dashboard has run: the process then ends as soon as the mode is done. */
+let dashboardShown = false;
+
+/** Called by the dashboard: after it unmounts, nothing may keep the process alive. */
+export function endWhenDone(): void {
+	dashboardShown = true;
+}
+
+/** Runs a mode to its exit code and owns how the process ends. */
+export function runToExit(mode: () => Promise<number>): void {
+	// A closed pipe (`tattle ... --json | head`) ends the run quietly, as other Unix tools do.
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'EPIPE') process.exit(0);
+		throw error;
+	});
+	mode()
+		.then(
+			(code) => {
+				process.exitCode = code;
+			},
+			(error: unknown) => {
+				if (error instanceof ExitError) {
+					process.stderr.write(`tattle: ${sanitize(error.message)}\n`);
+					// Sources, timers or a child may still be running: an error ends the process now
+					// (stderr is synchronous on terminals and pipes, and Node restores the terminal mode).
+					process.exit(error.code);
+				}
+				// A programmer error: one line plus where, never a raw dump on the terminal.
+				const e = error as Error;
+				process.stderr.write(`tattle: internal error: ${sanitize(e?.message ?? String(error))}\n`);
+				if (process.env.TATTLE_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+				process.exit(70);
+			},
+		)
+		.then(() => {
+			// After the dashboard unmounts, nanostores' computed stores unmount on chained 1 s timers
+			// (3 s in all, measured): q took that long to give the prompt back. Nothing is left to do by
+			// now (reports are written synchronously; terminal writes are blocking), so end here.
+			if (dashboardShown) process.exit();
+		});
+}

@@ -1,0 +1,73 @@
+/**
+ * `tattle live`: watches a tethered phone (logcat and packets over adb, or packets from another
+ * source) until quit, on the dashboard or headless, then writes the reports.
+ */
+import type {CliOptions} from '../lib/args.js';
+import {adbServerEndpoint} from '../sources/adb.js';
+import type {BundleWriter} from '../sources/bundle-writer.js';
+import type {Session} from '../ingest/session.js';
+import {startDashboard} from './dashboard.js';
+import {chooseSerial} from './device.js';
+import {startKeyLog} from './keylog.js';
+import {exitCodeFor, writeReports} from './outputs.js';
+import {checkPcapSpec, packetPlan, pumpPackets} from './packet-input.js';
+import {preparePcapdroid, startPcapdroidCapture, stopPcapdroidCapture} from './pcapdroid-setup.js';
+import {watchPhone} from './phone.js';
+import {openRecorder, recordMarkers} from './recorder.js';
+import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
+import {noteHeadless, wantsTui} from './terminal.js';
+
+export async function runLive(opts: CliOptions): Promise<number> {
+	const tui = wantsTui(opts);
+	checkPcapSpec(opts);
+	noteHeadless(opts, tui);
+	const serial = await chooseSerial(opts, tui);
+	const droid = opts.pcapdroid && !opts.noPcap ? await preparePcapdroid(opts.pcap, serial, adbServerEndpoint()) : undefined;
+	const packets = packetPlan(opts, droid?.plan);
+	let rec: BundleWriter | undefined;
+	try {
+		rec = opts.record ? openRecorder(opts.record, opts, serial, packets, droid?.plan) : undefined;
+	} catch (error) {
+		await droid?.device.close().catch(() => undefined);
+		throw error;
+	}
+
+	const {session, geo} = makeSession(opts, {});
+	applyMarkers(session, opts, undefined);
+	if (rec) recordMarkers(session, rec);
+	const abort = new AbortController();
+	const hooks = captureHooks(session);
+	const keyLog = startKeyLog(opts.keylog, session, abort.signal, rec);
+	const phone = watchPhone(session, {serial, pcap: packets.phone, hostClock: packets.hostClock, rec, hooks});
+	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks}) : undefined;
+	const stopCapture = droid && pump ? await startPcapdroidCapture(droid, pump.listening, session) : undefined;
+
+	try {
+		await untilQuit(opts, session, abort, tui);
+		if (droid) await stopPcapdroidCapture(droid, stopCapture);
+		abort.abort();
+		await phone.stop();
+		await pump?.done.catch(() => undefined);
+		await keyLog;
+	} finally {
+		rec?.close();
+	}
+	session.finish();
+	await geo;
+	const snap = session.snapshot();
+	writeReports(opts, snap, {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (packets.spec ?? 'adb'), ...(opts.record ? {record: opts.record} : {})});
+	return exitCodeFor(opts, snap);
+}
+
+/** The dashboard until q; headless, until Ctrl-C or SIGTERM. */
+async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, tui: boolean): Promise<void> {
+	if (tui) {
+		const ui = await startDashboard(opts, session, abort, {mode: 'live'});
+		await ui.waitUntilExit();
+		return;
+	}
+	await new Promise<void>((resolve) => {
+		process.once('SIGINT', resolve);
+		process.once('SIGTERM', resolve);
+	});
+}

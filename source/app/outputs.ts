@@ -1,0 +1,51 @@
+/** What a session leaves behind: the NDJSON stream (--json), the reports (--report), the exit code (--fail-on). */
+import {closeSync, openSync, writeSync} from 'node:fs';
+import type {CliOptions} from '../lib/args.js';
+import {sanitize} from '../lib/sanitize.js';
+import {buildReport, reportPieces} from '../report/report.js';
+import type {SessionSnapshot} from '../types.js';
+import {fail} from './exit.js';
+import {version} from './package-info.js';
+
+/** Longest string in an NDJSON event: a hostile 64 KiB name stays one readable line. */
+const MAX_EVENT_STRING = 4096;
+
+/** JSON replacer: untrusted strings lose control characters before they reach a pipe or a terminal. */
+function cleanStrings(_key: string, value: unknown): unknown {
+	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
+}
+
+/** The session's event sink for --json: one cleaned JSON object a line on `out`. */
+export function ndjsonWriter(out: NodeJS.WritableStream): (event: Record<string, unknown>) => void {
+	return (e) => out.write(JSON.stringify(e, cleanStrings) + '\n');
+}
+
+/** Writes every --report file; a write failure is a clear error, not a stack trace. */
+export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Record<string, unknown>): void {
+	if (opts.report.length === 0) return;
+	const report = buildReport(snap, {version, input});
+	for (const file of opts.report) {
+		try {
+			// Written as it is serialised: at 17k destinations the whole text (and its UTF-8 copy) was the replay's peak.
+			const fd = openSync(file, 'w');
+			try {
+				for (const piece of reportPieces(report, file)) {
+					// writeSync may write less than asked (a pipe): loop until all of it is out.
+					const bytes = Buffer.from(piece, 'utf8');
+					for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+				}
+			} finally {
+				closeSync(fd);
+			}
+		} catch (error) {
+			fail(`cannot write report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+		}
+	}
+}
+
+/** 3 when a --fail-on flag kind was raised, else 0. */
+export function exitCodeFor(opts: CliOptions, snap: SessionSnapshot): number {
+	if (opts.failOn.length === 0) return 0;
+	const hit = snap.flags.some((f) => opts.failOn.includes('any') || opts.failOn.includes(f.kind));
+	return hit ? 3 : 0;
+}

@@ -1,0 +1,68 @@
+/**
+ * Where `tattle live` gets packets: tcpdump on the phone (phone.ts), or another source (stdin, a
+ * file, follow:FILE, a PCAPdroid exporter) pumped into the session here.
+ */
+import type {CliOptions} from '../lib/args.js';
+import {sanitize} from '../lib/sanitize.js';
+import {describeCaptureError, openCapture} from '../sources/capture-source.js';
+import {isNetSpec, NET_SPEC_FORMS, openNetCapture, parseNetSpec} from '../sources/net-source.js';
+import type {BundleWriter} from '../sources/bundle-writer.js';
+import type {PcapdroidPlan} from '../sources/pcapdroid.js';
+import type {Session} from '../ingest/session.js';
+import {fail} from './exit.js';
+import type {CaptureHooks} from './session-setup.js';
+
+export type PacketPlan = {
+	/** The source as given (--pcap, or PCAPdroid's exporter); undefined = the phone's tcpdump. */
+	spec: string | undefined;
+	/** Packets from tcpdump on the phone. */
+	phone: boolean;
+	/** Packets from elsewhere, pumped by pumpPackets. */
+	other: string | undefined;
+	/** Packets stamped by this machine's clock, not the phone's: stdin, a file, follow:FILE (hotspot, USB tethering). */
+	hostClock: boolean;
+};
+
+/** A malformed --pcap URL is a usage error before anything starts, not a failure after the device is up. */
+export function checkPcapSpec(opts: CliOptions): void {
+	if (opts.pcap && !opts.noPcap && /^[a-z][\w+.-]*:\/\//i.test(opts.pcap) && !parseNetSpec(opts.pcap)) {
+		fail(`--pcap ${opts.pcap}: not a packet source (${NET_SPEC_FORMS})`);
+	}
+}
+
+/** Where packets come from, given --pcap, --no-pcap and PCAPdroid's plan. */
+export function packetPlan(opts: CliOptions, droid: PcapdroidPlan | undefined): PacketPlan {
+	const spec = droid?.source ?? opts.pcap;
+	const phone = !opts.noPcap && !droid && (spec === undefined || spec === 'adb');
+	const other = !opts.noPcap && !phone ? spec : undefined;
+	return {spec, phone, other, hostClock: other !== undefined && !droid && !isNetSpec(other)};
+}
+
+/**
+ * Reads packets from `spec` into the session until the source ends or `signal` aborts. --record:
+ * the bytes every parser gets go to the bundle too (a new connection's header is checked against
+ * the first by the writer; a half record at a cut is dropped). `listening`: a listener's address.
+ */
+export function pumpPackets(spec: string, session: Session, o: {signal: AbortSignal; rec: BundleWriter | undefined; hooks: CaptureHooks}) {
+	const {rec, hooks, signal} = o;
+	const now = () => Date.now() / 1000;
+	const netStream = isNetSpec(spec)
+		? openNetCapture(spec, {
+				signal,
+				...hooks,
+				onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
+				tap: rec && {bytes: (b) => rec.capture(b), segment: () => rec.captureRestart(), cut: () => rec.captureCut()},
+			})
+		: undefined;
+	const stream = netStream ?? openCapture(spec, {signal, ...hooks, tap: rec && ((b) => rec.capture(b))});
+	const done = (async () => {
+		session.setStatus({source: 'pcap', state: 'live', detail: spec, ts: now()});
+		for await (const batch of stream) for (const p of batch) session.addPacket(p);
+		if (stream.error) {
+			process.stderr.write(sanitize(describeCaptureError(stream.name, stream.error)) + '\n');
+			session.addMalformed('pcap-damaged', stream.error.message, now());
+		}
+		session.setStatus({source: 'pcap', state: stream.error?.fatal ? 'down' : 'eof', detail: stream.error?.message, ts: now()});
+	})();
+	return {done, listening: netStream?.listening};
+}

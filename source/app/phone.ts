@@ -1,0 +1,117 @@
+/**
+ * The phone over adb: logcat lines, tcpdump's packets (when they come from the phone), the
+ * incognito notification probe, device facts and gaps, all into the session and the bundle.
+ */
+import {incognitoChanges, incognitoPackages} from '../decode/dumpsys.js';
+import {LiveSession} from '../sources/adb-live.js';
+import {CaptureParser} from '../sources/capture-reader.js';
+import {LineSplitter} from '../sources/logcat-source.js';
+import type {BundleWriter} from '../sources/bundle-writer.js';
+import type {Session} from '../ingest/session.js';
+import type {CaptureHooks} from './session-setup.js';
+
+/** How often the incognito notification probe runs: 2 s bounds how late a private session is noticed. */
+const INCOGNITO_PROBE_MS = 2000;
+
+export type PhoneOptions = {
+	serial: string | undefined;
+	/** Run tcpdump on the phone for packets. */
+	pcap: boolean;
+	/** Packets come stamped by this machine's clock: log times are moved onto it once the phone answers. */
+	hostClock: boolean;
+	rec: BundleWriter | undefined;
+	hooks: CaptureHooks;
+};
+
+/** Starts watching the phone; `stop()` ends its streams. */
+export function watchPhone(session: Session, o: PhoneOptions): {stop(): Promise<void>} {
+	const {rec, hooks} = o;
+	const lines = new LineSplitter();
+	const packets = tcpdumpPackets(session, hooks);
+	// Browsers show a notification while private tabs are open: poll for it (DESIGN.md, incognito flags).
+	let incognitoNow = new Set<string>();
+	const live = new LiveSession({
+		serial: o.serial,
+		pcap: o.pcap,
+		probe: {
+			command: 'dumpsys notification --noredact',
+			everyMs: INCOGNITO_PROBE_MS,
+			onOutput(text) {
+				const seen = incognitoPackages(text);
+				const changes = incognitoChanges(incognitoNow, seen);
+				incognitoNow = new Set(seen);
+				return changes;
+			},
+		},
+		onLogChunk: (bytes) => {
+			rec?.log(bytes);
+			for (const line of lines.push(bytes)) session.addLogLine(line);
+		},
+		onPcapChunk: (bytes) => {
+			rec?.capture(bytes);
+			packets.push(bytes);
+		},
+		onPcapRestart: () => {
+			rec?.captureRestart();
+			packets.restart();
+		},
+		onStatus: (s) => session.setStatus(s),
+		onDevice: (f) => {
+			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
+			rec?.updateMeta({device: {...f}, logZone: f.timeZone});
+			// Only read by log formats without a zone (a phone whose logcat refused -v epoch).
+			if (f.timeZone) session.setLogZone(f.timeZone);
+			if (o.hostClock && f.clockOffsetSec !== undefined) {
+				// Log times are the phone's, packet times this machine's: one clock for both.
+				session.logClockOffset = -f.clockOffsetSec;
+				rec?.updateMeta({clockOffset: -f.clockOffsetSec});
+			}
+		},
+		onGap: (source, from, to) => {
+			// A record the broken tcpdump stream left half-sent must not end up in the bundle.
+			if (source === 'tcpdump') rec?.captureCut();
+			session.setStatus({source, state: 'live', detail: `resumed after a ${Math.max(0, Math.round(to - from))} s gap`, ts: to});
+			session.addMarker(`${source}: gap from ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()}`, to);
+		},
+	});
+	live.start();
+	return {
+		async stop() {
+			await live.stop();
+			packets.end();
+		},
+	};
+}
+
+/**
+ * Packets from tcpdump on the phone: one parser per tcpdump run, frames numbered on across
+ * restarts, the first damage of each run counted. (NetCapture's segments do the same for network
+ * exporters, but through a queue and a secrets cap; tcpdump's bytes go to the session at once.)
+ */
+function tcpdumpPackets(session: Session, hooks: CaptureHooks) {
+	let frames = 0;
+	const newParser = () =>
+		new CaptureParser((p) => {
+			p.index = ++frames;
+			session.addPacket(p);
+		}, hooks);
+	let parser = newParser();
+	let damaged = false;
+	return {
+		push(bytes: Uint8Array) {
+			parser.push(bytes);
+			if (parser.error && !damaged) {
+				damaged = true;
+				session.addMalformed('pcap-damaged', `tcpdump stream: byte ${parser.error.offset}: ${parser.error.message}`, Date.now() / 1000);
+			}
+		},
+		restart() {
+			parser.end();
+			parser = newParser();
+			damaged = false;
+		},
+		end() {
+			parser.end();
+		},
+	};
+}

@@ -1,0 +1,61 @@
+/**
+ * --record DIR: the same bytes the parsers get go to a capture bundle (DESIGN.md, "Capture
+ * bundle"), with meta.json saying how each stream was started, and the markers made while
+ * watching, heard from the session.
+ */
+import type {CliOptions} from '../lib/args.js';
+import {sanitize} from '../lib/sanitize.js';
+import {logcatCommands, tcpdumpCommands} from '../sources/adb.js';
+import {BundleWriterError, createBundleWriter, type BundleWriter} from '../sources/bundle-writer.js';
+import type {PcapdroidPlan} from '../sources/pcapdroid.js';
+import type {Session} from '../ingest/session.js';
+import {fail} from './exit.js';
+import type {PacketPlan} from './packet-input.js';
+import {version} from './package-info.js';
+
+/** Starts the bundle in `dir` (which must be new or empty: else a usage error). */
+export function openRecorder(dir: string, opts: CliOptions, serial: string | undefined, packets: PacketPlan, droid: PcapdroidPlan | undefined): BundleWriter {
+	const on = serial ? `adb -s ${serial}` : 'adb';
+	const [logcat, ...logcatFallbacks] = logcatCommands();
+	const [tcpdump, ...tcpdumpFallbacks] = tcpdumpCommands();
+	const pcapSource = packets.phone
+		? {via: 'adb', command: `${on} shell "${tcpdump}"`, fallbacks: tcpdumpFallbacks}
+		: droid
+			? {via: 'pcapdroid', adb: droid.adb && `${on} ${droid.adb.join(' ')}`, start: `${on} shell ${droid.start}`, stop: `${on} shell ${droid.stop}`, source: droid.source}
+			: {via: packets.other ?? 'none'};
+	try {
+		return createBundleWriter(
+			dir,
+			{
+				tool: {name: 'tattle', version},
+				started: new Date().toISOString(),
+				// 0 while packets come from the phone (tcpdump, PCAPdroid): one clock. Packets captured on
+				// this machine (hotspot, stdin, a file) get the measured offset once the phone answers.
+				clockOffset: 0,
+				logYear: new Date().getFullYear(),
+				streams: {
+					logcat: `${on} shell "${logcat}" (tattle live)`,
+					...(packets.other || packets.phone ? {pcap: packets.phone ? `${on} shell "${tcpdump}"` : `${packets.other} (tattle live --pcap)`} : {}),
+				},
+				sources: {logcat: {via: 'adb', command: `${on} shell "${logcat}"`, fallbacks: logcatFallbacks, resume: 'logcat -T <last line time>'}, ...(opts.noPcap ? {} : {pcap: pcapSource})},
+				markers: opts.incognito.flatMap((w) => [
+					{ts: w.from, kind: 'incognito-on' as const, pkg: w.pkg},
+					{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
+				]),
+			},
+			{onError: (message) => process.stderr.write(`tattle: ${sanitize(message)}\n`)},
+		);
+	} catch (error) {
+		if (error instanceof BundleWriterError) fail(error.message);
+		throw error;
+	}
+}
+
+/** Markers made while watching (m, i on the dashboard; gaps) go into the bundle as tattle.marker log lines. */
+export function recordMarkers(session: Session, rec: BundleWriter): void {
+	session.onMarker((m) => {
+		const ts = m.ts > 0 ? m.ts : Date.now() / 1000;
+		if (m.kind === 'note') rec.marker(ts, m.text);
+		else rec.marker(ts, 'marked by hand', m.kind, m.pkg);
+	});
+}
