@@ -182,8 +182,16 @@ export type AndroidFact =
 	| {kind: 'proc-start'; pid: number; process: string; pkg: string; uid?: number | string; hostingType?: string}
 	| {kind: 'proc-died'; pid?: number; process?: string; pkg?: string}
 	| {kind: 'upload-url'; url: string}
-	| {kind: 'incognito-on'; pkg: string; detail?: string}
-	| {kind: 'incognito-off'; pkg: string; detail?: string};
+	| {kind: 'incognito-on'; pkg: string; detail?: string; signal?: IncognitoSignal}
+	| {kind: 'incognito-off'; pkg: string; detail?: string; signal?: IncognitoSignal};
+
+/**
+ * The kind of signal that set a browser's incognito state (DESIGN.md "Incognito flags"): the
+ * probe of `dumpsys notification` (a private-tabs notification), a line the browser logged, a
+ * secure (FLAG_SECURE) browser window in front (`dumpsys window`), or the user's own marker (the
+ * `i` key, `tattle.marker` lines, --incognito, a bundle's markers).
+ */
+export type IncognitoSignal = 'notification' | 'log' | 'secure-window' | 'marker';
 
 export type Severity = 'info' | 'low' | 'medium' | 'high';
 
@@ -208,6 +216,8 @@ export type Flag = {
 		rule?: string;
 		/** The app in the foreground at the time (timing evidence from logcat, not attribution). */
 		foreground?: string;
+		/** The kind of signal that put the browser in incognito mode, for incognito flags. */
+		incognitoSignal?: IncognitoSignal;
 	};
 };
 
@@ -325,6 +335,8 @@ export type SessionSnapshot = {
 	input?: {path?: string; logcat?: string; position?: number; speed?: number | 'max'; paused?: boolean};
 	/** Packages the incognito state machine currently believes are in incognito mode. */
 	incognito: string[];
+	/** For each package in `incognito`, the kind of signal that set its state. */
+	incognitoSignals?: Record<string, IncognitoSignal>;
 	/** TLS decryption: keys seen and connections read (present when keys could come). */
 	tls?: TlsSummary;
 };

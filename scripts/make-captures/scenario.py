@@ -63,7 +63,6 @@ XMSF = 3620
 BROWSER, BROWSER_UID = 12455, 10085
 WEATHER, WEATHER_UID = 13102, 10117
 UPDATER = 13388
-PROBE = 14210
 
 
 # Seconds the phone had been up when the scenario started (GMS's elapsed-seconds lines agree).
@@ -92,6 +91,10 @@ class Phone:
 
     def L(self, pid, tid, level, tag, msg, ts=None):
         self.log.append((time.time() if ts is None else ts, pid, tid, level, tag, msg))
+
+    def probe(self, msg, ts=None):
+        """A line of tattle's own live probe: written as tattle writes it (no pid: see write_log)."""
+        self.log.append((time.time() if ts is None else ts, None, None, 'I', 'tattle.probe', msg))
 
     def curl(self, url, *, body=None, headers=(), ua=OKHTTP_UA, ctype=None):
         args = ['curl', '-sk', '-o', '/dev/null', '--max-time', '10', '-A', ua]
@@ -143,7 +146,13 @@ class Phone:
             for b in banners:
                 f.write(b + '\n')
             for ts, pid, tid, level, tag, msg in sorted(self.log, key=lambda r: r[0]):
-                f.write(f'{local_time(ts)} {pid:5d} {tid:5d} {level} {tag:<8}: {msg}\n')
+                if pid is None:
+                    # tattle's own lines, exactly as `tattle live` writes them into the logcat stream
+                    # (source/sources/adb-live.ts, bundle-writer.ts formatLogLine): epoch time padded
+                    # to 24 columns, uid pid tid 0.
+                    f.write(f'{ts:24.3f}     0     0     0 {level} {tag}: {msg}\n')
+                else:
+                    f.write(f'{local_time(ts)} {pid:5d} {tid:5d} {level} {tag:<8}: {msg}\n')
 
 
 def gc_line(rng, pid, tag):
@@ -275,8 +284,9 @@ def incognito_leak(phone):
     phone.curl('https://api.browser.intl.miui.com/bsr/api/v3/config?pkg=com.mi.globalbrowser&v=13.5.40', ua=OKHTTP_UA)
     phone.curl('https://app-measurement.com/a', body=os.urandom(412), ctype='application/x-www-form-urlencoded', ua=DALVIK_UA)
     time.sleep(2.5)
-    # The user opens an incognito tab; tattle's live probe sees the browser's secure window.
-    phone.L(PROBE, PROBE, 'I', 'tattle.probe', 'incognito-on pkg=com.mi.globalbrowser window=FLAG_SECURE')
+    # The user opens an incognito tab; tattle's live probe sees the browser's secure (FLAG_SECURE)
+    # window in front (classify/incognito-probe.ts incognitoFromWindow).
+    phone.probe('incognito-on pkg=com.mi.globalbrowser source=secure-window')
     time.sleep(2)
     visit = time.time()
     phone.curl(PRIVATE_URL, ua=BROWSER_UA, headers=('Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8', 'Accept-Language: ru-RU,ru;q=0.9,en-US;q=0.8'))
@@ -303,7 +313,8 @@ def incognito_leak(phone):
     time.sleep(1.5)
     onetrack(phone, 'com.mi.globalbrowser')
     time.sleep(3)
-    phone.L(PROBE + 37, PROBE + 37, 'I', 'tattle.probe', 'incognito-off pkg=com.mi.globalbrowser window=normal')
+    # The user closes the incognito tab: the browser's window in front is no longer secure.
+    phone.probe('incognito-off pkg=com.mi.globalbrowser source=secure-window')
     time.sleep(1)
     go_home(phone)
     time.sleep(2)
@@ -355,7 +366,7 @@ READMES = {
         'Incognito leak: Mi Browser in incognito visits http://example.org/private-page and searches Google; '
         'the URL goes out to sa.api.intl.miui.com (Sensors Analytics, base64+gzip) and data.mistat.intl.xiaomi.com (MiStat, AES with a key derivable from the same request).',
         '',
-        'What to look for: the `tattle.probe incognito-on` log line, the HTTP GET of the private page, then the '
+        'What to look for: the `tattle.probe incognito-on` log line (tattle\'s live probe saw Mi Browser\'s secure window in front), the HTTP GET of the private page, then the '
         'POSTs to sa.api.intl.miui.com and data.mistat.intl.xiaomi.com whose payloads decode to that URL '
         '(incognito-url-leak flags), and TLS uploads to app-measurement.com, graph.facebook.com and '
         'firebaselogging-pa.googleapis.com during incognito (incognito-tracker flags, encrypted: timing/size only). '

@@ -1,8 +1,8 @@
 /**
  * The phone over adb: logcat lines, tcpdump's packets (when they come from the phone), the
- * incognito notification probe, device facts and gaps, all into the session and the bundle.
+ * incognito probe (notification and focused window), device facts and gaps, all into the session and the bundle.
  */
-import {incognitoChanges, incognitoPackages} from '../decode/dumpsys.js';
+import {INCOGNITO_PROBE_COMMAND, IncognitoProbe} from '../classify/incognito-probe.js';
 import {LiveSession} from '../sources/adb-live.js';
 import {CaptureParser} from '../sources/capture-reader.js';
 import {LineSplitter} from '../sources/logcat-source.js';
@@ -10,7 +10,7 @@ import type {BundleWriter} from '../sources/bundle-writer.js';
 import type {Session} from '../ingest/session.js';
 import type {CaptureHooks} from './session-setup.js';
 
-/** How often the incognito notification probe runs: 2 s bounds how late a private session is noticed. */
+/** How often the incognito probe (notification, focused window) runs: 2 s bounds how late a private session is noticed. */
 const INCOGNITO_PROBE_MS = 2000;
 
 export type PhoneOptions = {
@@ -28,21 +28,13 @@ export function watchPhone(session: Session, o: PhoneOptions): {stop(): Promise<
 	const {rec, hooks} = o;
 	const lines = new LineSplitter();
 	const packets = tcpdumpPackets(session, hooks);
-	// Browsers show a notification while private tabs are open: poll for it (DESIGN.md, incognito flags).
-	let incognitoNow = new Set<string>();
+	// Incognito from the phone: the private-tabs notification and a secure browser window in front,
+	// polled together (DESIGN.md, incognito flags); changes become tattle.probe log lines.
+	const incognitoProbe = new IncognitoProbe();
 	const live = new LiveSession({
 		serial: o.serial,
 		pcap: o.pcap,
-		probe: {
-			command: 'dumpsys notification --noredact',
-			everyMs: INCOGNITO_PROBE_MS,
-			onOutput(text) {
-				const seen = incognitoPackages(text);
-				const changes = incognitoChanges(incognitoNow, seen);
-				incognitoNow = new Set(seen);
-				return changes;
-			},
-		},
+		probe: {command: INCOGNITO_PROBE_COMMAND, everyMs: INCOGNITO_PROBE_MS, onOutput: (text) => incognitoProbe.poll(text)},
 		onLogChunk: (bytes) => {
 			rec?.log(bytes);
 			for (const line of lines.push(bytes)) session.addLogLine(line);

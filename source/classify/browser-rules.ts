@@ -3,11 +3,13 @@
  * that says a browser entered or left incognito/private mode. Rules live in
  * `logcat-rules/browsers.json` (kept apart from the host rules in `rules/`), are checked when
  * loaded (anchored, bounded length, no nested quantifiers) so a hostile 4 KiB log line cannot
- * make a match slow, and are matched by a pure function.
+ * make a match slow, and are matched by a pure function. Generic rules (`pkg: "*"`) read the
+ * meaning of a line from any known browser's own pids, whatever the app's wording.
  */
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import type {AndroidFact, LogRecord} from '../types.js';
+import {isBrowserPackage} from './incognito.js';
 
 /** How sure a rule is: read in code, stated in documentation, or inferred from a sibling. */
 export type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
@@ -15,6 +17,7 @@ export type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
 /**
  * One rule. `system`: a framework line that names the package itself (any pid); `browser`: only
  * lines from the browser's own pids, or from any pid when `ownTag` says the tag is the browser's alone.
+ * `pkg` {@link ANY_BROWSER_PKG} (browser scope only): whichever known browser owns the pid.
  */
 export type BrowserLogRule = {
 	id: string;
@@ -22,6 +25,10 @@ export type BrowserLogRule = {
 	scope: 'system' | 'browser';
 	tag: string;
 	message: string;
+	/** A message that also matches this is not the change (a negation, a failure, a stack frame). */
+	unless?: string;
+	/** All three regexes ignore case. */
+	ignoreCase?: boolean;
 	kind: 'incognito-on' | 'incognito-off';
 	confidence: RuleConfidence;
 	source: string;
@@ -30,7 +37,10 @@ export type BrowserLogRule = {
 };
 
 /** A rule with its regexes built once. */
-export type CompiledBrowserRule = BrowserLogRule & {tagRe: RegExp; messageRe: RegExp};
+export type CompiledBrowserRule = BrowserLogRule & {tagRe: RegExp; messageRe: RegExp; unlessRe?: RegExp};
+
+/** The `pkg` of a generic rule: the line's package is that of its pid, when it is a known browser. */
+export const ANY_BROWSER_PKG = '*';
 
 /** Rules in one file: a handful per browser family; more means a mistake or a hostile file. */
 export const MAX_BROWSER_RULES = 256;
@@ -116,17 +126,26 @@ export function parseBrowserLogRules(json: unknown, file = 'browser rules'): Com
 		};
 		if (typeof o['note'] === 'string') rule.note = o['note'];
 		if (o['ownTag'] === true) rule.ownTag = true;
+		if (o['unless'] !== undefined) rule.unless = str(o, 'unless', where);
+		if (o['ignoreCase'] === true) rule.ignoreCase = true;
 		if (ids.has(rule.id)) throw new Error(`${where}: duplicate id ${rule.id}`);
 		ids.add(rule.id);
-		if (!PACKAGE_RE.test(rule.pkg)) throw new Error(`${where}: "${rule.pkg}" is not a package name`);
+		const anyBrowser = rule.pkg === ANY_BROWSER_PKG;
+		if (!anyBrowser && !PACKAGE_RE.test(rule.pkg)) throw new Error(`${where}: "${rule.pkg}" is not a package name`);
 		if (!SCOPES.has(rule.scope)) throw new Error(`${where}: scope must be system or browser`);
+		// A system line from any pid names no browser by its pid: "*" needs the browser's own pids.
+		if (anyBrowser && (rule.scope !== 'browser' || rule.ownTag)) throw new Error(`${where}: pkg "*" needs scope browser and no ownTag`);
 		if (!KINDS.has(rule.kind)) throw new Error(`${where}: kind must be incognito-on or incognito-off`);
 		if (!CONFIDENCES.has(rule.confidence)) throw new Error(`${where}: confidence must be code, doc, inferred or unverified`);
-		for (const k of ['tag', 'message'] as const) {
-			const problem = regexProblem(rule[k]);
+		for (const k of ['tag', 'message', 'unless'] as const) {
+			const src = rule[k];
+			const problem = src === undefined ? undefined : regexProblem(src);
 			if (problem) throw new Error(`${where}: ${k} regex ${problem}`);
 		}
-		return {...rule, tagRe: new RegExp(rule.tag), messageRe: new RegExp(rule.message)};
+		const flags = rule.ignoreCase ? 'i' : '';
+		const compiled: CompiledBrowserRule = {...rule, tagRe: new RegExp(rule.tag, flags), messageRe: new RegExp(rule.message, flags)};
+		if (rule.unless !== undefined) compiled.unlessRe = new RegExp(rule.unless, flags);
+		return compiled;
 	});
 }
 
@@ -145,17 +164,23 @@ export function bundledBrowserLogRules(): CompiledBrowserRule[] {
 }
 
 /**
- * The incognito fact a log record states under the browser rules, or undefined. `pkgOfPid` is
- * the package that owns the record's pid, when known: `browser`-scope rules need it to match.
+ * The incognito fact a log record states under the browser rules (the first rule that matches),
+ * or undefined. `pkgOfPid` is the package that owns the record's pid, when known: `browser`-scope
+ * rules need it to match, and generic rules take it as the line's package.
  */
 export function matchBrowserLogRule(rec: LogRecord, pkgOfPid?: string, rules: readonly CompiledBrowserRule[] = bundledBrowserLogRules()): AndroidFact | undefined {
 	if (rec.raw || rec.buffer !== undefined || rec.tag === undefined) return undefined;
 	const tag = rec.tag.slice(0, MAX_MATCH_TAG_CHARS);
 	const message = rec.message.slice(0, MAX_MATCH_MESSAGE_CHARS);
+	const fromBrowser = isBrowserPackage(pkgOfPid);
 	for (const r of rules) {
-		if (r.scope === 'browser' && pkgOfPid !== r.pkg && !r.ownTag) continue;
-		if (!r.tagRe.test(tag) || !r.messageRe.test(message)) continue;
-		return {kind: r.kind, pkg: r.pkg, detail: `logcat rule ${r.id} (${r.confidence})`};
+		let pkg = r.pkg;
+		if (pkg === ANY_BROWSER_PKG) {
+			if (!fromBrowser) continue;
+			pkg = pkgOfPid!;
+		} else if (r.scope === 'browser' && pkgOfPid !== r.pkg && !r.ownTag) continue;
+		if (!r.tagRe.test(tag) || !r.messageRe.test(message) || r.unlessRe?.test(message)) continue;
+		return {kind: r.kind, pkg, detail: `logcat rule ${r.id} (${r.confidence})`, signal: 'log'};
 	}
 	return undefined;
 }

@@ -3,7 +3,7 @@
  * while incognito. Pure state: time comes in with the events, nothing reads a clock.
  */
 import {getDomain} from 'tldts';
-import {type AndroidFact} from '../types.js';
+import {type AndroidFact, type IncognitoSignal} from '../types.js';
 import {isSearchKey} from './payload.js';
 import {parseForm} from './formats/codec.js';
 
@@ -52,8 +52,10 @@ export type IncognitoInterval = {
 	pkg: string;
 	start: number;
 	end?: number;
-	/** Where the start came from: a logcat rule or the user's toggle. */
-	source: 'log' | 'manual';
+	/** The kind of signal that opened it (shown in the status bar, kept in flag evidence). */
+	signal: IncognitoSignal;
+	/** What ended it: a signal, or the browser's process dying. */
+	endedBy?: IncognitoSignal | 'proc-died';
 	/** Log line that started it, for flag evidence. */
 	logLine?: number;
 };
@@ -67,7 +69,27 @@ export const MAX_FOREGROUND_HISTORY = 512;
 
 type ForegroundChange = {pkg: string; ts: number};
 
-/** Tracks which packages are in incognito mode, since when, and which app is in the foreground. */
+/*
+ * Conflicting signals, per browser package, taken in the order they arrive (log order):
+ * 1. Automatic signals (a line the browser logged, a secure browser window in front, a
+ *    private-tabs notification) are equals, and the latest change wins: "on" opens an interval
+ *    when none is open (an "on" while on keeps the open interval and the kind that opened it);
+ *    "off" ends the open interval whichever automatic kind opened it. The probes report changes,
+ *    never a steady state, so an "off" after another kind's "on" is news that "on" did not have
+ *    (the user left the incognito tab, closed the private tabs).
+ * 2. A user marker (the `i` key, a `tattle.marker` line, --incognito, a bundle's markers) applies
+ *    at once, whatever set the state. A marker "on" holds: until a marker "off" or the process
+ *    dies, automatic "off" signals are ignored (the user marked it on purpose, where the phone's
+ *    own signals were missing or wrong). A marker "on" while an automatic signal holds the state
+ *    takes the interval over. A marker "off" ends the interval and hands the package back to
+ *    automatic signals: a stale "on" is not repeated (probes report changes only), and a new one
+ *    is news (the user opened incognito again).
+ * 3. The browser's process dying ends the interval, whatever opened it: incognito tabs live only
+ *    in that process.
+ * The kind shown (status bar, flag evidence) is the one that opened the current interval.
+ */
+
+/** Tracks which packages are in incognito mode, since when, by which signal, and which app is in front. */
 export class IncognitoTracker {
 	private readonly byPkg = new Map<string, IncognitoInterval[]>();
 	private readonly fg: ForegroundChange[] = [];
@@ -76,33 +98,33 @@ export class IncognitoTracker {
 	observe(fact: AndroidFact, ts: number, logLine?: number): boolean {
 		switch (fact.kind) {
 			case 'incognito-on':
-				return this.start(fact.pkg, ts, 'log', logLine);
+				return this.start(fact.pkg, ts, fact.signal ?? 'log', logLine);
 			case 'incognito-off':
-				return this.stop(fact.pkg, ts);
+				return this.stop(fact.pkg, ts, fact.signal ?? 'log');
 			case 'activity-start':
 			case 'activity-displayed':
 				this.setForeground(fact.pkg, ts);
 				return false;
 			case 'proc-died':
 				// Incognito tabs live only in the process: when it dies they are gone.
-				return fact.pkg ? this.stop(fact.pkg, ts) : false;
+				return fact.pkg ? this.end(fact.pkg, ts, 'proc-died') : false;
 			default:
 				return false;
 		}
 	}
 
-	/** Manual UI toggle (the `i` key); returns the new state. */
+	/** The user's toggle (the `i` key): a marker either way; returns the new state. */
 	toggle(pkg: string, ts: number): boolean {
 		if (this.isIncognito(pkg, ts)) {
-			this.stop(pkg, ts);
+			this.stop(pkg, ts, 'marker');
 			return false;
 		}
-		this.start(pkg, ts, 'manual');
+		this.start(pkg, ts, 'marker');
 		return true;
 	}
 
 	/** Enter incognito; false when already in it (or the package cap is reached). */
-	start(pkg: string, ts: number, source: 'log' | 'manual' = 'log', logLine?: number): boolean {
+	start(pkg: string, ts: number, signal: IncognitoSignal = 'log', logLine?: number): boolean {
 		let list = this.byPkg.get(pkg);
 		if (!list) {
 			if (this.byPkg.size >= MAX_TRACKED_PACKAGES) return false;
@@ -110,22 +132,41 @@ export class IncognitoTracker {
 			this.byPkg.set(pkg, list);
 		}
 		const last = list[list.length - 1];
-		if (last && last.end === undefined) return false;
-		const interval: IncognitoInterval = {pkg, start: ts, source};
+		if (last && last.end === undefined) {
+			// Rule 2: the user's "on" takes over an interval an automatic signal opened.
+			if (signal === 'marker') last.signal = 'marker';
+			return false;
+		}
+		const interval: IncognitoInterval = {pkg, start: ts, signal};
 		if (logLine !== undefined) interval.logLine = logLine;
 		list.push(interval);
 		if (list.length > MAX_INTERVALS_PER_PACKAGE) list.shift();
 		return true;
 	}
 
-	/** Leave incognito; false when not in it. */
-	stop(pkg: string, ts: number): boolean {
-		const list = this.byPkg.get(pkg);
-		const last = list?.[list.length - 1];
-		if (!last || last.end !== undefined) return false;
+	/** Leave incognito; false when not in it, or when a marker holds it and this signal is automatic. */
+	stop(pkg: string, ts: number, signal: IncognitoSignal = 'log'): boolean {
+		const last = this.open(pkg);
+		// Rule 2: only the user (or the process dying) ends what the user started.
+		if (!last || (last.signal === 'marker' && signal !== 'marker')) return false;
+		return this.end(pkg, ts, signal);
+	}
+
+	/** Ends the open interval whatever opened it; false when none is open. */
+	private end(pkg: string, ts: number, by: IncognitoSignal | 'proc-died'): boolean {
+		const last = this.open(pkg);
+		if (!last) return false;
 		// A late or reordered "off" must not make an interval end before it began.
 		last.end = Math.max(last.start, ts);
+		last.endedBy = by;
 		return true;
+	}
+
+	/** The open interval of pkg, if any. */
+	private open(pkg: string): IncognitoInterval | undefined {
+		const list = this.byPkg.get(pkg);
+		const last = list?.[list.length - 1];
+		return last && last.end === undefined ? last : undefined;
 	}
 
 	/** Was pkg in incognito mode at ts? */
@@ -156,9 +197,17 @@ export class IncognitoTracker {
 
 	/** Since when pkg has been in incognito (open interval), if it is. */
 	since(pkg: string): number | undefined {
-		const list = this.byPkg.get(pkg);
-		const last = list?.[list.length - 1];
-		return last && last.end === undefined ? last.start : undefined;
+		return this.open(pkg)?.start;
+	}
+
+	/** The kind of signal that opened each open interval, by package (the status bar's "why"). */
+	signals(): Record<string, IncognitoSignal> {
+		const out: Record<string, IncognitoSignal> = {};
+		for (const pkg of this.byPkg.keys()) {
+			const iv = this.open(pkg);
+			if (iv) out[pkg] = iv.signal;
+		}
+		return out;
 	}
 
 	/** All kept intervals, oldest first (one package or all). */

@@ -4,7 +4,7 @@
  * marker. Line shapes come from AOSP (ActivityStarter, ActivityMetricsLogger, ProcessList,
  * event-log tags 30014/30011) and real captures; see research/xiaomi.md section 4. Pure.
  */
-import type {AndroidFact, LogRecord} from '../types.js';
+import type {AndroidFact, IncognitoSignal, LogRecord} from '../types.js';
 
 /**
  * Processes remembered by ProcessTable. A phone runs a few hundred processes at once and starts a
@@ -41,6 +41,9 @@ const DIED = /^Process (\S+) \(pid (\d+)\) has died/;
 const KILLING = /^Killing (\d+):([^/\s]+)\/(\S+) \(adj /;
 const UPLOAD = /^Making request to: (\S+)/;
 const INCOGNITO = /^(incognito-on|incognito-off)\s+pkg=(\S+)\s*(.*)$/;
+// The probe names its signal (decode/dumpsys.ts probeMessage); lines without one came from the
+// notification probe, the only one before the window probe.
+const PROBE_SOURCE = /(?:^|\s)source=secure-window(?:\s|$)/;
 
 /** The Android fact a record states, or undefined (most records state none). */
 export function androidFact(rec: LogRecord): AndroidFact | undefined {
@@ -67,7 +70,8 @@ export function androidFact(rec: LogRecord): AndroidFact | undefined {
 		const m = INCOGNITO.exec(msg.trim());
 		if (!m) return undefined;
 		const rest = m[3]!.trim();
-		return {kind: m[1] as 'incognito-on' | 'incognito-off', pkg: m[2]!, detail: rest ? `${source}: ${rest}` : source};
+		const signal: IncognitoSignal = source === 'marker' ? 'marker' : PROBE_SOURCE.test(rest) ? 'secure-window' : 'notification';
+		return {kind: m[1] as 'incognito-on' | 'incognito-off', pkg: m[2]!, detail: rest ? `${source}: ${rest}` : source, signal};
 	}
 	return undefined;
 }

@@ -13,6 +13,7 @@ import type {
 	DnsEvent,
 	Flag,
 	HttpEvent,
+	IncognitoSignal,
 	IpInfo,
 	LogLine,
 	LogRecord,
@@ -35,6 +36,7 @@ import {inspectPayload} from '../classify/payload.js';
 import {evaluateUpload, FlagDeduper} from '../classify/flags.js';
 import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
+import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 
 /**
@@ -285,8 +287,9 @@ export class Session implements AnalyzerSink {
 	 */
 	primeLogLine(line: LogLine): void {
 		for (const rec of this.logRecords(line)) {
-			const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
+			const {fact, rule} = this.recordFacts(rec);
 			if (fact) this.logState(fact, rec, rec.ts ?? this.now);
+			if (rule) this.logState(rule, rec, rec.ts ?? this.now);
 		}
 	}
 
@@ -342,8 +345,8 @@ export class Session implements AnalyzerSink {
 	 */
 	addIncognitoWindow(pkg: string | undefined, from: number, to: number | undefined): void {
 		const who = pkg ?? ANY_BROWSER;
-		this.incognito.start(who, from, 'manual');
-		if (to !== undefined) this.incognito.stop(who, to);
+		this.incognito.start(who, from, 'marker');
+		if (to !== undefined) this.incognito.stop(who, to, 'marker');
 		this.timeline.push({ts: from, kind: 'marker', text: `incognito on for ${who} (stated by hand)`, source: 'marker'});
 		if (to !== undefined) this.timeline.push({ts: to, kind: 'marker', text: `incognito off for ${who} (stated by hand)`, source: 'marker'});
 	}
@@ -532,15 +535,32 @@ export class Session implements AnalyzerSink {
 	private logRecord(rec: LogRecord): void {
 		const ts = rec.ts ?? this.now;
 		if (rec.ts !== undefined && rec.ts > this.now) this.now = rec.ts;
-		const fact = rec.raw || rec.buffer ? undefined : androidFact(rec);
+		const {fact, rule} = this.recordFacts(rec);
 		if (fact) this.androidFact(fact, rec, ts);
+		if (rule) this.logState(rule, rec, ts);
 		if (rec.raw) this.problem('log-unparsed');
-		const kind = fact?.kind;
-		if (fact || (rec.level && 'WEF'.includes(rec.level))) {
+		// A launcher START line is an activity start and an incognito signal: the signal names it.
+		const named = rule ?? fact;
+		const kind = named?.kind;
+		const signal = named && 'signal' in named ? named.signal : undefined;
+		if (named || (rec.level && 'WEF'.includes(rec.level))) {
 			this.remember('log', ts, kind ?? 'log', `${rec.tag ?? ''}: ${rec.message}`, rec.index);
 		}
 		// Lines without a time (banners, unparsed text) take the session's clock, once it has one.
-		this.emit?.({type: 'log', ts: rec.ts ?? (this.now > 0 ? this.now : null), index: rec.index, ...this.appField(rec.pid), pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
+		this.emit?.({type: 'log', ts: rec.ts ?? (this.now > 0 ? this.now : null), index: rec.index, ...this.appField(rec.pid), pid: rec.pid ?? null, tid: rec.tid ?? null, uid: rec.uid ?? null, level: rec.level ?? null, tag: rec.tag ?? null, message: rec.message, ...(kind ? {kind} : {}), ...(signal ? {signal} : {}), ...(rec.buffer ? {buffer: rec.buffer} : {}), ...(rec.raw ? {raw: true} : {})});
+	}
+
+	/**
+	 * What a record states: an Android fact (decode/android.ts), and an incognito change under the
+	 * browser log rules (classify/browser-rules.ts), matched with the package of the record's pid.
+	 * tattle's own probe and marker lines state their change themselves.
+	 */
+	private recordFacts(rec: LogRecord): {fact?: AndroidFact; rule?: AndroidFact} {
+		if (rec.raw || rec.buffer) return {};
+		const fact = androidFact(rec);
+		if (fact?.kind === 'incognito-on' || fact?.kind === 'incognito-off') return {fact};
+		const rule = matchBrowserLogRule(rec, this.appOfPid(rec.pid));
+		return rule ? {fact, rule} : {fact};
 	}
 
 	/** The package of a pid the process table knows (from Start proc, am_proc_start...). */
@@ -722,6 +742,16 @@ export class Session implements AnalyzerSink {
 		for (const f of raised) this.raise(f, d);
 	}
 
+	/** The kind of signal behind the incognito state an incognito flag relied on: its app's, else the first browser's. */
+	private incognitoSignal(f: Flag): IncognitoSignal | undefined {
+		const apps = f.app !== undefined && this.incognito.isIncognito(f.app, f.ts) ? [f.app] : this.incognito.active(f.ts);
+		for (const pkg of apps) {
+			const iv = this.incognito.intervalAt(pkg, f.ts);
+			if (iv) return iv.signal;
+		}
+		return undefined;
+	}
+
 	/** The log lines that put these browsers in incognito mode (flag evidence). */
 	private incognitoEvidence(apps: string[], ts: number): number[] {
 		const lines: number[] = [];
@@ -737,6 +767,10 @@ export class Session implements AnalyzerSink {
 		if (!this.deduper.accept(f, match)) return;
 		const fg = this.incognito.foreground(f.ts);
 		if (fg && !f.evidence.foreground) f.evidence.foreground = fg;
+		if (f.kind === 'incognito-tracker' || f.kind === 'incognito-url-leak') {
+			const signal = this.incognitoSignal(f);
+			if (signal) f.evidence.incognitoSignal = signal;
+		}
 		d.flags++;
 		if (this.flags.length >= MAX_FLAGS) {
 			this.flags.shift();
@@ -858,6 +892,7 @@ export class Session implements AnalyzerSink {
 			device: this.device,
 			input: this.input,
 			incognito: this.incognito.active(),
+			incognitoSignals: this.incognito.signals(),
 			tls: this.tlsSummary(),
 		};
 	}

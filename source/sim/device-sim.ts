@@ -21,6 +21,7 @@ import {
 import {parseLogFile, type SimLogLine} from './sim-logcat.js';
 import {parseSimCapture, type SimCapture} from './sim-pcap.js';
 import {runCommand, SimTimeline, type SimRootMode, type SimServiceConfig, type SimStreamIO} from './sim-services.js';
+import type {SimWindow} from './sim-window.js';
 
 /** Our maxdata: 256 KiB, what Android 7-8 adbd offers (Tango: "Android 7: 256K"). */
 export const SIM_MAX_PAYLOAD = 256 * 1024;
@@ -68,6 +69,8 @@ export type DeviceSimOptions = {
 	dropAfterMs?: number;
 	/** After `dropAfterMs`, refuse connections for this long (the cable stays unplugged). */
 	dropDownMs?: number;
+	/** The window in front for `dumpsys window` (default: the launcher); see {@link DeviceSim.setFocusedWindow}. */
+	window?: SimWindow;
 };
 
 /** One stream of a connection, with adb's flow control: one WRTE in flight until its OKAY. */
@@ -230,6 +233,7 @@ export class DeviceSim {
 			root: opts.root ?? 'adbd',
 			tcpdump: opts.tcpdump ?? true,
 		};
+		if (opts.window) this.cfg.window = {...opts.window};
 		this.timeline = new SimTimeline(this.cfg);
 		this.dropArmed = opts.dropAfterMs !== undefined;
 	}
@@ -255,6 +259,14 @@ export class DeviceSim {
 		const p = this.cfg.props;
 		// No shell_v2: clients then use raw `shell:`/`exec:`, which is all we serve. No delayed_ack: one WRTE in flight.
 		return `device::ro.product.name=${p['ro.product.name']};ro.product.model=${p['ro.product.model']};ro.product.device=${p['ro.product.device']};features=cmd`;
+	}
+
+	/**
+	 * Brings a window to the front (or the launcher, with undefined): the next `dumpsys window`
+	 * shows it, so a test switches a browser's secure (incognito) window on and off over time.
+	 */
+	setFocusedWindow(window: SimWindow | undefined): void {
+		this.cfg.window = window && {...window};
 	}
 
 	/** Number of open transport connections (normally 1: the adb server). */

@@ -1,6 +1,6 @@
 /**
  * The simulator's services: what a fake phone answers to `shell:`/`exec:` commands
- * (getprop, echo, date, logcat, tcpdump, dumpsys notification), paced on a shared timeline.
+ * (getprop, echo, date, logcat, tcpdump, dumpsys notification and window), paced on a shared timeline.
  */
 import {setTimeout as sleepTimer} from 'node:timers/promises';
 import {splitSegments, splitShellWords, unwrapSu, type Privilege} from './sim-shell.js';
@@ -13,6 +13,7 @@ import {
 	type SimTime,
 } from './sim-logcat.js';
 import {shiftRecord, type SimCapture} from './sim-pcap.js';
+import {renderDumpsysWindow, windowShapeFor, type SimWindow} from './sim-window.js';
 
 /** One open stream as a service sees it. */
 export type SimStreamIO = {
@@ -38,6 +39,8 @@ export type SimServiceConfig = {
 	root: SimRootMode;
 	/** False: the phone has no tcpdump binary (most user builds). */
 	tcpdump: boolean;
+	/** The window in front for `dumpsys window` (the launcher when unset); tests change it over time. */
+	window?: SimWindow;
 };
 
 /** Groups records due within this window into one write: fewer WRTEs, invisible in pacing. */
@@ -178,7 +181,8 @@ async function runSimple(argv: string[], ctx: RunContext): Promise<number> {
 			await io.write(ctx.privilege === 'root' ? 'uid=0(root) gid=0(root) groups=0(root)\n' : 'uid=2000(shell) gid=2000(shell)\n');
 			return 0;
 		case 'dumpsys':
-			await io.write(args[0] === 'notification' ? CANNED_NOTIFICATIONS : '');
+			if (args[0] === 'notification') await io.write(CANNED_NOTIFICATIONS);
+			else if (args[0] === 'window') await io.write(renderDumpsysWindow(cfg.window, windowShapeFor(cfg.props['ro.build.version.sdk']), args[1]));
 			return 0;
 		case 'logcat':
 			return serveLogcat(args, ctx);

@@ -17,6 +17,7 @@ import {deepEqual} from './equal.js';
 import {eventKey, flagKey} from './lists.js';
 import {$destinations, $flags, $timeline} from './session.js';
 import {$ui, type DetailTarget} from './ui-state.js';
+import {SIGNAL_TEXT} from './incognito-signal.js';
 
 /** Packet and line indices listed before "(+N more)": two lines of a wide terminal. */
 const INDICES_SHOWN = 16;
@@ -109,6 +110,7 @@ export function flagDetail(f: Flag, destinations: readonly DestinationSummary[],
 		field('Packets', formatIndexList(e.packets, INDICES_SHOWN)),
 		field('Log lines', formatIndexList(e.logLines, INDICES_SHOWN, 'line ')),
 		field('Rule', clean(e.rule) || '-'),
+		...(e.incognitoSignal && SIGNAL_TEXT[e.incognitoSignal] ? [field('Incognito', `set by ${SIGNAL_TEXT[e.incognitoSignal]}`)] : []),
 		...(e.excerpt ? [field('Excerpt', clean(e.excerpt, EXCERPT_MAX))] : []),
 		...quotedLines(e.logLines, timeline),
 	];

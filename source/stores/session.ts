@@ -8,6 +8,7 @@ import type {
 	CategorySummary,
 	DestinationSummary,
 	Flag,
+	IncognitoSignal,
 	SessionSnapshot,
 	SessionStats,
 	SourceInfo,
@@ -47,6 +48,8 @@ export const $sources = dataAtom<readonly SourceInfo[]>([]);
 export const $device = dataAtom<DeviceInfo | undefined>(undefined);
 export const $input = dataAtom<InputInfo | undefined>(undefined);
 export const $incognito = dataAtom<readonly string[]>([]);
+/** The kind of signal that set each incognito package's state. */
+export const $incognitoSignals = dataAtom<Readonly<Record<string, IncognitoSignal>>>({});
 
 // While the view is paused, the newest snapshot waits here; capture and ingest carry on.
 let holding = false;
@@ -67,6 +70,7 @@ function writeSnapshot(s: SessionSnapshot): void {
 		// next snapshot compares equal to itself and a speed change while paused never shows.
 		$input.set(s.input && {...s.input});
 		$incognito.set(s.incognito);
+		$incognitoSignals.set(s.incognitoSignals ?? {});
 	});
 }
 
@@ -110,5 +114,6 @@ export function resetSession(): void {
 		$device.set(undefined);
 		$input.set(undefined);
 		$incognito.set([]);
+		$incognitoSignals.set({});
 	});
 }

@@ -7,7 +7,8 @@ import {formatBytes, formatCount, formatDuration, formatInteger, formatSpeed} fr
 import {sanitize} from '../lib/sanitize.js';
 import type {SourceState} from '../types.js';
 import {deepEqual} from './equal.js';
-import {$device, $incognito, $input, $sources, $stats} from './session.js';
+import {$device, $incognito, $incognitoSignals, $input, $sources, $stats} from './session.js';
+import {incognitoLabel} from './incognito-signal.js';
 import {$ui, type Notice} from './ui-state.js';
 
 /** Device, path and source labels: enough for a model name or a short path. */
@@ -32,6 +33,7 @@ export type StatusView = {
 	filter: string;
 	filterEditing: boolean;
 	sort: string;
+	/** Incognito packages, each with what set its state: `com.mi.globalbrowser (log)`. */
 	incognito: string[];
 	notice?: Notice;
 };
@@ -42,8 +44,8 @@ function rateUnit(name: string): string {
 }
 
 export const $statusView = computed(
-	[$device, $input, $sources, $stats, $incognito, $ui],
-	(device, input, sources, stats, incognito, ui): StatusView => {
+	[$device, $input, $sources, $stats, $incognito, $incognitoSignals, $ui],
+	(device, input, sources, stats, incognito, signals, ui): StatusView => {
 		const model = [device?.manufacturer, device?.model].filter(Boolean).join(' ');
 		const deviceLabel = device ? [model, device.serial ? `(${device.serial})` : ''].filter(Boolean).join(' ') : '';
 		const path = input?.path ?? input?.logcat;
@@ -73,7 +75,7 @@ export const $statusView = computed(
 			filter: sanitize(ui.filter, LABEL_MAX),
 			filterEditing: ui.filterEditing,
 			sort: ui.sort,
-			incognito: incognito.map(p => sanitize(p, LABEL_MAX)),
+			incognito: incognito.map(p => sanitize(incognitoLabel(p, signals[p]), LABEL_MAX)),
 			notice: ui.notice ? {tone: ui.notice.tone, text: sanitize(ui.notice.text, LABEL_MAX * 2)} : undefined,
 		};
 	},

@@ -3,7 +3,7 @@
  * traffic) run through the whole pipeline, as `tattle replay DIR --report` runs them: replay ->
  * session -> report. Each assertion is something a viewer of the bundle should find.
  */
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -16,6 +16,8 @@ import {loadGeoData} from '../../source/sources/geo-data.js';
 import {openCapture} from '../../source/sources/capture-source.js';
 import {ReplayControl, resolveReplayInput, runReplay} from '../../source/sources/replay.js';
 import {buildReport, type Report} from '../../source/report/report.js';
+import {formatLogLine} from '../../source/sources/bundle-writer.js';
+import {probeMessage} from '../../source/decode/dumpsys.js';
 import type {RawPacket} from '../../source/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -191,8 +193,63 @@ describe('bundle incognito-leak: what the pipeline finds', () => {
 		expect(firstMeasurement).toBeLessThan(on.ts);
 	});
 
+	it('carries only lines tattle itself would record live: its probe lines in its own shape and words', () => {
+		const lines = readFileSync(path.join(dir, 'logcat.txt'), 'utf8').split('\n');
+		const own = lines.filter((l) => /\btattle\.(?:probe|marker):/.test(l));
+		expect(own).toHaveLength(2);
+		const parser = new LogcatParser({});
+		for (const line of own) {
+			const rec = parser.push({text: line, index: 1})[0]!;
+			// What sources/adb-live.ts writes for a message of the window probe (classify/incognito-probe.ts).
+			const kind = rec.message.startsWith('incognito-on') ? 'incognito-on' : 'incognito-off';
+			expect(`${line}\n`).toBe(formatLogLine(rec.ts!, 'tattle.probe', probeMessage(kind, BROWSER, 'secure-window')));
+		}
+	});
+
+	it('says the secure-window probe set the state its incognito flags relied on', () => {
+		const incognito = report.flags.filter((f) => f.kind.startsWith('incognito-'));
+		expect(incognito.length).toBeGreaterThan(0);
+		for (const f of incognito) expect(f.evidence.incognitoSignal, f.summary).toBe('secure-window');
+	});
+
 	it('ties the datatransport upload line to the browser process', () => {
 		expect(dest('firebaselogging-pa.googleapis.com')!.apps).toContain(BROWSER);
+	});
+});
+
+describe('incognito-leak with the browser\'s own enter/exit lines instead of the probe', () => {
+	// The bundle, its two probe lines replaced by lines from Mi Browser's own pid (12455) that say
+	// it entered and left incognito (shaped like its logging, not captured), with no probe or marker.
+	const ENTER = '2026-11-23 22:36:50.597 +0300 12455 12455 I BrowserActivity: Entering incognito mode';
+	const EXIT = '2026-11-23 22:37:02.138 +0300 12455 12455 I BrowserActivity: Exit incognito mode';
+	let dir = '';
+	let report: Report;
+	beforeAll(async () => {
+		const src = bundleDir('incognito-leak');
+		dir = mkdtempSync(path.join(tmpdir(), 'tattle-own-lines-'));
+		for (const f of ['capture.pcap', 'meta.json']) copyFileSync(path.join(src, f), path.join(dir, f));
+		const lines = readFileSync(path.join(src, 'logcat.txt'), 'utf8')
+			.split('\n')
+			.map((l) => (l.includes('tattle.probe: incognito-on') ? ENTER : l.includes('tattle.probe: incognito-off') ? EXIT : l));
+		expect(lines.filter((l) => /tattle\.(?:probe|marker)/.test(l))).toEqual([]);
+		writeFileSync(path.join(dir, 'logcat.txt'), lines.join('\n'));
+		report = await replayBundle(dir);
+		return () => rmSync(dir, {recursive: true, force: true});
+	});
+
+	it('raises incognito-url-leak for leaks inside the window, naming the browser\'s line, and nothing incognito after it', () => {
+		const on = logLineTime(dir, 'Entering incognito mode');
+		const off = logLineTime(dir, 'Exit incognito mode');
+		const leak = report.flags.find((f) => f.kind === 'incognito-url-leak' && f.host === 'sa.api.intl.miui.com' && f.summary.includes('example.org/private-page'));
+		expect(leak, JSON.stringify(report.flags.map((f) => f.summary))).toBeDefined();
+		expect(leak!.evidence.logLines).toContain(on.index);
+		expect(leak!.evidence.incognitoSignal).toBe('log');
+		const incognito = report.flags.filter((f) => f.kind.startsWith('incognito-'));
+		expect(incognito.length).toBeGreaterThanOrEqual(5);
+		for (const f of incognito) {
+			expect(f.ts).toBeGreaterThan(on.ts);
+			expect(f.ts).toBeLessThan(off.ts);
+		}
 	});
 });
 

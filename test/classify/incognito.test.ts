@@ -38,18 +38,65 @@ describe('IncognitoTracker', () => {
 		expect(t.isIncognito(MI, 200)).toBe(false);
 		expect(t.active()).toEqual([CHROME]);
 		expect(t.active(150)).toEqual([CHROME, MI]);
-		expect(t.intervalAt(MI, 150)).toEqual({pkg: MI, start: 100, end: 200, source: 'log', logLine: 7});
+		expect(t.intervalAt(MI, 150)).toEqual({pkg: MI, start: 100, end: 200, signal: 'log', endedBy: 'log', logLine: 7});
 	});
 
 	it('toggles by hand and ends incognito when the browser process dies', () => {
 		const t = new IncognitoTracker();
 		expect(t.toggle(MI, 10)).toBe(true);
-		expect(t.intervals(MI)[0]!.source).toBe('manual');
+		expect(t.intervals(MI)[0]!.signal).toBe('marker');
 		expect(t.toggle(MI, 20)).toBe(false);
 		expect(t.toggle(MI, 30)).toBe(true);
 		expect(t.observe({kind: 'proc-died', pkg: MI, pid: 1}, 40)).toBe(true);
 		expect(t.isIncognito(MI, 41)).toBe(false);
 		expect(t.intervals(MI).map((i) => [i.start, i.end])).toEqual([[10, 20], [30, 40]]);
+	});
+
+	it('keeps the kind of signal that opened each interval, and what ended it', () => {
+		const t = new IncognitoTracker();
+		t.observe({kind: 'incognito-on', pkg: CHROME, signal: 'notification'}, 10);
+		t.observe({kind: 'incognito-on', pkg: MI, signal: 'secure-window'}, 11);
+		expect(t.signals()).toEqual({[CHROME]: 'notification', [MI]: 'secure-window'});
+		// A second "on" of another kind keeps the open interval and the kind that opened it.
+		expect(t.observe({kind: 'incognito-on', pkg: CHROME, signal: 'log'}, 12)).toBe(false);
+		expect(t.intervalAt(CHROME, 13)?.signal).toBe('notification');
+		t.observe({kind: 'incognito-off', pkg: MI, signal: 'secure-window'}, 20);
+		expect(t.signals()).toEqual({[CHROME]: 'notification'});
+		expect(t.intervals(MI)[0]).toMatchObject({signal: 'secure-window', endedBy: 'secure-window', end: 20});
+		// A fact without a kind is a log rule's.
+		t.observe({kind: 'incognito-on', pkg: MI}, 30);
+		expect(t.intervalAt(MI, 31)?.signal).toBe('log');
+	});
+
+	it('resolves conflicts by the documented rule', () => {
+		const t = new IncognitoTracker();
+		// 1. Automatic signals are equals: the latest change wins, whichever kind opened the interval.
+		t.observe({kind: 'incognito-on', pkg: CHROME, signal: 'notification'}, 10);
+		expect(t.observe({kind: 'incognito-off', pkg: CHROME, signal: 'secure-window'}, 12)).toBe(true);
+		expect(t.observe({kind: 'incognito-on', pkg: CHROME, signal: 'log'}, 14)).toBe(true);
+		expect(t.intervalAt(CHROME, 15)?.signal).toBe('log');
+		expect(t.observe({kind: 'incognito-off', pkg: CHROME, signal: 'notification'}, 16)).toBe(true);
+		// 2. A marker "on" holds against automatic "off" signals until a marker "off".
+		expect(t.observe({kind: 'incognito-on', pkg: MI, signal: 'marker'}, 20)).toBe(true);
+		expect(t.observe({kind: 'incognito-off', pkg: MI, signal: 'secure-window'}, 21)).toBe(false);
+		expect(t.observe({kind: 'incognito-off', pkg: MI, signal: 'log'}, 22)).toBe(false);
+		expect(t.observe({kind: 'incognito-off', pkg: MI, signal: 'notification'}, 23)).toBe(false);
+		expect(t.isIncognito(MI, 24)).toBe(true);
+		expect(t.observe({kind: 'incognito-off', pkg: MI, signal: 'marker'}, 25)).toBe(true);
+		// ...and hands the package back: a new automatic "on" is news.
+		expect(t.observe({kind: 'incognito-on', pkg: MI, signal: 'log'}, 30)).toBe(true);
+		// A marker "on" over an automatic interval takes it over.
+		expect(t.observe({kind: 'incognito-on', pkg: MI, signal: 'marker'}, 31)).toBe(false);
+		expect(t.intervalAt(MI, 32)?.signal).toBe('marker');
+		expect(t.observe({kind: 'incognito-off', pkg: MI, signal: 'log'}, 33)).toBe(false);
+		// A marker "off" ends whatever set the state.
+		t.observe({kind: 'incognito-on', pkg: CHROME, signal: 'secure-window'}, 40);
+		expect(t.toggle(CHROME, 41)).toBe(false);
+		expect(t.intervals(CHROME).at(-1)).toMatchObject({signal: 'secure-window', end: 41, endedBy: 'marker'});
+		// 3. The process dying ends everything, a marker's interval included.
+		expect(t.observe({kind: 'proc-died', pkg: MI, pid: 12455}, 50)).toBe(true);
+		expect(t.intervals(MI).at(-1)).toMatchObject({signal: 'marker', end: 50, endedBy: 'proc-died'});
+		expect(t.active()).toEqual([]);
 	});
 
 	it('never ends an interval before it began (reordered lines)', () => {

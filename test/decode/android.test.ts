@@ -119,12 +119,21 @@ describe('upload URLs and incognito signals', () => {
 	});
 
 	it('tattle probe and marker lines', () => {
-		expect(androidFact(rec('tattle.probe', 'incognito-on pkg=com.android.chrome'))).toEqual({kind: 'incognito-on', pkg: 'com.android.chrome', detail: 'probe'});
-		expect(androidFact(rec('tattle.probe', 'incognito-off pkg=com.android.chrome'))).toEqual({kind: 'incognito-off', pkg: 'com.android.chrome', detail: 'probe'});
+		// A probe line without a source is the notification probe's (the only probe before the window probe).
+		expect(androidFact(rec('tattle.probe', 'incognito-on pkg=com.android.chrome'))).toEqual({kind: 'incognito-on', pkg: 'com.android.chrome', detail: 'probe', signal: 'notification'});
+		expect(androidFact(rec('tattle.probe', 'incognito-off pkg=com.android.chrome'))).toEqual({kind: 'incognito-off', pkg: 'com.android.chrome', detail: 'probe', signal: 'notification'});
+		expect(androidFact(rec('tattle.probe', 'incognito-on pkg=com.android.chrome source=notification'))?.signal).toBe('notification');
+		expect(androidFact(rec('tattle.probe', 'incognito-on pkg=com.mi.globalbrowser source=secure-window'))).toEqual({
+			kind: 'incognito-on',
+			pkg: 'com.mi.globalbrowser',
+			detail: 'probe: source=secure-window',
+			signal: 'secure-window',
+		});
 		expect(androidFact(rec('tattle.marker', 'incognito-on pkg=com.mi.globalbrowser note=user pressed i'))).toEqual({
 			kind: 'incognito-on',
 			pkg: 'com.mi.globalbrowser',
 			detail: 'marker: note=user pressed i',
+			signal: 'marker',
 		});
 		// Through the parser, as the live source writes it.
 		expect(line('05-17 12:34:56.789     0     0 I tattle.probe: incognito-on pkg=com.android.chrome')).toMatchObject({kind: 'incognito-on', pkg: 'com.android.chrome'});

@@ -336,4 +336,32 @@ describe.runIf(needTool('adb', 'adb'))('tattle live decrypts TLS from a simulate
 		expect(r.tls.read).toBe(0);
 		expect(r.flags.filter((f) => f.evidence.decrypted)).toEqual([]);
 	}, 45_000);
+
+	it('incognito from the phone itself: a secure browser window in front (dumpsys window probe) sets the state the flag relies on', async () => {
+		const {first} = captureSpan(TLS13_PCAP);
+		// Only the browser coming to the front, 3 s before the packets: no marker, no notification.
+		const log = path.join(tmp, 'window.logcat.txt');
+		writeFileSync(
+			log,
+			[
+				formatLogLine(first - 3, 'ActivityTaskManager', `START u0 {act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 cmp=${BROWSER}/com.android.browser.BrowserActivity} from uid 10063`),
+				formatLogLine(first - 2.9, 'ActivityTaskManager', `Displayed ${BROWSER}/com.android.browser.BrowserActivity: +300ms`),
+			].join(''),
+		);
+		const {serial, sim} = await h.addSim({logcatPath: log, pcapPath: TLS13_PCAP, speed: 1, rebase: true});
+		sim.setFocusedWindow({pkg: BROWSER, activity: 'com.android.browser.BrowserActivity', secure: true});
+		const report = path.join(tmp, 'window.json');
+		const run = startLive(h, ['--serial', serial, '--pcap', 'adb', '--json', '--keylog', path.join(TLS, 'sa-tls13-h2.keys'), '--report', report]);
+		const flagged = await until(() => leakFlag(run) !== undefined, FLOW_WAIT_MS);
+		expect(flagged, story(run)).toBe(true);
+		expect(logSays(run, new RegExp(`^incognito-on pkg=${BROWSER.replace(/\./g, '\\.')} source=secure-window`)), story(run)).toBe(true);
+		// The window goes back to a normal one: the probe ends incognito.
+		sim.setFocusedWindow({pkg: BROWSER, activity: 'com.android.browser.BrowserActivity', secure: false});
+		expect(await until(() => logSays(run, /^incognito-off pkg=com\.mi\.globalbrowser source=secure-window/), 6000), story(run)).toBe(true);
+		expect(await terminate(run)).toBe(0);
+		const r = readReport(report);
+		const leak = r.flags.find((f) => f.kind === 'incognito-url-leak') as (Flag & {evidence: {incognitoSignal?: string}}) | undefined;
+		expect(leak?.evidence.incognitoSignal).toBe('secure-window');
+	}, 45_000);
 });
+

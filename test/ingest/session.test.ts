@@ -148,3 +148,60 @@ describe('flusher', () => {
 		expect(tick).toBeUndefined();
 	});
 });
+
+describe('Session: incognito from the phone itself', () => {
+	const MI = 'com.mi.globalbrowser';
+	// Threadtime lines in the -v year -v zone shape of captures/incognito-leak; the browser's own
+	// lines (pid 12455) are shaped like Mi Browser's logging, not captured from a phone.
+	const START = '2026-11-23 22:36:47.928 +0300  1520  1548 I ActivityManager: Start proc 12455:com.mi.globalbrowser/u0a85 for activity {com.mi.globalbrowser/com.android.browser.BrowserActivity}';
+	const ENTER = '2026-11-23 22:36:50.597 +0300 12455 12455 I BrowserActivity: Entering incognito mode';
+	const EXIT = '2026-11-23 22:37:02.138 +0300 12455 12455 I BrowserActivity: Exit incognito mode';
+	const OTHER_APP = '2026-11-23 22:36:51.000 +0300  4410  4417 I Chat: Entering incognito mode';
+	const T_ENTER = Date.UTC(2026, 10, 23, 19, 36, 50, 597) / 1000;
+
+	it('a browser log line from its own pid changes the state like the probe does, and says so in NDJSON', () => {
+		const events: Array<Record<string, unknown>> = [];
+		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		[START, ENTER, OTHER_APP].forEach((text, i) => s.addLogLine({text, index: i + 1}));
+		let snap = s.snapshot();
+		expect(snap.incognito).toEqual([MI]);
+		expect(snap.incognitoSignals).toEqual({[MI]: 'log'});
+		expect(s.incognito.intervalAt(MI, T_ENTER + 1)).toMatchObject({signal: 'log', logLine: 2, start: T_ENTER});
+		expect(events.find((e) => e.index === 2)).toMatchObject({type: 'log', app: MI, kind: 'incognito-on', signal: 'log'});
+		// A line from a pid that is not a browser's changes nothing and is not classified.
+		expect(events.find((e) => e.index === 3)).not.toHaveProperty('kind');
+		expect(snap.timeline.some((e) => e.index === 2 && e.kind === 'incognito-on')).toBe(true);
+		s.addLogLine({text: EXIT, index: 4});
+		snap = s.snapshot();
+		expect(snap.incognito).toEqual([]);
+		expect(snap.incognitoSignals).toEqual({});
+	});
+
+	it('applies the rules to the lines before a --from window too', () => {
+		const s = new Session({classifier});
+		s.primeLogLine({text: START, index: 1});
+		s.primeLogLine({text: ENTER, index: 2});
+		expect(s.snapshot().incognito).toEqual([MI]);
+		expect(s.stats.logLines).toBe(0);
+	});
+
+	it('a marker holds against the browser\'s own "off" until a marker ends it', () => {
+		const s = new Session({classifier});
+		s.addLogLine({text: START, index: 1});
+		s.addLogLine({text: '2026-11-23 22:36:50.000 +0300     0     0 I tattle.marker: incognito-on pkg=com.mi.globalbrowser marked by hand', index: 2});
+		s.addLogLine({text: EXIT, index: 3});
+		expect(s.snapshot().incognitoSignals).toEqual({[MI]: 'marker'});
+		s.addLogLine({text: '2026-11-23 22:37:03.000 +0300     0     0 I tattle.marker: incognito-off pkg=com.mi.globalbrowser marked by hand', index: 4});
+		expect(s.snapshot().incognito).toEqual([]);
+	});
+
+	it('the window probe\'s lines give the secure-window signal', () => {
+		const s = new Session({classifier});
+		s.addLogLine({text: `${T_ENTER.toFixed(3).padStart(24)}     0     0     0 I tattle.probe: incognito-on pkg=${MI} source=secure-window`, index: 1});
+		expect(s.snapshot().incognitoSignals).toEqual({[MI]: 'secure-window'});
+		// The user's `i` on the browser in front ends it, whatever set it.
+		s.addLogLine({text: '2026-11-23 22:36:52.000 +0300  1520  1532 I ActivityTaskManager: START u0 {act=android.intent.action.MAIN flg=0x10200000 cmp=com.mi.globalbrowser/com.android.browser.BrowserActivity} from uid 10085', index: 2});
+		s.toggleIncognito();
+		expect(s.snapshot().incognito).toEqual([]);
+	});
+});

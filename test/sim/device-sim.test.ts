@@ -1,6 +1,7 @@
 import {describe, it, expect, beforeAll, afterAll} from 'vitest';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness, logcatText, pcapBytes, LOGCAT_FIXTURE, PCAP_FIXTURE} from './adb-harness.js';
+import {INCOGNITO_PROBE_COMMAND, IncognitoProbe} from '../../source/classify/incognito-probe.js';
 
 describe.runIf(needTool('adb', 'adb'))('device simulator with the real adb client and server', () => {
 	const h = new AdbHarness();
@@ -62,6 +63,27 @@ describe.runIf(needTool('adb', 'adb'))('device simulator with the real adb clien
 		expect(none).toBe('/system/bin/sh: su: inaccessible or not found\n');
 		const missing = String((await h.adb(['-s', noRootSerial, 'exec-out', 'tcpdump -w - 2>/dev/null || echo exit:$?'])).stdout);
 		expect(missing).toBe('exit:127\n');
+	});
+
+	it('serves dumpsys window, and a test switches the browser window secure over time', async () => {
+		const MI = 'com.mi.globalbrowser';
+		const window = {pkg: MI, activity: 'com.android.browser.BrowserActivity', secure: false};
+		for (const sdk of ['28', '29', '30', '34']) {
+			const {sim, serial: s} = await h.addSim({props: {'ro.build.version.sdk': sdk}, window});
+			const probe = new IncognitoProbe();
+			// The live probe's one command, through the real adb client and server.
+			const poll = async (): Promise<string[]> => probe.poll(String((await h.adb(['-s', s, 'shell', INCOGNITO_PROBE_COMMAND])).stdout));
+			expect(await poll(), sdk).toEqual([]);
+			sim.setFocusedWindow({...window, secure: true});
+			expect(await poll(), sdk).toEqual([`incognito-on pkg=${MI} source=secure-window`]);
+			// A menu over the incognito tab, then the launcher: neither ends it.
+			sim.setFocusedWindow({...window, secure: true, popup: true});
+			expect(await poll(), sdk).toEqual([]);
+			sim.setFocusedWindow(undefined);
+			expect(await poll(), sdk).toEqual([]);
+			sim.setFocusedWindow(window);
+			expect(await poll(), sdk).toEqual([`incognito-off pkg=${MI} source=secure-window`]);
+		}
 	});
 
 	it('refuses services it does not simulate', async () => {

@@ -61,6 +61,13 @@ describe('view stores', () => {
 		expect(s).toMatchObject({paused: true, incognito: ['com.mi.globalbrowser'], notice: {text: 'Replay finished'}});
 	});
 
+	it('status names what set each incognito state', () => {
+		applySnapshot({...leakSession(), incognito: ['com.android.chrome', 'com.mi.globalbrowser'], incognitoSignals: {'com.mi.globalbrowser': 'log', 'com.android.chrome': 'secure-window'}});
+		expect($statusView.get().incognito).toEqual(['com.android.chrome (secure window)', 'com.mi.globalbrowser (log)']);
+		applySnapshot({...leakSession(), incognitoSignals: {'com.mi.globalbrowser': 'marker'}});
+		expect($statusView.get().incognito).toEqual(['com.mi.globalbrowser (marker)']);
+	});
+
 	it('status shows the replayed file and position when there is no device', () => {
 		applySnapshot(snapshot({device: undefined, input: {path: 'captures/demo', position: 83, speed: 4}}));
 		expect($statusView.get()).toMatchObject({title: 'replay captures/demo', replay: 'replay 1:23 x4'});
@@ -87,6 +94,15 @@ describe('detail view models', () => {
 		expect(fields.Excerpt).toContain('duckduckgo.com/?q=secret');
 		expect(fields['line 2201']).toContain('SensorsAnalytics');
 		expect(fields.Count).toBeUndefined();
+	});
+
+	it('an incognito flag says which signal put the browser in incognito', () => {
+		const s = leakSession();
+		const f = {...s.flags[1]!, evidence: {...s.flags[1]!.evidence, incognitoSignal: 'secure-window' as const}};
+		const fields = Object.fromEntries(flagDetail(f, s.destinations, s.timeline).lines.flatMap(l => (l.kind === 'field' ? [[l.label, l.value]] : [])));
+		expect(fields.Incognito).toBe('set by a secure (FLAG_SECURE) browser window in front (dumpsys window)');
+		const plain = Object.fromEntries(flagDetail(s.flags[1]!, s.destinations, s.timeline).lines.flatMap(l => (l.kind === 'field' ? [[l.label, l.value]] : [])));
+		expect(plain.Incognito).toBeUndefined();
 	});
 
 	it('a folded flag says how often it was seen; the rule source is told once, with the destination', () => {

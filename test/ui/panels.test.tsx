@@ -105,6 +105,12 @@ describe('panels', () => {
 		expect(frame).toContain('replay 0:42 x8');
 	});
 
+	it('status bar: each incognito browser with what set its state', () => {
+		applySnapshot({...leakSession(), incognitoSignals: {'com.mi.globalbrowser': 'log'}});
+		const frame = show(<StatusBar width={140} height={2} />).lastFrame()!;
+		expect(frame).toContain('INCOGNITO  com.mi.globalbrowser (log)');
+	});
+
 	it('detail: every fact of a destination with the flags raised against it', async () => {
 		focusPanel('destinations');
 		$ui.set({...$ui.get(), detail: {kind: 'destination', key: 'sa.api.intl.miui.com'}});
