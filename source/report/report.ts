@@ -94,16 +94,49 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 	};
 }
 
-const iso = (ts: number | null | undefined): string => (ts === undefined || ts === null ? '' : new Date(ts * 1000).toISOString());
+/**
+ * ISO 8601 time of an epoch-seconds stamp; '' when absent or past what a Date holds (+-8.64e12 s):
+ * a pcapng's if_tsoffset or if_tsresol can put a packet there, and toISOString would throw.
+ */
+function iso(ts: number | null | undefined): string {
+	if (ts === undefined || ts === null) return '';
+	const d = new Date(ts * 1000);
+	return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
 
-/** Escapes a Markdown table cell. */
-const cell = (v: unknown): string => sanitize(String(v ?? ''), MAX_FIELD).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Markdown escapes: HTML's three (many viewers render raw HTML, so `<script>` must stay text),
+ * the table's `|`, the backslash itself, and every character that opens inline markup (code,
+ * links, emphasis). One regex pass, so an escape added is never escaped again.
+ */
+const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {
+	'\\': '\\\\',
+	'&': '&amp;',
+	'<': '&lt;',
+	'>': '&gt;',
+	'|': '\\|',
+	'`': '\\`',
+	'[': '\\[',
+	']': '\\]',
+	'*': '\\*',
+	_: '\\_',
+};
 
-/** The Markdown report, for people, line by line (without their newlines). */
+/**
+ * An untrusted value as Markdown text, safe in a table cell or a list item: control characters
+ * and line breaks gone (sanitize makes them one space), markup escaped, length capped.
+ */
+export function markdownText(v: unknown): string {
+	return sanitize(String(v ?? ''), MAX_FIELD).replace(/[\\&<>|`[\]*_]/g, (c) => MARKDOWN_ESCAPES[c]!);
+}
+
+const cell = markdownText;
+
+/** The Markdown report, for people, line by line (without their newlines). Every string goes through `cell`. */
 function* markdownLines(r: Report): Generator<string> {
 	yield* [`# tattle report`, ''];
-	yield `- tool: tattle ${r.tool.version}`;
-	for (const [k, v] of Object.entries(r.input)) if (v !== undefined && v !== null) yield `- ${k}: ${cell(v)}`;
+	yield `- tool: tattle ${cell(r.tool.version)}`;
+	for (const [k, v] of Object.entries(r.input)) if (v !== undefined && v !== null) yield `- ${cell(k)}: ${cell(v)}`;
 	if (r.device) yield `- device: ${cell([r.device.manufacturer, r.device.model, r.device.serial].filter(Boolean).join(' '))}`;
 	const st = r.stats;
 	yield `- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`;
@@ -119,22 +152,23 @@ function* markdownLines(r: Report): Generator<string> {
 	else {
 		yield* ['| time | kind | severity | app | host | summary | packets | log lines |', '|---|---|---|---|---|---|---|---|'];
 		for (const f of r.flags) {
-			yield `| ${iso(f.ts)} | ${f.kind} | ${f.severity} | ${cell(f.app)} | ${cell(f.host)} | ${cell(f.summary)} | ${f.evidence.packets.slice(0, 10).join(' ')} | ${f.evidence.logLines.slice(0, 10).join(' ')} |`;
+			yield `| ${iso(f.ts)} | ${cell(f.kind)} | ${cell(f.severity)} | ${cell(f.app)} | ${cell(f.host)} | ${cell(f.summary)} | ${f.evidence.packets.slice(0, 10).join(' ')} | ${f.evidence.logLines.slice(0, 10).join(' ')} |`;
 		}
 		yield '';
-		for (const f of r.flags) if (f.evidence.excerpt) yield `- ${f.kind} ${cell(f.host)}: \`${cell(f.evidence.excerpt).replace(/`/g, "'")}\``;
+		// Escaped text, not a code span: a code span shows `&lt;` as is, and a backtick in the excerpt would end it.
+		for (const f of r.flags) if (f.evidence.excerpt) yield `- ${cell(f.kind)} ${cell(f.host)}: ${cell(f.evidence.excerpt)}`;
 	}
 	yield* ['', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|'];
-	for (const c of r.categories) yield `| ${c.category} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`;
+	for (const c of r.categories) yield `| ${cell(c.category)} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`;
 	yield* ['', `## Destinations (${r.destinations.length})`, ''];
 	yield* ['| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via | payload |', '|---|---|---|---|---|---|---|---|---|---|---|'];
 	for (const d of r.destinations) {
 		const as = d.asn ? `AS${d.asn} ${d.asOrg ?? ''}`.trim() : '';
-		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${d.category} | ${d.country ?? ''} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${d.via.join(' ')} | ${d.payload ?? ''} |`;
+		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${cell(d.category)} | ${cell(d.country)} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${cell(d.via.join(' '))} | ${cell(d.payload)} |`;
 	}
 	if (r.apps.length > 0) {
 		yield* ['', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|'];
-		for (const a of r.apps) yield `| ${cell(a.package)} | ${a.uid ?? ''} | ${a.destinations} | ${a.bytesOut} | ${a.bytesIn} |`;
+		for (const a of r.apps) yield `| ${cell(a.package)} | ${cell(a.uid)} | ${a.destinations} | ${a.bytesOut} | ${a.bytesIn} |`;
 	}
 }
 

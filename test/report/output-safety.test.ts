@@ -1,0 +1,308 @@
+/**
+ * Output safety beyond the terminal: every untrusted string gets its format's escaping. One
+ * capture full of HTML/JS/Markdown/CSV injection (DNS names, an HTTP Host and body, PCAPdroid app
+ * names, device facts, the input path) goes through the built CLI into every report format and
+ * NDJSON; then each output is read back the way its consumer would read it.
+ */
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import {describe, expect, it} from 'vitest';
+import {buildReport, markdownText, renderReport} from '../../source/report/report.js';
+import {sanitize} from '../../source/lib/sanitize.js';
+import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
+import {bytes, be16, ipv4, tcp, udp} from '../decode/frames.js';
+import {tattle} from '../helpers/cli.js';
+import {fuzzOptions} from '../fuzz/fuzz-options.js';
+import {concat} from '../sources/capture-builders.js';
+import {epb, pcapngPreamble, uidMapBlock} from '../sources/pcapdroid-dumper.js';
+
+/** Names a DNS query asks for: each label as raw bytes (so CR/LF/tab ride in label bytes). */
+const HOSTILE_NAMES: string[] = [
+	"<script>document.title='x'</script>.example.com",
+	'[a](javascript:alert(1)).example',
+	'=HYPERLINK("http://x").example.com',
+	'|pipe|.example.com',
+	'`tick`and``two``.example.com',
+	'*star*._under_.example.com',
+	'cr\r\nlf.example.com',
+	'\t=1+2.example.com',
+	'+cmd.example.com',
+	'-2+3.example.com',
+	'@SUM(A1).example.com',
+	'<img src=x onerror=alert(1)>.example.com',
+	'&lt;entity&gt;&amp;.example.com',
+	'back\\slash|\\|.example.com',
+	'![img](http://x/y.png).example.com',
+];
+const HOSTILE_HOST = "<svg onload=alert(2)>|[h](javascript:alert(3))|=cmd|' /C calc'!A0|*_`.example.org";
+const HOSTILE_KEY = '<script>alert(4)</script>|[k](javascript:k)|`*_.android_id';
+const HOSTILE_PACKAGE = 'com.<b>evil</b>|[p](javascript:p)';
+const HOSTILE_LABEL = '=cmd|`*_';
+const DEVICE = {model: '<img src=x onerror=alert(5)>|Phone', manufacturer: "=cmd|' /C calc'!A0", serial: '`rm`_*x*[s](javascript:s)'};
+const UID = 10_321;
+
+const enc = new TextEncoder();
+
+function dnsQuery(name: string, id: number): Uint8Array {
+	const labels = name.split('.').flatMap((l) => {
+		const b = Buffer.from(l, 'utf8');
+		return [b.length, ...b];
+	});
+	return bytes(be16(id), [1, 0], be16(1), be16(0), be16(0), be16(0), labels, [0], be16(1), be16(1));
+}
+
+function httpPost(): Uint8Array {
+	const body = JSON.stringify({[HOSTILE_KEY]: '9774d56d682e549c', note: '<script>alert(6)</script> | =1+1 `x`'});
+	const head = `POST /collect?u=<script>alert(7)</script> HTTP/1.1\r\nHost: ${HOSTILE_HOST}\r\nContent-Type: application/json\r\nContent-Length: ${enc.encode(body).length}\r\n\r\n`;
+	return enc.encode(head + body);
+}
+
+/** A PCAPdroid pcapng export (UID map + `u-<uid>` comments) of the hostile DNS queries and POST. */
+function hostileCapture(): Uint8Array {
+	const phone = '10.0.0.2';
+	const ips: Uint8Array[] = HOSTILE_NAMES.map((n, i) => ipv4(phone, '8.8.8.8', 17, udp(40_000 + i, 53, dnsQuery(n, 0x100 + i))));
+	const server = '203.0.113.9';
+	const req = httpPost();
+	ips.push(
+		ipv4(phone, server, 6, tcp(50_000, 80, 0x02, 1000, new Uint8Array(0))),
+		ipv4(server, phone, 6, tcp(80, 50_000, 0x12, 5000, new Uint8Array(0))),
+		ipv4(phone, server, 6, tcp(50_000, 80, 0x18, 1001, req)),
+	);
+	const blocks = [pcapngPreamble(), uidMapBlock(UID, HOSTILE_PACKAGE, HOSTILE_LABEL)];
+	ips.forEach((data, i) => blocks.push(epb({sec: 1_700_000_000 + i, usec: 0, data}, UID)));
+	return concat(...blocks);
+}
+
+/** GFM cell splitting: a backslash escapes the next character, an unescaped `|` separates. */
+function splitRow(line: string): string[] {
+	const cells: string[] = [];
+	let cur = '';
+	for (let i = 0; i < line.length; i++) {
+		const c = line[i]!;
+		if (c === '\\' && i + 1 < line.length) {
+			cur += c + line[i + 1];
+			i++;
+		} else if (c === '|') {
+			cells.push(cur);
+			cur = '';
+		} else cur += c;
+	}
+	cells.push(cur);
+	// A row starts and ends with a pipe: drop the empty outer pieces.
+	return cells.slice(1, -1);
+}
+
+/** Markup characters left unescaped in a line (table pipes are the caller's business). */
+function unescapedMarkup(line: string): string[] {
+	const found: string[] = [];
+	for (let i = 0; i < line.length; i++) {
+		const c = line[i]!;
+		if (c === '\\') i++;
+		else if ('`[]*_<>'.includes(c)) found.push(c);
+		else if (c === '&' && !/^&(?:amp|lt|gt);/.test(line.slice(i))) found.push(c);
+	}
+	return found;
+}
+
+/** The text a Markdown reader sees: backslash escapes and the three entities undone. */
+function markdownToText(md: string): string {
+	return md
+		.replace(/\\(.)/g, '$1')
+		.replace(/&lt;/g, '<')
+		.replace(/&gt;/g, '>')
+		.replace(/&amp;/g, '&');
+}
+
+/** RFC 4180 CSV parser (quoted fields, doubled quotes, CRLF or LF). */
+function parseCsv(text: string): string[][] {
+	const rows: string[][] = [];
+	let row: string[] = [];
+	let field = '';
+	let quoted = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i]!;
+		if (quoted) {
+			if (c === '"' && text[i + 1] === '"') {
+				field += '"';
+				i++;
+			} else if (c === '"') quoted = false;
+			else field += c;
+		} else if (c === '"' && field === '') quoted = true;
+		else if (c === ',') {
+			row.push(field);
+			field = '';
+		} else if (c === '\n' || c === '\r') {
+			if (c === '\r' && text[i + 1] === '\n') i++;
+			row.push(field);
+			rows.push(row);
+			row = [];
+			field = '';
+		} else field += c;
+	}
+	if (field !== '' || row.length > 0) rows.push([...row, field]);
+	return rows;
+}
+
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/** What a spreadsheet would run as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The form DNS names take in NDJSON: control bytes in labels are written out as tshark does. */
+const shown = (name: string): string => name.replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+/** The form host names take in the report: as shown, and lower case (host names are case-insensitive). */
+const host = (name: string): string => shown(name).toLowerCase();
+
+describe('output safety: the hostile capture through every format', () => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'tattle-output-safety-'));
+	// The input path is untrusted too (a file name from the phone or a colleague).
+	const bundle = path.join(dir, 'bundle <script>x<!-- |[l](javascript:z)| =HYPERLINK _*`');
+	mkdirSync(bundle);
+	writeFileSync(path.join(bundle, 'capture.pcapng'), hostileCapture());
+	writeFileSync(path.join(bundle, 'meta.json'), JSON.stringify({device: DEVICE, clockOffset: 0}));
+	const out = {md: path.join(dir, 'r.md'), csv: path.join(dir, 'r.csv'), json: path.join(dir, 'r.json')};
+	let run: Promise<{code: number; stdout: string; stderr: string}> | undefined;
+	const replay = () => (run ??= tattle(['replay', bundle, '--report', out.md, '--report', out.csv, '--report', out.json, '--json']));
+
+	it('the capture reaches the report: every hostile name, the Host, the app, a flag with an excerpt', async () => {
+		const r = await replay();
+		expect(r.code, r.stderr).toBe(0);
+		const rep = JSON.parse(readFileSync(out.json, 'utf8')) as {
+			destinations: Array<{host: string; apps: string[]}>;
+			flags: Array<{host: string; summary: string; evidence: {excerpt?: string}}>;
+			device: Record<string, string>;
+			input: Record<string, unknown>;
+		};
+		const hosts = rep.destinations.map((d) => d.host);
+		// JSON keeps the text: only JSON's own escaping, which JSON.parse undoes.
+		for (const n of [...HOSTILE_NAMES, HOSTILE_HOST]) expect(hosts, n).toContain(host(n));
+		expect(rep.destinations.flatMap((d) => d.apps)).toContain(HOSTILE_PACKAGE);
+		expect(rep.device).toMatchObject(DEVICE);
+		expect(JSON.stringify(rep.input)).toContain('<script>x<!-- |[l](javascript:z)|');
+		const flag = rep.flags.find((f) => f.host === HOSTILE_HOST && f.evidence.excerpt?.includes('<script>alert(4)'));
+		expect(flag, JSON.stringify(rep.flags)).toBeDefined();
+	});
+
+	it('Markdown: no raw HTML, no live link or code or emphasis, every table row has its header\'s columns; the text survives', async () => {
+		expect((await replay()).code).toBe(0);
+		const md = readFileSync(out.md, 'utf8');
+		expect(md).not.toMatch(/<script|<img|<svg/i);
+		expect(md).not.toMatch(/(?<!\\)\]\(javascript:/);
+		const lines = md.split('\n');
+		let header: number | undefined;
+		let rows = 0;
+		for (const line of lines) {
+			if (!line.startsWith('|')) {
+				header = undefined;
+				continue;
+			}
+			const n = splitRow(line).length;
+			header ??= n;
+			expect(n, line).toBe(header);
+			rows++;
+		}
+		// Header and separator of four tables, a flag, the destinations.
+		expect(rows).toBeGreaterThan(HOSTILE_NAMES.length + 8);
+		for (const line of lines) expect(unescapedMarkup(line), line).toEqual([]);
+		const text = markdownToText(md);
+		for (const n of [...HOSTILE_NAMES.map(host), host(HOSTILE_HOST), HOSTILE_HOST, HOSTILE_PACKAGE, DEVICE.model, DEVICE.serial]) expect(text, n).toContain(n);
+		expect(text).toContain('<script>alert(4)</script>');
+	});
+
+	it('CSV: parses to the header\'s column count, no cell a spreadsheet would run; the text survives', async () => {
+		expect((await replay()).code).toBe(0);
+		const rows = parseCsv(readFileSync(out.csv, 'utf8'));
+		const width = rows[0]!.length;
+		expect(width).toBe(16);
+		expect(rows.length).toBe(1 + HOSTILE_NAMES.length + 2);
+		for (const row of rows) {
+			expect(row, row.join(',')).toHaveLength(width);
+			for (const cell of row) if (!PLAIN_NUMBER.test(cell)) expect(cell, cell).not.toMatch(FORMULA_START);
+		}
+		const hosts = rows.slice(1).map((r) => r[0]!.replace(/^'(?=[=+\-@\t\r])/, ''));
+		for (const n of [...HOSTILE_NAMES, HOSTILE_HOST]) expect(hosts, n).toContain(host(n));
+	});
+
+	it('NDJSON: every line parses and keeps the text', async () => {
+		const r = await replay();
+		expect(r.code).toBe(0);
+		const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as {type: string; query?: string; host?: string});
+		const queries = events.filter((e) => e.type === 'dns').map((e) => e.query);
+		for (const n of HOSTILE_NAMES) expect(queries, n).toContain(shown(n));
+		expect(events.some((e) => e.type === 'http' && e.host === HOSTILE_HOST)).toBe(true);
+	});
+});
+
+// ---------------------------------------------------------------------------------------------
+// The escapers themselves, on arbitrary strings.
+
+const {seed, numRuns} = fuzzOptions(200);
+
+function dest(host: string, owner: string, apps: string[]): DestinationSummary {
+	return {host, owner, ips: ['1.2.3.4'], category: 'unknown', apps, packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], rate: [], flags: 0} as unknown as DestinationSummary;
+}
+
+function snapshot(texts: string[]): SessionSnapshot {
+	const flags: Flag[] = texts.map((t) => ({kind: 'url-leak', severity: 'low', ts: 1, host: t, app: t, summary: t, evidence: {packets: [1], logLines: [], excerpt: t}}));
+	return {
+		stats: {packets: 1, bytes: 1, logLines: 0, malformed: 0, dropped: 0, firstTs: 1, lastTs: 1, problems: {}},
+		destinations: texts.map((t) => dest(t, t, [t, t])),
+		categories: [],
+		flags,
+		apps: texts.map((t) => ({package: t, uid: t, destinations: 1, bytesOut: 1, bytesIn: 0})),
+		sources: [],
+		device: {model: texts[0] ?? '', manufacturer: texts[1] ?? '', serial: texts[2] ?? ''},
+	} as unknown as SessionSnapshot;
+}
+
+/** Strings rich in what the formats care about. */
+const hostileText = fc.string({
+	unit: fc.oneof(
+		{weight: 3, arbitrary: fc.constantFrom('<', '>', '&', '|', '`', '[', ']', '(', ')', '*', '_', '\\', '=', '+', '-', '@', '\t', '\r', '\n', '"', ',', "'", '\u2028', '\u001b', ' ')},
+		{weight: 1, arbitrary: fc.constantFrom('javascript:', '<script>', '](', '&amp;', '\\|', '=HYPERLINK(', '```')},
+		{weight: 2, arbitrary: fc.string({unit: 'grapheme', maxLength: 1})},
+	),
+	maxLength: 40,
+});
+
+describe('output safety: the escapers on arbitrary strings', () => {
+	it('markdownText: one line, no unescaped markup or pipe, and the text comes back when unescaped', () => {
+		fc.assert(
+			fc.property(hostileText, (s) => {
+				const m = markdownText(s);
+				expect(m).not.toMatch(/[\r\n\u2028\u2029]/);
+				expect(unescapedMarkup(m)).toEqual([]);
+				expect(splitRow(`| ${m} |`)).toHaveLength(1);
+				// Escaping loses nothing beyond what sanitize takes (controls, line breaks made one space).
+				expect(markdownToText(m)).toBe(sanitize(s, 2048));
+			}),
+			{seed, numRuns},
+		);
+	});
+
+	it('every report format, every field: Markdown tables keep their columns, CSV parses to 16 columns with no formula, JSON round-trips', () => {
+		fc.assert(
+			fc.property(fc.array(hostileText, {minLength: 1, maxLength: 6}), (texts) => {
+				const r = buildReport(snapshot(texts), {version: 't', input: {path: texts[0], from: texts.at(-1)}});
+				const md = renderReport(r, 'r.md');
+				for (const line of md.split('\n')) {
+					expect(unescapedMarkup(line), line).toEqual([]);
+					if (line.startsWith('| host ')) expect(splitRow(line)).toHaveLength(11);
+				}
+				const tableRows = md.split('\n').filter((l) => l.startsWith('|'));
+				const widths = new Set(tableRows.map((l) => splitRow(l).length));
+				for (const w of widths) expect([5, 8, 11]).toContain(w);
+				const csv = parseCsv(renderReport(r, 'r.csv'));
+				expect(csv).toHaveLength(1 + texts.length);
+				for (const row of csv) {
+					expect(row).toHaveLength(16);
+					for (const c of row) if (!PLAIN_NUMBER.test(c)) expect(c).not.toMatch(FORMULA_START);
+				}
+				const json = JSON.parse(renderReport(r, 'r.json')) as {destinations: Array<{host: string}>};
+				expect(json.destinations.map((d) => d.host)).toEqual(r.destinations.map((d) => d.host));
+			}),
+			{seed, numRuns: Math.max(20, Math.floor(numRuns / 4))},
+		);
+	});
+});
