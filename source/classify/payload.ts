@@ -554,9 +554,12 @@ export function inspectPayload(input: PayloadInput, opts: PayloadOptions = {}): 
 		if (encoding.includes('deflate') && !isZlib(body) && !isGzip(body)) {
 			const raw = inflateBounded(body, 'raw', st.bytesLeft);
 			if (raw.data && raw.data.length > 0 && spend(st, raw.data.length)) body = raw.data;
+			// Past the bound, as gzip and zlib bodies: say the payload was not read whole.
+			else if (raw.tooLarge) f.truncated = true;
 		}
 		const text = !isGzip(body) && !isZlib(body) && looksLikeText(body) ? utf8(body) : undefined;
-		const form = text !== undefined && !/^\s*[[{]/.test(text) ? parseForm(text, MAX_FORM_PAIRS) : undefined;
+		// A body that is base64 as a whole (padding '=' included) is not a form with one empty key.
+		const form = text !== undefined && !/^\s*[[{]/.test(text) && !decodeBase64(text) ? parseForm(text, MAX_FORM_PAIRS) : undefined;
 		const consumed = runRecognisers(st, form, '', {path: input.path, contentType: input.contentType, headers, body}, 0);
 		if (form) visitForm(st, form, '', 'form', 1, consumed);
 		else visitBytes(st, body, '', 0);

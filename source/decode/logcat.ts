@@ -153,7 +153,8 @@ export class LogcatParser {
 				return out;
 			}
 			const plain = text.includes('\x1B') ? text.replace(ANSI_SGR, '') : text;
-			if (!plain.startsWith('[ ') && !BANNER.test(plain)) {
+			// Only a real header (or a banner) closes the record: a message line may start with "[ ".
+			if (!(plain.startsWith('[ ') && matchHeader(plain)?.format === 'long') && !BANNER.test(plain)) {
 				if (this.pending.lines.length < MAX_LONG_MESSAGE_LINES) {
 					this.pending.lines.push(plain);
 					this.stats.longBodyLines++;

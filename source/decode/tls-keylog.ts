@@ -95,6 +95,8 @@ export class KeyLogParser {
 	}
 
 	private line(raw: string, out: KeyLogEntry[]): void {
+		// The same cap whole or split: a line past it is bad however the reads fell.
+		if (raw.length > MAX_LINE_CHARS) return this.noteBad(raw);
 		const line = raw.trim();
 		if (line === '' || line.startsWith('#')) return;
 		const parts = line.split(/\s+/);

@@ -393,6 +393,8 @@ export class Session implements AnalyzerSink {
 			fi.in += meta.len;
 		}
 		if (meta.ts > dest.lastTs) dest.lastTs = meta.ts;
+		// Captures are not always in time order (merged files, clock jumps): first is the earliest.
+		if (meta.ts < dest.firstTs) dest.firstTs = meta.ts;
 		if (dest.evidence.length < MAX_EVIDENCE) dest.evidence.push(meta.index);
 		const pkg = meta.app?.package ?? flow.app?.package;
 		if (pkg) this.appTraffic(pkg, flow.app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);

@@ -220,11 +220,11 @@ describe('compression bombs and deep nesting', () => {
 		expect(raw.texts.reduce((n, t) => n + t.text.length, 0)).toBeLessThan(1024 * 1024);
 	});
 
-	// KNOWN BUG (classify/payload.ts, reported, not fixed here): a raw-deflate body (Content-Encoding:
+	// Found by fuzzing, now fixed (classify/payload.ts): a raw-deflate body (Content-Encoding:
 	// deflate without a zlib header) that inflates past maxBytes is dropped whole and `truncated`
 	// stays false: the URL in its first bytes goes unseen and the payload reads as fully inspected.
-	// gzip and zlib bodies past the bound say truncated. When fixed this fails: drop `.fails`.
-	it.fails('KNOWN BUG: a raw-deflate body past maxBytes says truncated (fixture payload/deflate-raw-2mib.bin)', () => {
+	// gzip and zlib bodies past the bound say truncated.
+	it('a raw-deflate body past maxBytes says truncated (fixture payload/deflate-raw-2mib.bin)', () => {
 		const body = readFileSync(path.join(HOSTILE, 'payload', 'deflate-raw-2mib.bin'));
 		const f = inspectPayload({body, headers: [['Content-Encoding', 'deflate']]}, {maxBytes: 1024 * 1024});
 		expect(f.truncated).toBe(true);
@@ -293,11 +293,11 @@ describe('timestamps out of order, from 1970, from 2100 and past what a Date hol
 		for (const d of rep.destinations) expect(d.firstTs, d.host).toBeLessThanOrEqual(d.lastTs);
 	});
 
-	// KNOWN BUG (ingest, reported, not fixed here): a destination's firstTs is the time of the first
+	// Found by fuzzing, now fixed (ingest): a destination's firstTs is the time of the first
 	// packet *seen*, not the earliest; with reordered input it is later than some of its own packets
 	// (8.8.8.8 here: firstTs 2100 though it got packets from 1970 and 2023), while stats.firstTs is
-	// the minimum. `it.fails` keeps `npm test` green; when the bug is fixed this fails: drop `.fails`.
-	it.fails('KNOWN BUG: a destination\'s firstTs is its earliest packet, whatever the order (fixture 1970-2100-out-of-order.pcap)', async () => {
+	// the minimum.
+	it('a destination\'s firstTs is its earliest packet, whatever the order (fixture 1970-2100-out-of-order.pcap)', async () => {
 		const json = path.join(dir, 'order-known-bug.json');
 		expect((await tattle(['replay', path.join(HOSTILE, 'timestamps', '1970-2100-out-of-order.pcap'), '--report', json])).code).toBe(0);
 		const rep = JSON.parse(readFileSync(json, 'utf8')) as {destinations: Array<{host: string; firstTs: number}>};
