@@ -4,9 +4,7 @@
  * in pieces as read; lines may be cut anywhere (the parser joins them). Parses nothing.
  */
 import {readFileSync, statSync} from 'node:fs';
-import {followFile, FOLLOW_POLL_MS} from './capture-source.js';
-
-const FOLLOW_PREFIX = 'follow:';
+import {followFile, FOLLOW_PREFIX} from './byte-stream.js';
 
 /**
  * Largest key log read whole. A line is ~170 bytes per secret, five per TLS 1.3 connection: 64 MiB
@@ -41,14 +39,30 @@ export function readKeyLogFile(path: string): string {
 
 /**
  * Follows a key log as it grows (waits for it to appear), handing each piece of text to `onText`
- * until `signal` aborts. Resolves then; rejects on an I/O error (the caller reports it).
+ * until `signal` aborts. Resolves then; rejects with a ByteSourceError on an I/O error (the caller
+ * reports it). A file that shrinks (the writer started a new log) is read again from its start.
  */
 export async function followKeyLog(path: string, onText: (text: string) => void, opts: {signal?: AbortSignal; pollMs?: number} = {}): Promise<void> {
 	const decoder = new TextDecoder('utf-8');
-	for await (const chunk of followFile(path, FOLLOW_CHUNK, opts.pollMs ?? FOLLOW_POLL_MS, undefined, opts.signal)) {
-		const text = decoder.decode(chunk, {stream: true});
-		if (text) onText(text);
-	}
-	const rest = decoder.decode();
-	if (rest) onText(rest);
+	let atLineStart = true;
+	const emit = (text: string) => {
+		if (!text) return;
+		onText(text);
+		atLineStart = text.endsWith('\n');
+	};
+	const chunks = followFile(path, {
+		chunkSize: FOLLOW_CHUNK,
+		// One buffer, reused: the decoder keeps its own copy of a split UTF-8 sequence.
+		ring: 1,
+		kind: 'key log',
+		signal: opts.signal,
+		pollMs: opts.pollMs,
+		onShrink: () => {
+			// End the old content's torn last line, so it does not join the new content's first.
+			emit(decoder.decode());
+			if (!atLineStart) emit('\n');
+		},
+	});
+	for await (const chunk of chunks) emit(decoder.decode(chunk, {stream: true}));
+	emit(decoder.decode());
 }

@@ -1,7 +1,8 @@
 /**
- * Logcat input: a file, stdin (`-`), a file still being written (`follow:PATH`), or any byte
- * stream (adb), split into LogLine batches, one batch per chunk read. Memory stays flat: only the
- * chunk and one partial line (capped at MAX_LINE_BYTES) are held.
+ * Logcat input: a file, stdin (`-`, or any byte stream handed in as `stdin`), a file still being
+ * written (`follow:PATH`), read by byte-stream.ts and split into LogLine batches, one batch per
+ * chunk read. Memory stays flat: only the chunk and one partial line (capped at MAX_LINE_BYTES)
+ * are held. LineSplitter alone serves the live adb stream (app/phone.ts).
  *
  * Text decoding: each line is decoded as UTF-8 when it is valid UTF-8, otherwise as latin1 (one
  * char per byte), and counted in `latin1Lines`. latin1 keeps every byte visible and distinct
@@ -9,9 +10,8 @@
  *
  * Problems never throw at the pipeline: they end the iteration and show in `error`.
  */
-import {open, stat, type FileHandle} from 'node:fs/promises';
-import {setTimeout as sleep} from 'node:timers/promises';
 import type {LogLine} from '../types.js';
+import {ioMessage, openByteSource, type ByteSource} from './byte-stream.js';
 
 /** Bytes read per chunk: 64 KiB is ~500 typical log lines, a batch the UI digests in well under a frame. */
 export const LOGCAT_CHUNK_SIZE = 64 * 1024;
@@ -23,8 +23,8 @@ export const LOGCAT_CHUNK_SIZE = 64 * 1024;
  */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-/** How often a followed file is checked for growth: 200 ms keeps the screen live at little cost. */
-export const FOLLOW_POLL_MS = 200;
+/** What messages say a logcat input should have been (`is a directory, not a logcat file`). */
+const KIND = 'logcat file';
 
 export type LogcatStream = AsyncIterable<LogLine[]> & {
 	readonly name: string;
@@ -51,24 +51,27 @@ export type OpenLogcatOptions = {
 	stdin?: AsyncIterable<Uint8Array>;
 };
 
-const FOLLOW_PREFIX = 'follow:';
-
-/** Opens logcat text from a path, `-` (stdin) or `follow:PATH`; never throws, errors land in `error`. */
+/**
+ * Opens logcat text from a path, `-` (stdin, or `opts.stdin`: any byte stream) or `follow:PATH`;
+ * never throws, errors land in `error`. A followed file that shrinks is read again from its start
+ * (tail -F), counted in `restarts`.
+ */
 export function openLogcat(spec: string, opts: OpenLogcatOptions = {}): LogcatStream {
-	const chunkSize = opts.chunkSize ?? LOGCAT_CHUNK_SIZE;
-	if (spec === '-') return new LogcatStreamImpl('stdin', () => opts.stdin ?? process.stdin, opts.signal);
-	if (spec.startsWith(FOLLOW_PREFIX)) {
-		const path = spec.slice(FOLLOW_PREFIX.length);
-		const poll = opts.followPollMs ?? FOLLOW_POLL_MS;
-		const stream: LogcatStreamImpl = new LogcatStreamImpl(path, () => followFile(path, chunkSize, poll, opts.followIdleMs, opts.signal, () => stream.restart()), opts.signal);
-		return stream;
-	}
-	return new LogcatStreamImpl(spec, () => readFile(spec, chunkSize, opts.signal), opts.signal);
-}
-
-/** Reads logcat text from any byte stream (adb shell logcat, a socket): same batches, same counters. */
-export function logcatFromStream(name: string, readable: AsyncIterable<Uint8Array>, opts: {signal?: AbortSignal} = {}): LogcatStream {
-	return new LogcatStreamImpl(name, () => readable, opts.signal);
+	const stream: LogcatStreamImpl = new LogcatStreamImpl(
+		openByteSource(spec, {
+			chunkSize: opts.chunkSize ?? LOGCAT_CHUNK_SIZE,
+			// One buffer, reused: the splitter copies the partial line it keeps before the next read.
+			ring: 1,
+			kind: KIND,
+			signal: opts.signal,
+			stdin: opts.stdin,
+			pollMs: opts.followPollMs,
+			idleMs: opts.followIdleMs,
+			onShrink: () => stream.restart(),
+		}),
+		opts.signal,
+	);
+	return stream;
 }
 
 /** Bytes -> lines: LF or CRLF, a final line without newline kept by end(), 1-based indices. Pure. */
@@ -204,12 +207,14 @@ class LogcatStreamImpl implements LogcatStream {
 	private restartCount = 0;
 	private failure: string | undefined;
 	private started = false;
+	readonly name: string;
 
 	constructor(
-		readonly name: string,
-		private readonly source: () => AsyncIterable<Uint8Array>,
+		private readonly source: ByteSource,
 		private readonly signal: AbortSignal | undefined,
-	) {}
+	) {
+		this.name = source.name;
+	}
 
 	get lines(): number {
 		return this.splitter.lines;
@@ -235,7 +240,7 @@ class LogcatStreamImpl implements LogcatStream {
 		return this.failure;
 	}
 
-	/** Called by followFile when the file shrank: the partial line belonged to the old content. */
+	/** The followed file shrank: the partial line belonged to the old content. */
 	restart(): void {
 		this.restartCount++;
 		this.splitter.reset();
@@ -245,142 +250,17 @@ class LogcatStreamImpl implements LogcatStream {
 		if (this.started) throw new Error(`logcat ${this.name} can be iterated only once`);
 		this.started = true;
 		try {
-			for await (const chunk of abortable(this.source(), this.signal)) {
+			for await (const chunk of this.source.chunks()) {
 				this.read += chunk.length;
 				const batch = this.splitter.push(chunk);
 				if (batch.length > 0) yield batch;
 			}
 		} catch (err) {
-			this.failure = ioMessage(err);
+			this.failure = ioMessage(err, KIND);
 		}
 		// An abort cuts a live stream anywhere: a half line then is not worth handing out.
 		if (this.signal?.aborted) return;
 		const last = this.splitter.end();
 		if (last.length > 0) yield last;
 	}
-}
-
-/** Iterates `source` until it ends or `signal` aborts, even while a read is pending. */
-async function* abortable(source: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-	if (!signal) {
-		yield* source;
-		return;
-	}
-	if (signal.aborted) return;
-	const it = source[Symbol.asyncIterator]();
-	let onAbort: () => void = () => {};
-	const aborted = new Promise<'aborted'>((resolve) => {
-		onAbort = () => resolve('aborted');
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
-	let done = false;
-	try {
-		for (;;) {
-			const next = await Promise.race([it.next(), aborted]);
-			if (next === 'aborted') return;
-			if (next.done) {
-				done = true;
-				return;
-			}
-			yield next.value;
-		}
-	} finally {
-		signal.removeEventListener('abort', onAbort);
-		if (!done) it.return?.()?.catch(() => {});
-	}
-}
-
-async function* readFile(path: string, chunkSize: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-	const fh = await openFile(path);
-	try {
-		// One buffer reused: the splitter copies what it keeps before the next read.
-		const buf = new Uint8Array(chunkSize);
-		for (;;) {
-			if (signal?.aborted) return;
-			const {bytesRead} = await fh.read(buf, 0, chunkSize, null);
-			if (bytesRead === 0) return;
-			yield buf.subarray(0, bytesRead);
-		}
-	} finally {
-		await fh.close();
-	}
-}
-
-/** Reads a file as it grows (tail -F): waits for it to appear, starts over when it shrinks. */
-async function* followFile(
-	path: string,
-	chunkSize: number,
-	pollMs: number,
-	idleMs: number | undefined,
-	signal: AbortSignal | undefined,
-	onRestart: () => void,
-): AsyncGenerator<Uint8Array> {
-	let lastGrowth = Date.now();
-	const idle = () => idleMs !== undefined && Date.now() - lastGrowth >= idleMs;
-	let fh: FileHandle | undefined;
-	while (!fh) {
-		try {
-			fh = await openFile(path);
-		} catch (err) {
-			if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || idle()) throw err;
-			if (!(await pause(pollMs, signal))) return;
-		}
-	}
-	try {
-		const buf = new Uint8Array(chunkSize);
-		let position = 0;
-		for (;;) {
-			if (signal?.aborted) return;
-			const {bytesRead} = await fh.read(buf, 0, chunkSize, position);
-			if (bytesRead > 0) {
-				position += bytesRead;
-				lastGrowth = Date.now();
-				yield buf.subarray(0, bytesRead);
-				continue;
-			}
-			const {size} = await fh.stat();
-			if (size < position) {
-				// Truncated in place (logcat -c, a rotating writer): read the new content from the start.
-				position = 0;
-				onRestart();
-				continue;
-			}
-			if (idle()) return;
-			if (!(await pause(pollMs, signal))) return;
-		}
-	} finally {
-		await fh.close();
-	}
-}
-
-/** Waits `ms`; false when aborted meanwhile. */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-	try {
-		await sleep(ms, undefined, {signal});
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-async function openFile(path: string): Promise<FileHandle> {
-	// stat first: opening a directory succeeds on Linux and only the first read fails.
-	const st = await stat(path);
-	if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), {code: 'EISDIR'});
-	return open(path, 'r');
-}
-
-const IO_MESSAGES: Record<string, string> = {
-	ENOENT: 'cannot open: no such file',
-	EACCES: 'cannot open: permission denied',
-	EISDIR: 'cannot open: is a directory, not a logcat file',
-	ENOTDIR: 'cannot open: a parent in the path is not a directory',
-	EMFILE: 'cannot open: too many open files',
-};
-
-function ioMessage(err: unknown): string {
-	const code = (err as NodeJS.ErrnoException | undefined)?.code;
-	if (code && IO_MESSAGES[code]) return IO_MESSAGES[code]!;
-	const message = err instanceof Error ? err.message : String(err);
-	return code ? `read failed: ${message}` : message;
 }

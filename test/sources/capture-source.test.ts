@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process';
-import {appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {Readable} from 'node:stream';
@@ -9,7 +9,6 @@ import {
 	CAPTURE_CHUNK_SIZE,
 	describeCaptureError,
 	openCapture,
-	openCaptureFromStream,
 	type CaptureStream,
 } from '../../source/sources/capture-source.js';
 import type {RawPacket} from '../../source/types.js';
@@ -140,9 +139,9 @@ describe('openCapture on stdin and streams', () => {
 
 	it('reports a stream that ends mid-record', async () => {
 		const bytes = pcapOf(2).subarray(0, 24 + 116 + 10);
-		const {packets, stream} = await drain(openCaptureFromStream('adb', Readable.from([bytes])));
+		const {packets, stream} = await drain(openCapture('-', {stdin: Readable.from([bytes])}));
 		expect(packets).toHaveLength(1);
-		expect(describeCaptureError(stream.name, stream.error!)).toMatch(/^tattle: adb: byte 140: truncated record/);
+		expect(describeCaptureError(stream.name, stream.error!)).toMatch(/^tattle: stdin: byte 140: truncated record/);
 	});
 
 	it('turns a stream failure into a non-fatal error after the packets read', async () => {
@@ -150,7 +149,7 @@ describe('openCapture on stdin and streams', () => {
 			yield pcapOf(2);
 			throw Object.assign(new Error('socket hang up'), {code: 'ECONNRESET'});
 		}
-		const {packets, stream} = await drain(openCaptureFromStream('tcp://x', failing()));
+		const {packets, stream} = await drain(openCapture('-', {stdin: failing()}));
 		expect(packets).toHaveLength(2);
 		expect(stream.error).toMatchObject({fatal: false, io: true, offset: 24 + 2 * 116, message: 'read failed: socket hang up'});
 	});
@@ -163,7 +162,7 @@ describe('openCapture on stdin and streams', () => {
 			await new Promise(() => {}); // never resolves, like a quiet socket
 		}
 		setTimeout(() => ac.abort(), 50);
-		const {packets, stream} = await drain(openCaptureFromStream('udp://x', stalls(), {signal: ac.signal}));
+		const {packets, stream} = await drain(openCapture('-', {stdin: stalls(), signal: ac.signal}));
 		expect(packets).toHaveLength(0);
 		expect(stream.error).toBeUndefined();
 		expect(stream.bytesRead).toBe(100);
@@ -222,6 +221,19 @@ describe('openCapture follow:', () => {
 		}
 		expect(seen).toEqual([1, 2, 3]);
 		expect(stream.error).toBeUndefined();
+	});
+
+	it('ends with an error when the followed file shrinks: a capture cannot resume without its header', async () => {
+		const file = path.join(tmp, 'shrinks.pcap');
+		writeFileSync(file, pcapOf(3));
+		const stream = openCapture(`follow:${file}`, {followIdleMs: 10_000, followPollMs: 10});
+		const seen: number[] = [];
+		for await (const batch of stream) {
+			for (const p of batch) seen.push(p.index);
+			truncateSync(file, 24);
+		}
+		expect(seen).toEqual([1, 2, 3]);
+		expect(stream.error).toMatchObject({fatal: false, io: true, message: `file shrank from ${24 + 3 * 116} to 24 bytes (truncated or replaced while followed)`});
 	});
 
 	it('gives up on a file that never appears after the idle time', async () => {

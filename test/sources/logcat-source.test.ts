@@ -2,7 +2,7 @@ import {existsSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync, tr
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, it, expect, afterAll} from 'vitest';
-import {LineSplitter, logcatFromStream, MAX_LINE_BYTES, openLogcat} from '../../source/sources/logcat-source.js';
+import {LineSplitter, MAX_LINE_BYTES, openLogcat} from '../../source/sources/logcat-source.js';
 import type {LogLine} from '../../source/types.js';
 import {corpusPath} from '../helpers/corpus.js';
 
@@ -126,12 +126,12 @@ describe('openLogcat specs', () => {
 		expect(lines.map((l) => l.text.slice(-1))).toEqual(['a', 'b']);
 	});
 
-	it('logcatFromStream: any byte stream', async () => {
+	it('- reads any byte stream handed in as stdin, CR LF split across chunks', async () => {
 		async function* adb() {
 			yield enc('x\r');
 			yield enc('\ny');
 		}
-		const {lines} = await collect(logcatFromStream('adb', adb()));
+		const {lines} = await collect(openLogcat('-', {stdin: adb()}));
 		expect(lines).toEqual([
 			{text: 'x', index: 1},
 			{text: 'y', index: 2},
@@ -152,7 +152,7 @@ describe('openLogcat specs', () => {
 			yield enc('one\ntwo');
 			throw new Error('connection reset');
 		}
-		const stream = logcatFromStream('adb', broken());
+		const stream = openLogcat('-', {stdin: broken()});
 		const {lines} = await collect(stream);
 		expect(lines.map((l) => l.text)).toEqual(['one', 'two']);
 		expect(stream.error).toBe('connection reset');
