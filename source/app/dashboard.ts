@@ -3,14 +3,23 @@
  * and giving the terminal back at the end. Ink, React and the stores load only when it starts.
  */
 import type {CliOptions} from '../lib/args.js';
+import {ANY_BROWSER} from '../lib/format.js';
 import {startFlushing} from '../ingest/flusher.js';
 import type {Session} from '../ingest/session.js';
 import type {ReplayControl} from '../sources/replay.js';
 import {endWhenDone} from './exit.js';
-import {writeReports} from './outputs.js';
+import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
 
-export type DashboardOptions = {mode: 'replay' | 'live'; control?: ReplayControl; notice?: string};
+export type DashboardOptions = {
+	mode: 'replay' | 'live';
+	control?: ReplayControl;
+	notice?: string;
+	/** The report's `input` record, as the mode writes it at exit (so `e` writes the same report). */
+	reportInput?: () => Record<string, unknown>;
+	/** Settles when the session's look-ups are loaded (GeoIP): the exit report waits for it, so `e` does too. */
+	ready?: Promise<void>;
+};
 
 export type Dashboard = {
 	/** Unmounts at once (idempotent): an error is about to end the run. */
@@ -45,12 +54,18 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	let resolveExit!: () => void;
 	const exited = new Promise<void>((r) => (resolveExit = r));
 	controls.setControls({
-		toggleIncognito: () => session.toggleIncognito(),
-		addMarker: (text?: string) => session.addMarker(text ?? 'marker'),
+		toggleIncognito: () => {
+			const m = session.toggleIncognito();
+			return m.pkg === ANY_BROWSER ? `${m.text}: no browser seen yet` : m.text;
+		},
+		addMarker: (note: string) => session.addMarker(note),
 		...(control ? {changeSpeed: (factor: number) => control.changeSpeed(factor), step: () => control.step(), togglePlayback: () => control.togglePause()} : {}),
-		exportReport: () => {
+		// The same input as the report at exit: the mode's input record, the same snapshot, after GeoIP.
+		exportReport: async () => {
+			await o.ready;
 			const files = opts.report.length > 0 ? opts.report : [`tattle-report-${Date.now()}.json`];
-			writeReports({...opts, report: files}, session.snapshot(), {command: o.mode, path: session.input?.path ?? null});
+			const input = o.reportInput?.() ?? (o.mode === 'live' ? liveReportInput(opts, session, opts.serial, opts.pcap) : {command: o.mode, path: session.input?.path ?? null});
+			writeReports({...opts, report: files}, session.snapshot({rates: false}), input);
 			return files.join(', ');
 		},
 		quit: () => {

@@ -3,6 +3,7 @@ import {closeSync, openSync, writeSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {buildReport, reportPieces} from '../report/report.js';
+import type {Session} from '../ingest/session.js';
 import type {SessionSnapshot} from '../types.js';
 import {fail} from './exit.js';
 import {version} from './package-info.js';
@@ -41,6 +42,11 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 			fail(`cannot write report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 		}
 	}
+}
+
+/** The report's `input` record of `tattle live` (at exit and for `e`); `pcap` is the packet spec in use. */
+export function liveReportInput(opts: CliOptions, session: Session, serial: string | undefined, pcap: string | undefined): Record<string, unknown> {
+	return {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (pcap ?? 'adb'), ...(opts.record ? {record: opts.record} : {})};
 }
 
 /** 3 when a --fail-on flag kind was raised, else 0. */

@@ -6,12 +6,23 @@
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {logcatCommands, tcpdumpCommands} from '../sources/adb.js';
-import {BundleWriterError, createBundleWriter, type BundleWriter} from '../sources/bundle-writer.js';
+import {BundleWriterError, createBundleWriter, MAX_MARKER_CHARS, type BundleWriter, type RecordedMeta} from '../sources/bundle-writer.js';
 import type {PcapdroidPlan} from '../sources/pcapdroid.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import type {PacketPlan} from './packet-input.js';
 import {version} from './package-info.js';
+
+type BundleMarker = NonNullable<RecordedMeta['markers']>[number];
+
+/**
+ * Markers kept in meta.json: a user marks a few moments an hour; this bounds a key held down for
+ * a day (each is also a log line, which the bundle writer bounds on its own).
+ */
+const MAX_META_MARKERS = 10_000;
+
+/** The markers each open bundle's meta.json lists: those stated up front, then those made while watching. */
+const metaMarkers = new WeakMap<BundleWriter, BundleMarker[]>();
 
 /** Starts the bundle in `dir` (which must be new or empty: else a usage error). */
 export function openRecorder(dir: string, opts: CliOptions, serial: string | undefined, packets: PacketPlan, droid: PcapdroidPlan | undefined): BundleWriter {
@@ -23,8 +34,12 @@ export function openRecorder(dir: string, opts: CliOptions, serial: string | und
 		: droid
 			? {via: 'pcapdroid', adb: droid.adb && `${on} ${droid.adb.join(' ')}`, start: `${on} shell ${droid.start}`, stop: `${on} shell ${droid.stop}`, source: droid.source}
 			: {via: packets.other ?? 'none'};
+	const markers: BundleMarker[] = opts.incognito.flatMap((w) => [
+		{ts: w.from, kind: 'incognito-on' as const, pkg: w.pkg},
+		{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
+	]);
 	try {
-		return createBundleWriter(
+		const rec = createBundleWriter(
 			dir,
 			{
 				tool: {name: 'tattle', version},
@@ -38,24 +53,33 @@ export function openRecorder(dir: string, opts: CliOptions, serial: string | und
 					...(packets.other || packets.phone ? {pcap: packets.phone ? `${on} shell "${tcpdump}"` : `${packets.other} (tattle live --pcap)`} : {}),
 				},
 				sources: {logcat: {via: 'adb', command: `${on} shell "${logcat}"`, fallbacks: logcatFallbacks, resume: 'logcat -T <last line time>'}, ...(opts.noPcap ? {} : {pcap: pcapSource})},
-				markers: opts.incognito.flatMap((w) => [
-					{ts: w.from, kind: 'incognito-on' as const, pkg: w.pkg},
-					{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
-				]),
+				markers: [...markers],
 			},
 			{onError: (message) => process.stderr.write(`tattle: ${sanitize(message)}\n`)},
 		);
+		metaMarkers.set(rec, markers);
+		return rec;
 	} catch (error) {
 		if (error instanceof BundleWriterError) fail(error.message);
 		throw error;
 	}
 }
 
-/** Markers made while watching (m, i on the dashboard; gaps) go into the bundle as tattle.marker log lines. */
+/**
+ * Markers made while watching (m, i on the dashboard; gaps) go into the bundle as tattle.marker
+ * log lines, and all of them (notes and incognito toggles) into meta.json's markers, which a
+ * replay applies before the first record (a bundle cut to its capture still has them).
+ */
 export function recordMarkers(session: Session, rec: BundleWriter): void {
+	let markers = metaMarkers.get(rec);
+	if (!markers) metaMarkers.set(rec, (markers = []));
+	const listed = markers;
 	session.onMarker((m) => {
 		const ts = m.ts > 0 ? m.ts : Date.now() / 1000;
 		if (m.kind === 'note') rec.marker(ts, m.text);
 		else rec.marker(ts, 'marked by hand', m.kind, m.pkg);
+		if (listed.length >= MAX_META_MARKERS) return;
+		listed.push(m.kind === 'note' ? {ts, kind: 'note', text: m.text.slice(0, MAX_MARKER_CHARS)} : {ts, kind: m.kind, pkg: m.pkg, text: 'marked by hand'});
+		rec.updateMeta({markers: [...listed]});
 	});
 }

@@ -35,9 +35,17 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 	const keyLog = startKeyLog(opts.keylog ?? input.keylog, session, abort.signal, undefined);
 	const timeParser = new LogcatParser({year: logYear, zone: logZone});
 	const progress = !tui && !opts.quiet && Boolean(process.stderr.isTTY);
-	const ui = tui ? await startDashboard(opts, session, abort, {mode: 'replay', control, notice}) : stopOnSignals(abort);
+	let result: ReplayResult | undefined;
+	// One input record for the report at exit and for `e` on the dashboard.
+	const reportInput = () => ({
+		command: 'replay',
+		path: input.bundle ?? input.capture ?? null,
+		logcat: input.logcat ?? null,
+		speed: String(speed),
+		...(result?.aborted ? {stoppedEarly: true} : {}),
+	});
+	const ui = tui ? await startDashboard(opts, session, abort, {mode: 'replay', control, notice, reportInput, ready: geo}) : stopOnSignals(abort);
 
-	let result: ReplayResult;
 	try {
 		result = await runReplay(input, replayHandlers(session, progress), {control, from: opts.from, to: opts.to, timeOf: (line) => timeParser.timeOf(line.text), signal: abort.signal});
 	} finally {
@@ -55,13 +63,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 	}
 	// Only the report and the exit code read this snapshot: no sparkline series (saves memory at the peak).
 	const snap = session.snapshot({rates: false});
-	writeReports(opts, snap, {
-		command: 'replay',
-		path: input.bundle ?? input.capture ?? null,
-		logcat: input.logcat ?? null,
-		speed: String(speed),
-		...(result.aborted ? {stoppedEarly: true} : {}),
-	});
+	writeReports(opts, snap, reportInput());
 	return exitCodeFor(opts, snap);
 }
 

@@ -38,6 +38,7 @@ import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
+import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 
 /**
  * Entries one eviction may pass over before it takes the one it stops at. Passing over clears an
@@ -63,7 +64,7 @@ const NO_RATE: number[] = [];
 const MAX_APPS = 16;
 
 /** The package name of an incognito window stated by hand without one: the browser in front. */
-export const ANY_BROWSER = 'browser';
+export {ANY_BROWSER};
 
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
@@ -294,13 +295,15 @@ export class Session implements AnalyzerSink {
 	}
 
 	/** A source changed state. */
-	setStatus(s: SourceStatus): void {
+	setStatus(status: SourceStatus): void {
+		// Details often quote a library's error ("ExactReadable ended"): the user reads plain words.
+		const s = status.detail ? {...status, detail: plainWords(status.detail)} : status;
 		const prev = this.sources.get(s.source);
 		this.sources.set(s.source, {source: s.source, state: s.state, detail: s.detail, since: prev?.state === s.state ? prev.since : s.ts});
 		// A new detail in the same state is news too ("waiting for a device" after "connecting"):
 		// sources report only changes, so this cannot flood.
 		if (prev?.state !== s.state || prev.detail !== s.detail) {
-			this.timeline.push({ts: s.ts, kind: 'source', text: `${s.source}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`, source: 'source'});
+			this.timeline.push({ts: s.ts, kind: 'source', text: `${s.source}: ${stateWord(s.state)}${s.detail ? ` (${s.detail})` : ''}`, source: 'source'});
 			this.emit?.({type: 'source', ts: s.ts, source: s.source, state: s.state, detail: s.detail ?? null});
 		}
 	}
@@ -317,6 +320,9 @@ export class Session implements AnalyzerSink {
 		this.stats.dropped += n;
 		this.problems(kind, n);
 	}
+
+	/** The browser last seen in front (the `i` key's choice once another app is in front). */
+	private lastBrowser: string | undefined;
 
 	/** Who hears of markers as they are made (onMarker). */
 	private readonly markerListeners = new Set<(m: MarkerMade) => void>();
@@ -347,19 +353,32 @@ export class Session implements AnalyzerSink {
 		const who = pkg ?? ANY_BROWSER;
 		this.incognito.start(who, from, 'marker');
 		if (to !== undefined) this.incognito.stop(who, to, 'marker');
-		this.timeline.push({ts: from, kind: 'marker', text: `incognito on for ${who} (stated by hand)`, source: 'marker'});
-		if (to !== undefined) this.timeline.push({ts: to, kind: 'marker', text: `incognito off for ${who} (stated by hand)`, source: 'marker'});
+		this.timeline.push({ts: from, kind: 'marker', text: `incognito on for ${browserWords(who)} (stated by hand)`, source: 'marker'});
+		if (to !== undefined) this.timeline.push({ts: to, kind: 'marker', text: `incognito off for ${browserWords(who)} (stated by hand)`, source: 'marker'});
 	}
 
-	/** The user's `i` key: toggles incognito for the foreground browser (or the only browser seen). */
-	toggleIncognito(ts = this.now): string | undefined {
+	/**
+	 * The browser the user's `i` key means: the one in front; else one that is incognito now (so a
+	 * second press turns it off); else the browser last seen in front; else, with no browser seen
+	 * yet, whichever browser comes to the front ({@link ANY_BROWSER}).
+	 */
+	incognitoTarget(ts = this.now): string {
 		const fg = this.processes.foreground?.pkg;
-		const pkg = fg && BROWSER_PACKAGES.has(fg) ? fg : fg ?? 'browser';
+		if (fg && BROWSER_PACKAGES.has(fg)) return fg;
+		const active = this.incognito.active();
+		const open = active.find((p) => p !== ANY_BROWSER && this.incognito.isIncognito(p, ts)) ?? (active.includes(ANY_BROWSER) ? ANY_BROWSER : undefined);
+		return open ?? this.lastBrowser ?? ANY_BROWSER;
+	}
+
+	/** The user's `i` key: toggles incognito for the browser {@link incognitoTarget} picks; returns the marker made. */
+	toggleIncognito(ts = this.now): MarkerMade & {kind: 'incognito-on' | 'incognito-off'} {
+		const pkg = this.incognitoTarget(ts);
 		const on = this.incognito.toggle(pkg, ts);
-		const text = `incognito ${on ? 'on' : 'off'} for ${pkg} (marked by hand)`;
+		const text = `incognito ${on ? 'on' : 'off'} for ${browserWords(pkg)} (marked by hand)`;
 		this.markTimeline(text, ts);
-		for (const listener of this.markerListeners) listener({kind: on ? 'incognito-on' : 'incognito-off', ts, pkg, text});
-		return pkg;
+		const made = {kind: on ? ('incognito-on' as const) : ('incognito-off' as const), ts, pkg, text};
+		for (const listener of this.markerListeners) listener(made);
+		return made;
 	}
 
 	/** End of all input: flush partial records (a long-format logcat record, pending HTTP bodies). */
@@ -579,7 +598,10 @@ export class Session implements AnalyzerSink {
 	/** What a log fact says about the phone's state: its processes, the app in front, incognito mode. */
 	private logState(fact: AndroidFact, rec: LogRecord, ts: number): void {
 		this.processes.observe(fact, ts);
-		if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') this.incognito.setForeground(fact.pkg, ts);
+		if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') {
+			this.incognito.setForeground(fact.pkg, ts);
+			if (BROWSER_PACKAGES.has(fact.pkg)) this.lastBrowser = fact.pkg;
+		}
 		else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
 	}
 

@@ -4,6 +4,8 @@
  */
 import {
 	addNoteMarker,
+	cancelNote,
+	startNote,
 	exportReport,
 	requestQuit,
 	slowDown,
@@ -18,6 +20,7 @@ import {
 	cycleLayout,
 	cycleSort,
 	deleteFilterChar,
+	deleteNoteChar,
 	focusNext,
 	focusPanel,
 	focusPrev,
@@ -58,7 +61,10 @@ export const ACTIONS = {
 	'filter.cancel': cancelFilter,
 	'filter.backspace': deleteFilterChar,
 	'marker.incognito': toggleIncognitoMarker,
-	'marker.note': addNoteMarker,
+	'marker.note': startNote,
+	'note.commit': addNoteMarker,
+	'note.cancel': cancelNote,
+	'note.backspace': deleteNoteChar,
 	'replay.faster': speedUp,
 	'replay.slower': slowDown,
 	'replay.step': stepReplay,

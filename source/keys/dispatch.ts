@@ -2,12 +2,13 @@
  * From a key name to an action: the active contexts are derived from the UI state, the first
  * context with a binding wins, and typing in the filter falls through to the filter text.
  */
-import {$ui, appendFilter, dismissNotice, type UiState} from '../stores/ui.js';
+import {$ui, appendFilter, appendNote, dismissNotice, type UiState} from '../stores/ui.js';
 import {ACTIONS, type ActionId} from './actions.js';
 import {KEYMAP, type Binding, type KeyContext} from './keymap.js';
 
 /** Contexts in lookup order for a UI state. */
 export function activeContexts(ui: UiState): KeyContext[] {
+	if (ui.note !== undefined) return ['note'];
 	if (ui.filterEditing) return ['filter'];
 	if (ui.help) return ['help', 'global'];
 	if (ui.detail) return ['detail', 'global'];
@@ -35,6 +36,7 @@ export function dispatchKey(key: string | undefined, input: string): ActionId | 
 	}
 
 	// A paste arrives as one multi-character input; it is typed text too.
-	if (ui.filterEditing && input) appendFilter(input);
+	if (ui.note !== undefined && input) appendNote(input);
+	else if (ui.filterEditing && input) appendFilter(input);
 	return undefined;
 }

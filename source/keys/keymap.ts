@@ -6,8 +6,8 @@
  */
 import type {ActionId} from './actions.js';
 
-/** filter: typing a filter; help: overlay open; detail: detail view open; list: a panel has focus. */
-export type KeyContext = 'global' | 'list' | 'detail' | 'help' | 'filter';
+/** filter: typing a filter; note: typing a marker's note; help: overlay open; detail: detail view open; list: a panel has focus. */
+export type KeyContext = 'global' | 'list' | 'detail' | 'help' | 'filter' | 'note';
 
 export type Binding = {
 	/** Key name as produced by keyName(): "q", "ctrl+c", "tab", "shift+tab", "up", "return", "space"... */
@@ -73,6 +73,11 @@ export const KEYMAP: readonly Binding[] = [
 	{key: 'escape', action: 'filter.cancel', context: 'filter', help: 'cancel', bar: true},
 	{key: 'backspace', action: 'filter.backspace', context: 'filter', help: 'delete', bar: true},
 	{key: 'ctrl+c', action: 'app.quit', context: 'filter', help: 'quit'},
+
+	{key: 'return', action: 'note.commit', context: 'note', help: 'add the marker', bar: true, short: 'add marker'},
+	{key: 'escape', action: 'note.cancel', context: 'note', help: 'cancel', bar: true},
+	{key: 'backspace', action: 'note.backspace', context: 'note', help: 'delete', bar: true},
+	{key: 'ctrl+c', action: 'app.quit', context: 'note', help: 'quit'},
 ];
 
 /** Readable key labels for help text; `ascii` avoids arrows and the return symbol. */

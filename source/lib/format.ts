@@ -102,3 +102,48 @@ export function formatIndexList(indices: ReadonlyArray<number | string>, max: nu
 	const rest = indices.length - shown.length;
 	return rest > 0 ? `${shown.join(', ')} (+${rest} more)` : shown.join(', ');
 }
+
+/** The package name of an incognito window stated without one (--incognito, `i` before any browser was seen): the browser in front. */
+export const ANY_BROWSER = 'browser';
+
+/** A package as the user reads it: {@link ANY_BROWSER} is not a package but "the browser in front". */
+export function browserWords(pkg: string): string {
+	return pkg === ANY_BROWSER ? 'the browser in front' : pkg;
+}
+
+/**
+ * Messages of libraries and the OS that reach the user (a source's state, a failure) said in
+ * plain words: the adb client's stream and socket internals, Node's error codes. A message not in
+ * the table is kept; one that matches keeps what came after the internal part.
+ */
+const PLAIN_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
+	[/ExactReadable ended|Socket ended without exit message|Connection closed unexpectedly|Socket closed/gi, 'the connection to the phone closed'],
+	[/readable of `([^`]*)` has stalled for (\d+) milliseconds/gi, 'no data from $1 for $2 ms'],
+	[/\bconnect ECONNREFUSED ([\d.:]+)/gi, 'nothing is listening at $1 (is the adb server running? `adb start-server`)'],
+	[/\bECONNREFUSED\b/g, 'connection refused'],
+	[/\b(read |write )?ECONNRESET\b/g, 'the connection was cut'],
+	[/\b(write )?EPIPE\b/g, 'the connection closed'],
+	[/\b(connect )?ETIMEDOUT\b/g, 'no answer (timed out)'],
+	[/\bEHOSTUNREACH\b/g, 'host unreachable'],
+	[/\bThe operation was aborted\b|\bAbortError\b/g, 'stopped'],
+	[/No transport id for device (\S+)/g, 'device $1 is not attached'],
+	[/TaskQueue is disposed|The AutoResetEvent has been disposed/g, 'the connection was closed'],
+	[/\bEACCES\b/g, 'permission denied'],
+	[/\bENOSPC\b/g, 'disk full'],
+	[/\bENOENT\b/g, 'no such file or folder'],
+];
+
+/** A source's state as the user reads it ("eof" is a programmer's word). */
+export const STATE_WORDS: Readonly<Record<string, string>> = {starting: 'starting', live: 'live', stalled: 'stalled', down: 'down', eof: 'ended'};
+
+/** The word for a source state. */
+export function stateWord(state: string): string {
+	return STATE_WORDS[state] ?? state;
+}
+
+/** A library's or the OS's message in plain words (see PLAIN_WORDS). */
+export function plainWords(message: string): string {
+	let out = message;
+	for (const [pattern, words] of PLAIN_WORDS) out = out.replace(pattern, words);
+	return out;
+}

@@ -2,15 +2,17 @@
  * Side effects the CLI owns (quit, markers, replay speed, report export), registered once at
  * start-up. Keys call the actions here; the UI never talks to sources directly.
  */
+import {plainWords} from '../lib/format.js';
 import {addNotice as notify} from './notices.js';
+import {closeNotePrompt, openNotePrompt} from './ui.js';
 
 export type Controls = {
 	/** Stop everything and exit; the CLI owns cleanup. */
 	quit?: () => void;
-	/** Toggle the incognito state of the foreground browser (a manual marker when logcat cannot tell). */
-	toggleIncognito?: () => void;
-	/** Put a note marker on the timeline. */
-	addMarker?: (label?: string) => void;
+	/** Toggle the incognito state of the foreground browser (a manual marker when logcat cannot tell); returns what it did, in words. */
+	toggleIncognito?: () => string | void;
+	/** Put a marker with a note on the timeline. */
+	addMarker?: (note: string) => void;
 	/** Multiply the replay speed (2 doubles, 0.5 halves). */
 	changeSpeed?: (factor: number) => unknown;
 	/** Replay one step while playback is held. */
@@ -25,6 +27,17 @@ export type Controls = {
 const SPEED_FACTOR = 2;
 
 let controls: Controls = {};
+
+/** What each control does, in the words a failure notice uses ("marker failed: disk full"). */
+const CONTROL_WORDS: Readonly<Record<keyof Controls, string>> = {
+	quit: 'quit',
+	toggleIncognito: 'incognito marker',
+	addMarker: 'marker',
+	changeSpeed: 'speed change',
+	step: 'step',
+	togglePlayback: 'pause or resume',
+	exportReport: 'report export',
+};
 
 /** Register the CLI's handlers (replaces any earlier registration). */
 export function setControls(next: Controls): void {
@@ -46,7 +59,7 @@ function run(name: keyof Controls, missing: string, call: () => void): void {
 	try {
 		call();
 	} catch (error) {
-		notify(`${name} failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+		notify(`${CONTROL_WORDS[name]} failed: ${plainWords(error instanceof Error ? error.message : String(error))}`, 'error');
 	}
 }
 
@@ -58,17 +71,35 @@ export function requestQuit(): void {
 /** Toggle the foreground browser's incognito state. */
 export function toggleIncognitoMarker(): void {
 	run('toggleIncognito', 'incognito marker needs a live session', () => {
-		controls.toggleIncognito!();
-		notify('incognito marker toggled');
+		notify(controls.toggleIncognito!() || 'incognito marker toggled');
 	});
 }
 
-/** Add a note marker. */
+/** `m`: open the note prompt (where markers can be made). */
+export function startNote(): void {
+	if (!controls.addMarker) {
+		notify('markers need a live session', 'warn');
+		return;
+	}
+
+	openNotePrompt();
+}
+
+/** Enter in the note prompt: put the marker, with its note, on the timeline. */
 export function addNoteMarker(): void {
+	const note = closeNotePrompt();
+	if (note === undefined) return;
 	run('addMarker', 'markers need a live session', () => {
-		controls.addMarker!('note');
-		notify('marker added');
+		// An empty note still marks the moment: it says so in words.
+		controls.addMarker!(note || 'marker');
+		notify(note ? `marker added: ${note}` : 'marker added');
 	});
+}
+
+/** Esc in the note prompt: no marker. */
+export function cancelNote(): void {
+	closeNotePrompt();
+	notify('marker cancelled');
 }
 
 /** Replay faster. */
@@ -95,7 +126,7 @@ export function togglePlayback(): void {
 export function exportReport(): void {
 	run('exportReport', 'report export is not wired', () => {
 		const fail = (error: unknown) =>
-			notify(`report failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+			notify(`report failed: ${plainWords(error instanceof Error ? error.message : String(error))}`, 'error');
 		const done = (where: string | undefined) => notify(where ? `report written: ${where}` : 'report written');
 		const result = controls.exportReport!();
 		if (result && typeof result === 'object' && 'then' in result) result.then(done, fail);

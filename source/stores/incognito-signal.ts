@@ -2,6 +2,7 @@
  * Words for the kind of signal that set a browser's incognito state (types.ts IncognitoSignal):
  * a short one for the status bar, a sentence for a flag's evidence.
  */
+import {browserWords} from '../lib/format.js';
 import type {IncognitoSignal} from '../types.js';
 
 /** The status bar's word: `INCOGNITO com.mi.globalbrowser (log)`. */
@@ -22,5 +23,6 @@ export const SIGNAL_TEXT: Readonly<Record<IncognitoSignal, string>> = {
 
 /** A package with the word for what set its state, when known. */
 export function incognitoLabel(pkg: string, signal: IncognitoSignal | undefined): string {
-	return signal && SIGNAL_WORD[signal] ? `${pkg} (${SIGNAL_WORD[signal]})` : pkg;
+	const who = browserWords(pkg);
+	return signal && SIGNAL_WORD[signal] ? `${who} (${SIGNAL_WORD[signal]})` : who;
 }

@@ -5,37 +5,31 @@
 import {computed} from 'nanostores';
 import type {CategorySummary, DestinationSummary, Flag, Severity, TimelineEntry} from '../types.js';
 import {deepEqual} from './equal.js';
+import {destinationFacts, eventFacts, filterNeedle, flagFacts, rowMatches} from './filter.js';
 import {$categories, $destinations, $flags, $timeline} from './session.js';
 import {$ui, type FlagSortMode, type PanelId, type SortMode} from './ui-state.js';
 
 /** The part of the UI state that changes list contents (not selection), so a cursor move does not re-sort. */
 export const $listQuery = computed($ui, ui => ({
-	filter: ui.filter.trim().toLowerCase(),
+	filter: filterNeedle(ui.filter),
 	sort: ui.sort,
 	flagSort: ui.flagSort,
 }));
 $listQuery.eq = deepEqual;
 
-/** True when any of the fields contains the (lower-case) needle. */
-function matches(needle: string, fields: ReadonlyArray<string | undefined>): boolean {
-	if (needle === '') return true;
-	for (const f of fields) if (f && f.toLowerCase().includes(needle)) return true;
-	return false;
-}
-
-/** Destination filter: host, owner, apps, category, country, AS org, IPs. */
+/** Destination filter: the one rule (filter.ts) over the destination's facts. */
 export function destinationMatches(d: DestinationSummary, needle: string): boolean {
-	return matches(needle, [d.host, d.owner, d.category, d.country, d.asOrg, ...d.apps, ...d.ips]);
+	return rowMatches(needle, destinationFacts(d));
 }
 
-/** Flag filter: host, app, kind, severity, summary. */
-export function flagMatches(f: Flag, needle: string): boolean {
-	return matches(needle, [f.host, f.app, f.kind, f.severity, f.summary]);
+/** Flag filter: the one rule over the flag's facts and its host's destination (`byHost`). */
+export function flagMatches(f: Flag, needle: string, byHost?: ReadonlyMap<string, DestinationSummary>): boolean {
+	return rowMatches(needle, flagFacts(f, byHost?.get(f.host)));
 }
 
-/** Timeline filter: kind, text, source. */
+/** Timeline filter: the one rule over the entry's facts. */
 export function eventMatches(e: TimelineEntry, needle: string): boolean {
-	return matches(needle, [e.kind, e.text, e.source]);
+	return rowMatches(needle, eventFacts(e));
 }
 
 const byHost = (a: DestinationSummary, b: DestinationSummary): number =>
@@ -70,8 +64,15 @@ const FLAG_ORDER: Record<FlagSortMode, (a: Flag, b: Flag) => number> = {
 };
 
 /** Flags newest first (or most severe first), filtered (pure). */
-export function listFlags(all: readonly Flag[], filter: string, sort: FlagSortMode = 'newest'): Flag[] {
-	return all.filter(f => flagMatches(f, filter)).sort(FLAG_ORDER[sort]);
+export function listFlags(
+	all: readonly Flag[],
+	filter: string,
+	sort: FlagSortMode = 'newest',
+	destinations: readonly DestinationSummary[] = [],
+): Flag[] {
+	if (filter === '') return [...all].sort(FLAG_ORDER[sort]);
+	const byHost = new Map(destinations.map(d => [d.host, d]));
+	return all.filter(f => flagMatches(f, filter, byHost)).sort(FLAG_ORDER[sort]);
 }
 
 /** Identity of a timeline entry across flushes. */
@@ -84,15 +85,33 @@ export function listEvents(all: readonly TimelineEntry[], filter: string): Timel
 	return all.filter(e => eventMatches(e, filter)).sort((a, b) => b.ts - a.ts);
 }
 
-/** Categories by bytes sent, then by number of destinations (pure; the filter does not apply: they are totals). */
+/** Category totals over some destinations (the filtered ones, under a filter). */
+export function categoryTotals(destinations: readonly DestinationSummary[]): CategorySummary[] {
+	const totals = new Map<CategorySummary['category'], CategorySummary>();
+	for (const d of destinations) {
+		let c = totals.get(d.category);
+		if (!c) totals.set(d.category, (c = {category: d.category, destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0}));
+		c.destinations++;
+		c.packets += d.packets;
+		c.bytesOut += d.bytesOut;
+		c.bytesIn += d.bytesIn;
+	}
+
+	return [...totals.values()];
+}
+
+/** Categories by bytes sent, then by number of destinations (pure). */
 export function listCategories(all: readonly CategorySummary[]): CategorySummary[] {
 	return [...all].sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations || (a.category < b.category ? -1 : 1));
 }
 
 export const $destinationList = computed([$destinations, $listQuery], (all, q) => listDestinations(all, q.filter, q.sort));
-export const $flagList = computed([$flags, $listQuery], (all, q) => listFlags(all, q.filter, q.flagSort));
+export const $flagList = computed([$flags, $destinations, $listQuery], (all, dests, q) => listFlags(all, q.filter, q.flagSort, dests));
 export const $eventList = computed([$timeline, $listQuery], (all, q) => listEvents(all, q.filter));
-export const $categoryList = computed($categories, all => listCategories(all));
+/** Under a filter, the totals of the destinations that match it: the same rule as every other panel. */
+export const $categoryList = computed([$categories, $destinationList, $listQuery], (all, matching, q) =>
+	listCategories(q.filter === '' ? all : categoryTotals(matching)),
+);
 
 /** Row keys of a panel's full list, for moving the selection. */
 export function listKeys(panel: PanelId): string[] {

@@ -3,9 +3,9 @@
  * problems, replay position, pause and filter state, incognito packages, the latest notice.
  */
 import {computed} from 'nanostores';
-import {formatBytes, formatCount, formatDuration, formatInteger, formatSpeed} from '../lib/format.js';
+import {formatBytes, formatCount, formatDuration, formatInteger, formatSpeed, stateWord} from '../lib/format.js';
 import {sanitize} from '../lib/sanitize.js';
-import type {SourceState} from '../types.js';
+import type {SessionStats, SourceState} from '../types.js';
 import {deepEqual} from './equal.js';
 import {$device, $incognito, $incognitoSignals, $input, $sources, $stats} from './session.js';
 import {incognitoLabel} from './incognito-signal.js';
@@ -17,8 +17,56 @@ const LABEL_MAX = 80;
 const SOURCES_MAX = 6;
 /** A replay position below this is seconds from the start; above, an epoch time. */
 const EPOCH_THRESHOLD = 1e8;
+/** Kinds of undecoded input named on the status line: the bar has room for a few, the report has all. */
+const UNDECODED_KINDS_MAX = 3;
 
-export type SourceChip = {name: string; state: SourceState; rate: string; detail: string};
+/**
+ * Problem counters that are not input tattle failed to decode: its own caps and drops. Every
+ * other counter in stats.problems is something that arrived and could not be read.
+ */
+const NOT_UNDECODED: ReadonlySet<string> = new Set([
+	'flows-evicted',
+	'destinations-evicted',
+	'flags-dropped',
+	'tls-records-dropped-waiting-keys',
+	'dropped',
+]);
+
+/** Plain words for the problem kinds decoders count (the report keeps the kind names). */
+export const UNDECODED_WORDS: Readonly<Record<string, string>> = {
+	'bad-ip': 'bad IP header',
+	'not-ip': 'not IP',
+	truncated: 'cut short',
+	'unknown-linktype': 'unknown link type',
+	'bad-transport': 'bad TCP/UDP header',
+	'bad-dns': 'bad DNS',
+	'tls-unreadable': 'unreadable TLS',
+	'http-incomplete': 'incomplete HTTP',
+	'h2-unreadable': 'unreadable HTTP/2',
+	'log-unparsed': 'unparsed log line',
+	'bad-upload-url': 'bad upload URL',
+	'pcap-damaged': 'damaged capture',
+	'capture-damaged': 'damaged capture',
+	'secrets-unknown-type': 'unknown secrets block',
+};
+
+/** Input that could not be decoded, in total and by kind (most first), from the session's counters. */
+export function undecoded(stats: SessionStats): {total: number; kinds: Array<{word: string; count: number}>} {
+	const byWord = new Map<string, number>();
+	let counted = 0;
+	for (const [kind, n] of Object.entries(stats.problems)) {
+		if (NOT_UNDECODED.has(kind) || !(n > 0)) continue;
+		counted += n;
+		const word = UNDECODED_WORDS[kind] ?? kind.replaceAll('-', ' ');
+		byWord.set(word, (byWord.get(word) ?? 0) + n);
+	}
+
+	const kinds = [...byWord].map(([word, count]) => ({word, count})).sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : 1));
+	// A source may count a malformed record without a kind: the total never shows less than that.
+	return {total: Math.max(counted, stats.malformed), kinds: kinds.slice(0, UNDECODED_KINDS_MAX)};
+}
+
+export type SourceChip = {name: string; state: SourceState; /** The state in words ("ended", not "eof"). */ word: string; rate: string; detail: string};
 
 export type StatusView = {
 	title: string;
@@ -26,7 +74,11 @@ export type StatusView = {
 	packets: string;
 	bytes: string;
 	logLines: string;
-	malformed: number;
+	/** Input that arrived and could not be decoded (malformed records, bad headers...), with its commonest kinds. */
+	undecoded: string;
+	/** True when anything at all could not be decoded (the count is then highlighted). */
+	anyUndecoded: boolean;
+	undecodedKinds: Array<{word: string; count: string}>;
 	dropped: number;
 	replay: string;
 	paused: boolean;
@@ -50,6 +102,7 @@ export const $statusView = computed(
 		const deviceLabel = device ? [model, device.serial ? `(${device.serial})` : ''].filter(Boolean).join(' ') : '';
 		const path = input?.path ?? input?.logcat;
 		const title = deviceLabel || (path ? `replay ${path}` : 'no device');
+		const bad = undecoded(stats);
 		let replay = '';
 		if (input && (input.position !== undefined || input.speed !== undefined)) {
 			const pos = input.position;
@@ -62,13 +115,16 @@ export const $statusView = computed(
 			sources: sources.slice(0, SOURCES_MAX).map(s => ({
 				name: sanitize(s.source, LABEL_MAX),
 				state: s.state,
+				word: stateWord(s.state),
 				rate: s.rate === undefined ? '' : `${formatCount(s.rate)} ${rateUnit(s.source)}`,
 				detail: sanitize(s.detail ?? '', LABEL_MAX),
 			})),
 			packets: formatInteger(stats.packets),
 			bytes: formatBytes(stats.bytes),
 			logLines: formatInteger(stats.logLines),
-			malformed: stats.malformed,
+			undecoded: formatInteger(bad.total),
+			anyUndecoded: bad.total > 0,
+			undecodedKinds: bad.kinds.map(k => ({word: sanitize(k.word, LABEL_MAX), count: formatInteger(k.count)})),
 			dropped: stats.dropped,
 			replay,
 			paused: ui.paused,

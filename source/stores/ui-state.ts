@@ -36,6 +36,8 @@ export type UiState = {
 	/** True while the user types a filter; `filterBefore` restores it on Esc. */
 	filterEditing: boolean;
 	filterBefore: string;
+	/** The one-line note of an `m` marker while it is typed; undefined when no note prompt is open. */
+	note?: string;
 	sort: SortMode;
 	flagSort: FlagSortMode;
 	paused: boolean;

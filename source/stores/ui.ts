@@ -100,6 +100,40 @@ export function setFilter(text: string): void {
 	}));
 }
 
+/** A marker's note is one line typed by hand: room for a sentence, bounded like a notice. */
+export const NOTE_MAX = 120;
+
+/** Printable text only: a pasted control sequence must not reach a filter or a note. */
+function printable(text: string): string {
+	return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+}
+
+/** Open the note prompt of an `m` marker (Enter adds the marker, Esc cancels). */
+export function openNotePrompt(): void {
+	update(() => ({note: '', help: false}));
+}
+
+/** Add typed text to the note being written. */
+export function appendNote(text: string): void {
+	const {note} = $ui.get();
+	const add = printable(text);
+	if (note === undefined || add === '') return;
+	update(() => ({note: [...(note + add)].slice(0, NOTE_MAX).join('')}));
+}
+
+/** Delete the last character of the note. */
+export function deleteNoteChar(): void {
+	const {note} = $ui.get();
+	if (note !== undefined) update(() => ({note: [...note].slice(0, -1).join('')}));
+}
+
+/** Close the note prompt; returns the note typed (trimmed), or undefined when none was open. */
+export function closeNotePrompt(): string | undefined {
+	const {note} = $ui.get();
+	update(() => ({note: undefined}));
+	return note?.trim();
+}
+
 /** Start typing a filter. */
 export function startFilter(): void {
 	update(u => ({filterEditing: true, filterBefore: u.filter, help: false}));
@@ -108,10 +142,9 @@ export function startFilter(): void {
 /** Add typed text to the filter being edited (printable characters only). */
 export function appendFilter(text: string): void {
 	const ui = $ui.get();
-	// Only printable text: a pasted control sequence must not end up in the filter.
-	const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
-	if (!ui.filterEditing || printable === '') return;
-	setFilter(ui.filter + printable);
+	const add = printable(text);
+	if (!ui.filterEditing || add === '') return;
+	setFilter(ui.filter + add);
 }
 
 /** Delete the last character of the filter being edited. */

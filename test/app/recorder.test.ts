@@ -12,7 +12,7 @@ const classifier = createRuleSet({bundled: loadBundledRules(new URL(`file://${pa
 function recorded() {
 	const session = new Session({classifier});
 	const marker = vi.fn();
-	recordMarkers(session, {marker} as unknown as BundleWriter);
+	recordMarkers(session, {marker, updateMeta: vi.fn()} as unknown as BundleWriter);
 	return {session, marker};
 }
 
@@ -28,7 +28,7 @@ describe('recordMarkers', () => {
 	});
 	it('writes an incognito toggle as one incognito-on/off marker, not also as a note', () => {
 		const {session, marker} = recorded();
-		expect(session.toggleIncognito(2000)).toBe('browser');
+		expect(session.toggleIncognito(2000).pkg).toBe('browser');
 		session.toggleIncognito(2010);
 		expect(marker.mock.calls).toEqual([
 			[2000, 'marked by hand', 'incognito-on', 'browser'],
@@ -36,7 +36,7 @@ describe('recordMarkers', () => {
 		]);
 		// The session's own timeline and NDJSON see the same marker text as before.
 		const texts = session.snapshot().timeline.filter((e) => e.kind === 'marker').map((e) => e.text);
-		expect(texts).toEqual(['incognito on for browser (marked by hand)', 'incognito off for browser (marked by hand)']);
+		expect(texts).toEqual(['incognito on for the browser in front (marked by hand)', 'incognito off for the browser in front (marked by hand)']);
 	});
 	it('stamps a marker made before any event (session time 0) with the wall clock', () => {
 		vi.useFakeTimers({now: 1_700_000_000_000});

@@ -227,7 +227,11 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			// Wait until packets flow, so the markers fall inside the session.
 			await pane.waitFor(/[1-9]\d* pkts/, 20_000);
 			await pane.sendKeys('i');
+			// m opens a one-line note prompt: typed keys (even i and q) are the note until Enter.
 			await pane.sendKeys('m');
+			await pane.type('quit the tab');
+			await pane.sendKeys('Enter');
+			await pane.waitFor('marker added: quit the tab', 5000);
 			await pane.sendKeys('i');
 			await pane.sendKeys('q');
 			await pane.waitFor('EXIT=0', 15_000);
@@ -235,7 +239,7 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			const markers = recorded.filter((l) => l.includes('tattle.marker'));
 			const said = markers.map((l) => l.replace(/^.* tattle\.marker: /, '').replace(/pkg=\S+/, 'pkg=P'));
 			expect(said).toHaveLength(3);
-			expect(said[1]).toBe('note note');
+			expect(said[1]).toBe('note quit the tab');
 			for (const i of [0, 2]) expect(said[i]).toMatch(/^incognito-(on|off) pkg=P marked by hand$/);
 			// i toggles the state it finds: on then off, or off then on when the bundle's log already put
 			// the browser in incognito. The phone's log can also switch it between the two key presses
@@ -246,7 +250,9 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			}
 			expect(markers[0]!.replace(/^.* pkg=(\S+).*$/, '$1')).toBe(markers[2]!.replace(/^.* pkg=(\S+).*$/, '$1'));
 			const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {markers: Array<{kind: string; text: string}>};
-			expect(meta.markers).toEqual([expect.objectContaining({kind: 'note', text: 'note'})]);
+			// Every marker of the session is in meta.json (issue 12, defect 15), the i toggles too.
+			expect(meta.markers.map((m) => m.kind)).toEqual([expect.stringMatching(/^incognito-(on|off)$/), 'note', expect.stringMatching(/^incognito-(on|off)$/)]);
+			expect(meta.markers[1]).toEqual(expect.objectContaining({kind: 'note', text: 'quit the tab'}));
 		}, 45_000);
 
 		it('packets piped on stdin (tcpdump -w - | tattle live --pcap -): the dashboard still reads keys from the terminal', async () => {

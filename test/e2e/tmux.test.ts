@@ -124,7 +124,7 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 
 		const lines = screenLines(end);
 		expect(lines[0]).toContain('Xiaomi Redmi Note 8');
-		expect(lines[0]).toMatch(/capture eof/);
+		expect(lines[0]).toMatch(/capture ended/);
 		expect(end).toMatch(/[1-9]\d* pkts · .* log lines/);
 		const leakHost = destinationRows(end).find(r => r.host === 'sa.api.intl.miui.com');
 		expect(leakHost?.line).toMatch(/ SG /);
@@ -134,8 +134,8 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		if (height >= 30) {
 			// The timeline runs on the capture's clock: nothing in it is later than the capture's end.
 			const events = eventRows(end);
-			const eof = events.find(e => e.text.startsWith('capture: eof'))?.time;
-			expect(eof, 'capture: eof on the timeline').toBeDefined();
+			const eof = events.find(e => e.text.startsWith('capture: ended'))?.time;
+			expect(eof, 'capture: ended on the timeline').toBeDefined();
 			for (const e of events) expect(e.time <= eof!, `${e.time} ${e.text}`).toBe(true);
 		}
 

@@ -9,6 +9,7 @@ import {
 	speedUp,
 	stepReplay,
 	toggleIncognitoMarker,
+	startNote,
 	togglePlayback,
 } from '../../source/stores/controls.js';
 import {$ui, resetUi} from '../../source/stores/ui.js';
@@ -25,6 +26,7 @@ describe('controls', () => {
 		setControls(c);
 		requestQuit();
 		toggleIncognitoMarker();
+		startNote();
 		addNoteMarker();
 		speedUp();
 		slowDown();
@@ -44,8 +46,9 @@ describe('controls', () => {
 		setControls({addMarker: () => {
 			throw new Error('disk full');
 		}});
+		startNote();
 		addNoteMarker();
-		expect($ui.get().notice).toEqual({tone: 'error', text: 'addMarker failed: disk full'});
+		expect($ui.get().notice).toEqual({tone: 'error', text: 'marker failed: disk full'});
 	});
 
 	it('reports where the report went, sync or async', async () => {
@@ -55,6 +58,6 @@ describe('controls', () => {
 		setControls({exportReport: async () => Promise.reject(new Error('EACCES'))});
 		exportReport();
 		await tick();
-		expect($ui.get().notice).toEqual({tone: 'error', text: 'report failed: EACCES'});
+		expect($ui.get().notice).toEqual({tone: 'error', text: 'report failed: permission denied'});
 	});
 });

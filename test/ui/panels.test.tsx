@@ -101,7 +101,7 @@ describe('panels', () => {
 		expect(frame).toContain('Xiaomi Redmi Note 8 (abc123)');
 		expect(frame).toContain('✖ pcap down (adb gone)');
 		expect(frame).toContain('● logcat live 30 ln/s');
-		expect(frame).toContain('3 malformed');
+		expect(frame).toContain('3 not decoded');
 		expect(frame).toContain('replay 0:42 x8');
 	});
 

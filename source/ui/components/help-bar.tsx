@@ -3,23 +3,26 @@ import {useStore} from '@nanostores/react';
 import {computed} from 'nanostores';
 import {activeContexts} from '../../keys/dispatch.js';
 import {helpEntries} from '../../keys/keymap.js';
+import {sanitize} from '../../lib/sanitize.js';
 import {deepEqual} from '../../stores/equal.js';
 import {$ui} from '../../stores/ui-state.js';
 import {useTheme} from '../theme.js';
 import {SegmentLine, type Segment} from './segments.js';
 
 /** Only what the help bar depends on, so cursor moves do not redraw it. */
-const $helpBarState = computed($ui, ui => ({contexts: activeContexts(ui), filterEditing: ui.filterEditing, filter: ui.filter}));
+const $helpBarState = computed($ui, ui => ({contexts: activeContexts(ui), filterEditing: ui.filterEditing, filter: ui.filter, note: ui.note}));
 $helpBarState.eq = deepEqual;
 
 export type HelpBarProps = {width: number};
 
-/** The bottom line: the keys that work here, from the keymap; the filter prompt while typing one. */
+/** The bottom line: the keys that work here, from the keymap; the filter or note prompt while typing one. */
 export const HelpBar = React.memo(function HelpBar({width}: HelpBarProps) {
 	const state = useStore($helpBarState);
 	const theme = useTheme();
 	const segments: Segment[] = [];
-	if (state.filterEditing) {
+	if (state.note !== undefined) {
+		segments.push({text: 'Note: ', color: 'cyan', bold: true}, {text: sanitize(state.note)}, {text: theme.ascii ? '_' : '▏', color: 'cyan'}, {text: '  '});
+	} else if (state.filterEditing) {
 		segments.push({text: 'Filter: ', color: 'cyan', bold: true}, {text: state.filter}, {text: theme.ascii ? '_' : '▏', color: 'cyan'}, {text: '  '});
 	}
 

@@ -16,7 +16,7 @@ function identity(view: StatusView, theme: Theme, width: number): Array<readonly
 		const {symbol, color} = sourceState(s.state, theme);
 		return [
 			{text: `${symbol} `, color},
-			{text: `${s.name} ${s.state}`, color: s.state === 'down' ? 'red' : undefined},
+			{text: `${s.name} ${s.word}`, color: s.state === 'down' ? 'red' : undefined},
 			...(s.rate ? [{text: ` ${s.rate}`, dim: true}] : []),
 			...(s.detail && s.state !== 'live' ? [{text: ` (${s.detail})`, dim: true}] : []),
 		];
@@ -29,8 +29,17 @@ function identity(view: StatusView, theme: Theme, width: number): Array<readonly
 	return [brand, [{text: view.title, bold: true}], incognito, ...sources];
 }
 
+/** Below this width the undecoded count stands alone; above, its commonest kinds follow it. */
+const KINDS_MIN_WIDTH = 100;
+
+/** "185 not decoded (185 bad IP header)": what could not be read, by kind when there is room. */
+function undecodedSegments(view: StatusView, width: number): Segment[] {
+	const kinds = width >= KINDS_MIN_WIDTH && view.undecodedKinds.length > 0 ? ` (${view.undecodedKinds.map(k => `${k.count} ${k.word}`).join(', ')})` : '';
+	return [{text: `${view.undecoded} not decoded${kinds}`, color: view.anyUndecoded ? 'yellow' : undefined, dim: !view.anyUndecoded}];
+}
+
 /** Line two: pause and filter state, the latest notice, totals, problems, replay position. */
-function counters(view: StatusView): Array<readonly Segment[]> {
+function counters(view: StatusView, width: number): Array<readonly Segment[]> {
 	const state: Segment[] = [];
 	if (view.paused) state.push({text: ' PAUSED ', color: 'yellow', bold: true, inverse: true});
 	if (view.filter || view.filterEditing) state.push({text: `${state.length > 0 ? ' ' : ''}filter: ${view.filter}`, color: 'cyan'});
@@ -42,7 +51,7 @@ function counters(view: StatusView): Array<readonly Segment[]> {
 		[{text: `${view.packets} pkts`}],
 		[{text: view.bytes}],
 		[{text: `${view.logLines} log lines`}],
-		problems(view.malformed, 'malformed'),
+		undecodedSegments(view, width),
 		problems(view.dropped, 'dropped'),
 		view.replay ? [{text: view.replay, color: 'blue'}] : [],
 	];
@@ -56,9 +65,9 @@ export const StatusBar = React.memo(function StatusBar({width, height}: StatusBa
 	const theme = useTheme();
 	const sep = glyphs(theme).separator;
 	const first = joinGroups(identity(view, theme, width), sep);
-	const second = joinGroups(counters(view), sep);
+	const second = joinGroups(counters(view, width), sep);
 	if (height < 2) {
-		const state = counters(view).slice(0, 2);
+		const state = counters(view, width).slice(0, 2);
 		return <SegmentLine segments={joinGroups([...state, ...identity(view, theme, width)], sep)} width={width} />;
 	}
 
