@@ -2,45 +2,69 @@
 import {createInterface} from 'node:readline/promises';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
-import {adbServerEndpoint, chooseDevice, createAdbClient, ensureAdbServer, listDevices, serialFromEnv} from '../sources/adb.js';
-import {ExitError, fail} from './exit.js';
+import {
+	adbServerEndpoint,
+	chooseDevice,
+	createAdbClient,
+	describeDevice,
+	ensureAdbServer,
+	listDevices,
+	notAttached,
+	serialFromEnv,
+	type AdbDevice,
+} from '../sources/adb.js';
+import {ExitError, fail, quietExit} from './exit.js';
 import {keyboardStream} from './terminal.js';
 
 /** The device to watch (asking on the terminal when `interactive`); undefined = wait for one. */
 export async function chooseSerial(opts: CliOptions, interactive: boolean): Promise<string | undefined> {
 	const serial = opts.serial ?? serialFromEnv();
-	if (serial) return serial;
 	const endpoint = adbServerEndpoint();
 	const client = createAdbClient(endpoint);
 	try {
 		await ensureAdbServer(client, endpoint);
-		const choice = chooseDevice(await listDevices(client));
+		const devices = await listDevices(client);
+		if (serial) {
+			// Headless, the status line is not seen: say at once which devices are there instead.
+			if (!interactive && !devices.some((d) => d.serial === serial)) process.stderr.write(`tattle: ${sanitize(notAttached(serial, devices))}\n`);
+			return serial;
+		}
+		const choice = chooseDevice(devices);
 		if (choice.kind === 'ready') return choice.device.serial;
 		if (choice.kind === 'pick') {
-			const serials = choice.devices.map((d) => d.serial);
-			if (interactive) return await pickDevice(serials);
-			fail(`several devices attached (${serials.join(', ')}): choose one with --serial`);
+			if (interactive) return await pickDevice(devices);
+			fail(`several devices attached (${choice.devices.map((d) => d.serial).join(', ')}): choose one with --serial`);
 		}
 	} catch (error) {
 		if (error instanceof ExitError) throw error;
 		// No adb server yet: the live session keeps retrying and says so in its status.
 	}
-	return undefined;
+	return serial;
 }
 
-/** Asks on the terminal which device to watch when several are attached (before the dashboard starts). */
-async function pickDevice(serials: string[]): Promise<string> {
+/** Asks on the terminal which device to watch when several are attached (before the dashboard starts); `q` quits. */
+async function pickDevice(devices: AdbDevice[]): Promise<string> {
 	process.stderr.write('Several devices are attached:\n');
-	serials.forEach((s, i) => process.stderr.write(`  ${i + 1}) ${sanitize(s)}\n`));
-	const rl = createInterface({input: keyboardStream() ?? process.stdin, output: process.stderr});
+	devices.forEach((d, i) => process.stderr.write(`  ${i + 1}) ${sanitize(describeDevice(d))}\n`));
+	const input = keyboardStream() ?? process.stdin;
+	const rl = createInterface({input, output: process.stderr});
+	// q (or Ctrl-D) quits here as it does on the dashboard; Enter is not needed for q.
+	const onKey = (_text: string, key?: {name?: string; ctrl?: boolean}): void => {
+		if (key?.name === 'q' && !key.ctrl && rl.line === 'q') rl.close();
+	};
+	input.on('keypress', onKey);
+	const quit = new Promise<never>((_resolve, reject) => rl.once('close', () => reject(quietExit())));
 	try {
 		for (;;) {
-			const answer = (await rl.question(`Watch which one? [1-${serials.length}] `)).trim();
+			const answer = (await Promise.race([rl.question(`Watch which one? [1-${devices.length}, q to quit] `), quit])).trim();
+			if (answer === 'q') throw quietExit();
 			const n = Number(answer);
-			if (Number.isInteger(n) && n >= 1 && n <= serials.length) return serials[n - 1]!;
-			if (serials.includes(answer)) return answer;
+			if (Number.isInteger(n) && n >= 1 && n <= devices.length) return devices[n - 1]!.serial;
+			if (devices.some((d) => d.serial === answer)) return answer;
 		}
 	} finally {
+		input.off('keypress', onKey);
+		quit.catch(() => undefined);
 		rl.close();
 	}
 }

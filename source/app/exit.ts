@@ -14,6 +14,11 @@ export class ExitError extends Error {
 	}
 }
 
+/** The user quit before anything started (`q` at the device chooser): exit 0, nothing printed. */
+export function quietExit(): ExitError {
+	return new ExitError('', 0);
+}
+
 /** Ends the run with one line on stderr and `code` (2: usage error or nothing readable). */
 export function fail(message: string, code = 2): never {
 	throw new ExitError(message, code);
@@ -41,7 +46,7 @@ export function runToExit(mode: () => Promise<number>): void {
 			},
 			(error: unknown) => {
 				if (error instanceof ExitError) {
-					process.stderr.write(`tattle: ${sanitize(error.message)}\n`);
+					if (error.message) process.stderr.write(`tattle: ${sanitize(error.message)}\n`);
 					// Sources, timers or a child may still be running: an error ends the process now
 					// (stderr is synchronous on terminals and pipes, and Node restores the terminal mode).
 					process.exit(error.code);

@@ -12,7 +12,7 @@ import {startKeyLog} from './keylog.js';
 import {exitCodeFor, writeReports} from './outputs.js';
 import {checkPcapSpec, packetPlan, pumpPackets} from './packet-input.js';
 import {preparePcapdroid, startPcapdroidCapture, stopPcapdroidCapture} from './pcapdroid-setup.js';
-import {watchPhone} from './phone.js';
+import {phoneStatusLines, watchPhone} from './phone.js';
 import {openRecorder, recordMarkers} from './recorder.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
@@ -38,7 +38,8 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	const abort = new AbortController();
 	const hooks = captureHooks(session);
 	const keyLog = startKeyLog(opts.keylog, session, abort.signal, rec);
-	const phone = watchPhone(session, {serial, pcap: packets.phone, hostClock: packets.hostClock, rec, hooks});
+	const onStatus = tui ? undefined : phoneStatusLines();
+	const phone = watchPhone(session, {serial, pcap: packets.phone, hostClock: packets.hostClock, rec, hooks, onStatus});
 	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks}) : undefined;
 	const stopCapture = droid && pump ? await startPcapdroidCapture(droid, pump.listening, session) : undefined;
 

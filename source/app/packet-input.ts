@@ -26,8 +26,24 @@ export type PacketPlan = {
 /** A malformed --pcap URL is a usage error before anything starts, not a failure after the device is up. */
 export function checkPcapSpec(opts: CliOptions): void {
 	if (opts.pcap && !opts.noPcap && /^[a-z][\w+.-]*:\/\//i.test(opts.pcap) && !parseNetSpec(opts.pcap)) {
-		fail(`--pcap ${opts.pcap}: not a packet source (${NET_SPEC_FORMS})`);
+		fail(`--pcap ${sanitize(opts.pcap)}: not a packet source: ${netSpecProblem(opts.pcap)}; the forms accepted: ${NET_SPEC_FORMS}, a file, follow:FILE, - (stdin) or adb`);
 	}
+}
+
+/** What is wrong with a `scheme://...` address that parseNetSpec refused, in words. */
+export function netSpecProblem(spec: string): string {
+	const scheme = /^([a-z][\w+.-]*):\/\//i.exec(spec)![1]!.toLowerCase();
+	if (!['udp', 'tcp', 'tcp-listen', 'http'].includes(scheme)) return `unknown scheme ${scheme}://`;
+	const rest = spec.slice(scheme.length + 3);
+	if (scheme !== 'http' && /[/?#]/.test(rest.replace(/\/$/, ''))) return `${scheme}:// takes no path or query, only HOST:PORT`;
+	const hostPort = /^(\[[^\]]*\]|[^:/?#@]*)(?::([^/?#]*))?/.exec(rest)!;
+	if (rest.includes('@')) return 'a user name or password is not accepted';
+	if (!hostPort[1] || hostPort[1] === '[]') return 'no host (use 0.0.0.0 to listen on every address, 127.0.0.1 for this machine only)';
+	const port = hostPort[2];
+	if (port === undefined || port === '') return scheme === 'http' ? 'not a valid address' : `no port (${scheme}://${hostPort[1]}:PORT)`;
+	if (!/^\d+$/.test(port)) return `port ${port} is not a number`;
+	if (Number(port) < 1 || Number(port) > 65535) return `port ${port} is out of range (1-65535)`;
+	return `host ${hostPort[1]} is not a valid host name or address`;
 }
 
 /** Where packets come from, given --pcap, --no-pcap and PCAPdroid's plan. */

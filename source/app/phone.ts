@@ -3,7 +3,9 @@
  * incognito probe (notification and focused window), device facts and gaps, all into the session and the bundle.
  */
 import {INCOGNITO_PROBE_COMMAND, IncognitoProbe} from '../classify/incognito-probe.js';
-import {LiveSession} from '../sources/adb-live.js';
+import {ADB_SOURCE, LiveSession, type LiveStatus} from '../sources/adb-live.js';
+import {plainWords} from '../lib/format.js';
+import {sanitize} from '../lib/sanitize.js';
 import {CaptureParser} from '../sources/capture-reader.js';
 import {LineSplitter} from '../sources/logcat-source.js';
 import type {BundleWriter} from '../sources/bundle-writer.js';
@@ -21,6 +23,8 @@ export type PhoneOptions = {
 	hostClock: boolean;
 	rec: BundleWriter | undefined;
 	hooks: CaptureHooks;
+	/** Every status of the phone's sources, after the session has it (headless: {@link phoneStatusLines}). */
+	onStatus?(status: LiveStatus): void;
 };
 
 /** Starts watching the phone; `stop()` ends its streams. */
@@ -47,7 +51,10 @@ export function watchPhone(session: Session, o: PhoneOptions): {stop(): Promise<
 			rec?.captureRestart();
 			packets.restart();
 		},
-		onStatus: (s) => session.setStatus(s),
+		onStatus: (s) => {
+			session.setStatus(s);
+			o.onStatus?.(s);
+		},
 		onDevice: (f) => {
 			session.device = {serial: f.serial, model: f.model, manufacturer: f.manufacturer, android: f.android, timeZone: f.timeZone};
 			rec?.updateMeta({device: {...f}, logZone: f.timeZone});
@@ -61,8 +68,8 @@ export function watchPhone(session: Session, o: PhoneOptions): {stop(): Promise<
 		},
 		onGap: (source, from, to) => {
 			// A record the broken tcpdump stream left half-sent must not end up in the bundle.
+			// (The stream's own `live: resumed after a gap` status says it came back: not said twice.)
 			if (source === 'tcpdump') rec?.captureCut();
-			session.setStatus({source, state: 'live', detail: `resumed after a ${Math.max(0, Math.round(to - from))} s gap`, ts: to});
 			session.addMarker(`${source}: gap from ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()}`, to);
 		},
 	});
@@ -105,5 +112,37 @@ function tcpdumpPackets(session: Session, hooks: CaptureHooks) {
 		end() {
 			parser.end();
 		},
+	};
+}
+
+/** What a headless user is told about the phone: one line per change of this state. */
+export type PhoneState = 'connecting' | 'live' | 'stalled' | 'reconnecting';
+
+/**
+ * Headless `tattle live` on stderr: `tattle: phone connecting|live|stalled|reconnecting: detail`,
+ * one line when the phone's overall state changes (not per source, not per retry). Streams that
+ * never ran (tcpdump missing) do not hold the phone back from `live`.
+ */
+export function phoneStatusLines(write: (line: string) => void = (l) => process.stderr.write(l)): (s: LiveStatus) => void {
+	const sources = new Map<string, LiveStatus>();
+	const everLive = new Set<string>();
+	let shown: PhoneState | undefined;
+	return (s) => {
+		sources.set(s.source, s);
+		if (s.state === 'live') everLive.add(s.source);
+		const streams = [...sources.values()].filter((x) => x.source !== ADB_SOURCE && everLive.has(x.source));
+		const adb = sources.get(ADB_SOURCE);
+		const broken = [adb, ...streams].find((x) => x && everLive.has(x.source) && x.state === 'down');
+		const stalled = streams.find((x) => x.state === 'stalled');
+		let state: PhoneState;
+		let why: LiveStatus | undefined;
+		if (broken) [state, why] = ['reconnecting', broken];
+		else if (everLive.size === 0 || adb?.state !== 'live' || streams.some((x) => x.state !== 'live' && x.state !== 'stalled')) [state, why] = [shown === undefined || shown === 'connecting' ? 'connecting' : 'reconnecting', adb];
+		else if (stalled) [state, why] = ['stalled', stalled];
+		else [state, why] = ['live', adb];
+		if (state === shown || streams.length === 0 && state === 'live') return;
+		shown = state;
+		const detail = why?.detail ? `: ${why.source === ADB_SOURCE ? '' : `${why.source} `}${plainWords(why.detail)}` : '';
+		write(`tattle: phone ${state}${sanitize(detail)}\n`);
 	};
 }

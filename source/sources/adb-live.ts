@@ -19,6 +19,7 @@ import {
 	chooseDevice,
 	createAdbClient,
 	deviceFacts,
+	openDevice,
 	serialFromEnv,
 	TcpdumpUnavailableError,
 	watchDevices,
@@ -45,6 +46,14 @@ export const STALL_AFTER_MS = 30_000;
 const STALL_CHECK_MS = 1000;
 /** A `host:port` serial is a TCP device we can reconnect with `adb connect` ourselves. */
 const TCP_SERIAL = /^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/;
+/**
+ * A device leaving the list this soon after our own `adb disconnect` (the reconnect nudge) is
+ * ours; later it is the user's. The server pushes the change within milliseconds; 3 s is margin.
+ */
+const OWN_DISCONNECT_MS = 3000;
+
+/** A source status with the retry count of an outage (0 or absent when not retrying). */
+export type LiveStatus = SourceStatus & {retry?: number};
 
 export type LiveSessionOptions = {
 	/** Device to watch (--serial); default ANDROID_SERIAL, else the only device. */
@@ -67,7 +76,11 @@ export type LiveSessionOptions = {
 	onPcapChunk?(bytes: Uint8Array): void;
 	/** A restarted tcpdump wrote a different header: the bytes that follow start a new capture. */
 	onPcapRestart?(): void;
-	onStatus?(status: SourceStatus): void;
+	/**
+	 * One call per state change; during an outage the state and detail stay those of its start and
+	 * only `retry` counts up (so an event log gets one entry per outage, a status line the count).
+	 */
+	onStatus?(status: LiveStatus): void;
 	onDevice?(facts: DeviceFacts): void;
 	/** The device list, on every change: the UI offers a picker when several are ready. */
 	onDevices?(devices: AdbDevice[]): void;
@@ -98,6 +111,13 @@ export class LiveSession {
 	private readyWaiters: Array<() => void> = [];
 	private readonly streamAborts = new Set<AbortController>();
 	private readonly lastStatus = new Map<string, string>();
+	private readonly lastRetry = new Map<string, number>();
+	/**
+	 * A `host:port` serial that left the server's list (`adb disconnect`, or the server gave up on
+	 * it) rather than going offline: not reconnected by us, only waited for.
+	 */
+	private userDisconnected: string | undefined;
+	private ownDisconnectAt = 0;
 	private readonly lastData = new Map<StreamKind, number>();
 	private readonly logStitcher = new LogcatStitcher();
 	private readonly pcapStitcher = new PcapStitcher();
@@ -128,10 +148,11 @@ export class LiveSession {
 			this.client,
 			this.endpoint,
 			{
-				onList: (list) => this.devicesChanged(list),
-				onError: (error, wait) => {
-					this.devicesChanged([]);
-					this.status(ADB_SOURCE, 'down', `adb server: ${error.message}; retrying in ${wait} ms`);
+				onList: (list) => this.devicesChanged(list, true),
+				onError: (error, _wait, attempt) => {
+					// The server's trouble is the news; the empty list that follows only ends the streams.
+					this.status(ADB_SOURCE, this.everReady ? 'down' : 'starting', `adb server: ${error.message}`, attempt + 1);
+					this.devicesChanged([], false);
 				},
 			},
 			{schedule: this.opts.schedule, startServer: this.opts.startServer},
@@ -145,7 +166,7 @@ export class LiveSession {
 	/** The user's answer to the picker. */
 	choose(serial: string): void {
 		this.picked = serial;
-		this.devicesChanged(this.devices);
+		this.devicesChanged(this.devices, false);
 	}
 
 	/** Stops everything: streams, device tracking, timers. Idempotent. */
@@ -163,8 +184,10 @@ export class LiveSession {
 		return this.opts.serial ?? this.picked ?? serialFromEnv();
 	}
 
-	private devicesChanged(list: AdbDevice[]): void {
+	/** `tracked`: the list came from the adb server (not emptied by tattle after losing the server). */
+	private devicesChanged(list: AdbDevice[], tracked: boolean): void {
 		if (this.stopped.signal.aborted) return;
+		this.noteUserDisconnect(list, tracked);
 		this.devices = list;
 		this.opts.onDevices?.(list);
 		const choice = chooseDevice(list, this.wanted());
@@ -182,16 +205,32 @@ export class LiveSession {
 			if (this.factsFor !== d.transportId) void this.readFacts(d);
 		} else if (choice.kind === 'pick') {
 			this.status(ADB_SOURCE, 'starting', `${choice.devices.length} devices attached: choose one (--serial)`);
+		} else if (this.userDisconnected) {
+			const serial = this.userDisconnected;
+			this.status(ADB_SOURCE, 'down', `${serial} left the adb server (adb disconnect?): tattle does not connect it again itself; adb connect ${serial} to watch it again`, undefined, true);
 		} else if (choice.kind === 'waiting') {
 			this.status(ADB_SOURCE, this.everReady ? 'down' : 'starting', choice.reason);
 			this.maybeReconnectTcp();
 		}
 	}
 
+	/**
+	 * A watched `host:port` device that leaves the server's list (rather than going offline) was
+	 * disconnected by someone, the user or the server itself, unless by our own nudge. Either way
+	 * tattle does not `adb connect` it again: the user meant it, or the server brings it back.
+	 */
+	private noteUserDisconnect(list: AdbDevice[], tracked: boolean): void {
+		const serial = this.wanted() ?? this.ready?.serial;
+		if (!serial || !TCP_SERIAL.test(serial)) return;
+		const present = list.some((d) => d.serial === serial);
+		if (present) this.userDisconnected = undefined;
+		else if (tracked && this.devices.some((d) => d.serial === serial) && Date.now() - this.ownDisconnectAt > OWN_DISCONNECT_MS) this.userDisconnected = serial;
+	}
+
 	private async readFacts(d: AdbDevice): Promise<void> {
 		this.factsFor = d.transportId;
 		try {
-			const adb = await this.client.createAdb({transportId: d.transportId});
+			const adb = await openDevice(this.client, {transportId: d.transportId});
 			try {
 				this.facts = await deviceFacts(adb, d.serial);
 			} finally {
@@ -200,22 +239,26 @@ export class LiveSession {
 			if (!this.stopped.signal.aborted) this.opts.onDevice?.(this.facts);
 		} catch (error) {
 			this.factsFor = undefined;
-			this.status(ADB_SOURCE, 'live', `${d.serial}: could not read device facts: ${(error as Error).message}`);
+			// Said only while the device is still the one in front: a failure after it left is not news.
+			if (this.ready?.transportId === d.transportId) this.status(ADB_SOURCE, 'live', `${d.serial}: could not read device facts: ${(error as Error).message}`);
 		}
 	}
 
 	/** For `host:port` devices, the adb server's own retry takes 10 s (adb 29); reconnect sooner. */
 	private maybeReconnectTcp(): void {
 		const serial = this.wanted() ?? this.facts?.serial;
-		if (this.opts.tcpReconnect === false || this.nudging || !serial || !TCP_SERIAL.test(serial)) return;
+		if (this.opts.tcpReconnect === false || this.nudging || !serial || !TCP_SERIAL.test(serial) || this.userDisconnected === serial) return;
 		this.nudging = true;
 		void (async () => {
 			let attempt = 0;
 			try {
-				while (!this.stopped.signal.aborted && !this.ready) {
+				while (!this.stopped.signal.aborted && !this.ready && this.userDisconnected !== serial) {
 					await sleep(backoffMs(attempt++, this.opts.schedule), undefined, {signal: this.stopped.signal});
-					if (this.ready) break;
+					if (this.ready || this.userDisconnected === serial) break;
+					if (this.everReady) this.status(ADB_SOURCE, 'down', '', attempt);
+					this.ownDisconnectAt = Date.now();
 					await this.client.wireless.disconnect(serial).catch(() => undefined);
+					this.ownDisconnectAt = Date.now();
 					await this.client.wireless.connect(serial).catch(() => undefined);
 				}
 			} catch {
@@ -241,12 +284,13 @@ export class LiveSession {
 		while (!this.stopped.signal.aborted) {
 			const device = await this.waitForDevice();
 			if (!device || this.stopped.signal.aborted) return;
-			this.status(kind, 'starting', first ? `starting on ${device.serial}` : `resuming on ${device.serial}`);
+			// During an outage the stream stays `down` (with its retry count) until bytes flow again.
+			if (first) this.status(kind, 'starting', `starting on ${device.serial}`);
 			const ac = new AbortController();
 			this.streamAborts.add(ac);
 			let reason = 'stream ended';
 			try {
-				const adb = await this.client.createAdb({transportId: device.transportId});
+				const adb = await openDevice(this.client, {transportId: device.transportId});
 				try {
 					const chunks = kind === LOGCAT_SOURCE ? adbLogcat(adb, {since: this.logSince(first), signal: ac.signal}) : adbTcpdump(adb, {signal: ac.signal});
 					if (kind === LOGCAT_SOURCE) this.logStitcher.beginResume();
@@ -284,7 +328,7 @@ export class LiveSession {
 			first = false;
 			brokenAt ??= this.lastData.get(kind) ?? Date.now();
 			const wait = backoffMs(attempt++, this.opts.schedule);
-			this.status(kind, 'down', `${reason}; retrying in ${wait} ms`);
+			this.status(kind, 'down', reason, attempt);
 			await sleep(wait, undefined, {signal: this.stopped.signal}).catch(() => undefined);
 		}
 	}
@@ -309,7 +353,7 @@ export class LiveSession {
 			const device = await this.waitForDevice();
 			if (!device || this.stopped.signal.aborted) return;
 			try {
-				const adb = await this.client.createAdb({transportId: device.transportId});
+				const adb = await openDevice(this.client, {transportId: device.transportId});
 				try {
 					const text = await adb.subprocess.noneProtocol.spawnWaitText(probe.command);
 					const phoneNow = Date.now() / 1000 + (this.facts?.clockOffsetSec ?? 0);
@@ -322,8 +366,11 @@ export class LiveSession {
 					await adb.close().catch(() => undefined);
 				}
 			} catch (error) {
-				if (!failedOnce && !this.stopped.signal.aborted) this.status(ADB_SOURCE, 'live', `incognito probe failed: ${(error as Error).message}`);
-				failedOnce = true;
+				// A probe cut short by the device leaving is no news, and must not call a gone device live.
+				if (!failedOnce && !this.stopped.signal.aborted && this.ready?.transportId === device.transportId) {
+					this.status(ADB_SOURCE, 'live', `incognito probe failed: ${(error as Error).message}`);
+					failedOnce = true;
+				}
 			}
 			await sleep(probe.everyMs, undefined, {signal: this.stopped.signal}).catch(() => undefined);
 		}
@@ -360,10 +407,21 @@ export class LiveSession {
 		}
 	}
 
-	private status(source: string, state: SourceState, detail: string): void {
-		const key = `${state}\u0000${detail}`;
-		if (this.lastStatus.get(source) === key) return;
+	/**
+	 * Reports a change. One event per state change: while a source stays `down` its detail stays
+	 * the outage's first (unless `force`), and only a new `retry` count is passed on.
+	 */
+	private status(source: string, state: SourceState, detail: string, retry?: number, force = false): void {
+		const last = this.lastStatus.get(source);
+		const stillDown = state === 'down' && last?.startsWith('down\u0000') && !force;
+		const shown = stillDown ? last!.slice('down\u0000'.length) : detail;
+		const key = `${state}\u0000${shown}`;
+		const retryNow = state === 'down' || state === 'starting' ? retry : undefined;
+		const retryChanged = retryNow !== undefined && retryNow !== this.lastRetry.get(source);
+		if (last === key && !retryChanged) return;
 		this.lastStatus.set(source, key);
-		this.opts.onStatus?.({source, state, detail, ts: Date.now() / 1000});
+		if (retryNow === undefined) this.lastRetry.delete(source);
+		else this.lastRetry.set(source, retryNow);
+		this.opts.onStatus?.({source, state, detail: shown, ts: Date.now() / 1000, ...(retryNow !== undefined ? {retry: retryNow} : {})});
 	}
 }

@@ -9,7 +9,7 @@ import {execFile} from 'node:child_process';
 import {accessSync, constants as fsConstants} from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {Adb, AdbServerClient} from '@yume-chan/adb';
+import {Adb, AdbBanner, AdbServerClient, AdbServerTransport} from '@yume-chan/adb';
 import {AdbServerNodeTcpConnector} from '@yume-chan/adb-server-node-tcp';
 
 /** The adb server's default port (adb's DEFAULT_ADB_PORT). */
@@ -142,7 +142,7 @@ export type DeviceChoice =
 export function chooseDevice(devices: readonly AdbDevice[], serial?: string): DeviceChoice {
 	if (serial) {
 		const d = devices.find((x) => x.serial === serial);
-		if (!d) return {kind: 'waiting', reason: `waiting for ${serial} (not attached)`};
+		if (!d) return {kind: 'waiting', reason: notAttached(serial, devices)};
 		return d.state === 'device' ? {kind: 'ready', device: d} : {kind: 'waiting', reason: stateReason(d)};
 	}
 	const ready = devices.filter((d) => d.state === 'device');
@@ -150,6 +150,22 @@ export function chooseDevice(devices: readonly AdbDevice[], serial?: string): De
 	if (ready.length > 1) return {kind: 'pick', devices: ready};
 	if (devices.length) return {kind: 'waiting', reason: stateReason(devices[0]!)};
 	return {kind: 'waiting', reason: 'waiting for a device: plug in a phone with USB debugging on'};
+}
+
+/** `X is not attached`, naming the devices that are (as `adb devices -l` would). */
+export function notAttached(serial: string, devices: readonly AdbDevice[]): string {
+	const attached = devices.map((d) => `${d.serial} ${d.model ?? d.product ?? ''} (${d.state})`.replace('  (', ' ('));
+	return `waiting for ${serial}: ${serial} is not attached; ${attached.length ? `attached: ${attached.join(', ')}` : 'no device is attached'}`;
+}
+
+/** One `adb devices -l` line: serial, state, then product, model, device and transport id. */
+export function describeDevice(d: AdbDevice): string {
+	const words = [d.serial.padEnd(22), d.state.padEnd(12)];
+	if (d.product) words.push(`product:${d.product}`);
+	if (d.model) words.push(`model:${d.model}`);
+	if (d.device) words.push(`device:${d.device}`);
+	words.push(`transport_id:${d.transportId}`);
+	return words.join(' ');
 }
 
 function stateReason(d: AdbDevice): string {
@@ -169,7 +185,7 @@ export type DeviceWatchHandlers = {
 	/** The full device list, whenever it changes (and once after every (re)connection). */
 	onList(devices: AdbDevice[]): void;
 	/** The server went away or could not be reached; the watch retries by itself. */
-	onError?(error: Error, retryInMs: number): void;
+	onError?(error: Error, retryInMs: number, attempt: number): void;
 };
 
 /**
@@ -205,8 +221,8 @@ export function watchDevices(
 				failure = error instanceof Error ? error : new Error(String(error));
 			}
 			if (stopped.signal.aborted) return;
-			const wait = backoffMs(attempt++, options.schedule);
-			handlers.onError?.(failure ?? new Error('device tracking ended'), wait);
+			const wait = backoffMs(attempt, options.schedule);
+			handlers.onError?.(failure ?? new Error('device tracking ended'), wait, attempt++);
 			await sleep(wait, undefined, {signal: stopped.signal}).catch(() => undefined);
 		}
 	};
@@ -244,9 +260,34 @@ export async function firstDevice(
 	return Promise.race([attempt(), timeout]);
 }
 
-/** Opens a Tango `Adb` for one device (by serial). Close it when done. */
-export async function openDevice(client: AdbServerClient, serial: string): Promise<Adb> {
-	return client.createAdb({serial});
+/**
+ * Opens a Tango `Adb` for one device (by serial or transport id). Close it when done.
+ *
+ * Not `client.createAdb`: Tango holds `host-transport-id:N:wait-for-any-disconnect` open for every
+ * Adb it creates, and Debian's adb server (29.0.6) busy-loops on that service (50-130% of a core
+ * while tattle watched). The device's departure is learnt from `host:track-devices-l` instead,
+ * which the server pushes and which Tango shares between all observers of one client.
+ */
+export async function openDevice(client: AdbServerClient, device: string | {transportId: bigint}): Promise<Adb> {
+	const selector = typeof device === 'string' ? {serial: device} : device;
+	const {transportId, features} = await client.getDeviceFeatures(selector);
+	// The tracking socket is unref'd (an open Adb must not keep the process alive, as with Tango's
+	// own wait), so while it connects nothing else may hold the event loop: hold it ourselves.
+	const hold = setInterval(() => undefined, 60_000);
+	const observer = await client.trackDevices({includeStates: ['device', 'unauthorized', 'offline'], unref: true}).finally(() => clearInterval(hold));
+	let info: AdbDevice | undefined;
+	const gone = new Promise<void>((resolve) => {
+		observer.onListChange((list) => {
+			const d = list.find((x) => x.transportId === transportId);
+			info ??= d;
+			if (d?.state !== 'device') resolve();
+		});
+		observer.onError(() => resolve());
+	});
+	const transport = new AdbServerTransport(client, info?.serial ?? '', new AdbBanner(info?.state, info?.product, info?.model, info?.device, features), transportId, gone);
+	const stop = (): void => void Promise.resolve(observer.stop()).catch(() => undefined);
+	void transport.disconnected.then(stop, stop);
+	return new Adb(transport);
 }
 
 /** Facts about the phone, for the device panel, the report and the bundle's meta.json. */

@@ -1,0 +1,209 @@
+/**
+ * Live-mode defects of issue 12, each through the built CLI, the real adb server (Debian's adb)
+ * and the device simulator: the adb server's CPU while tattle watches, source events across a
+ * reconnect and an outage, headless status lines on stderr, the user's own `adb disconnect`, the
+ * device chooser, an unattached --serial and a bad --pcap address.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {createInterface} from 'node:readline';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {repoRoot} from '../helpers/corpus.js';
+import {cli, tattle} from '../helpers/cli.js';
+import {needTool} from '../helpers/tools.js';
+import {shellQuote, startTmux} from '../helpers/tmux.js';
+import {AdbHarness} from '../sim/adb-harness.js';
+
+const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
+const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
+const BUNDLE_LOG = path.join(BUNDLE, 'logcat.txt');
+/** SIGTERM to exit: a second is typical, 10 s means hung. */
+const EXIT_WAIT_MS = 10_000;
+/** The issue's measuring window for the adb server's CPU. */
+const CPU_WINDOW_MS = 10_000;
+/** "Near idle": an idle adb server with one TCP device uses well under 1%; the spin used 50-130%. */
+const MAX_SERVER_CPU = 0.1;
+
+type Event = {type: string; ts?: number | null; [k: string]: unknown};
+type Run = {child: ChildProcess; events: Event[]; stderr: () => string; exit: Promise<number | null>};
+const runs: Run[] = [];
+
+function startLive(h: AdbHarness, args: string[]): Run {
+	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...h.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+	const events: Event[] = [];
+	let stderr = '';
+	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+	createInterface({input: child.stdout!}).on('line', (line) => {
+		try {
+			events.push(JSON.parse(line) as Event);
+		} catch {
+			events.push({type: 'not-json', line});
+		}
+	});
+	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	const run = {child, events, stderr: () => stderr, exit};
+	runs.push(run);
+	return run;
+}
+
+async function terminate(run: Run): Promise<number | null> {
+	run.child.kill('SIGTERM');
+	const timer = setTimeout(() => run.child.kill('SIGKILL'), EXIT_WAIT_MS);
+	const code = await run.exit;
+	clearTimeout(timer);
+	return code;
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+	const end = Date.now() + timeoutMs;
+	while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+	return cond();
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sourceEvents = (run: Run, source?: string) =>
+	run.events.filter((e) => e.type === 'source' && (source === undefined || e.source === source)).map((e) => `${String(e.source)} ${String(e.state)} ${String(e.detail ?? '')}`);
+const lastState = (run: Run, source: string) => sourceEvents(run, source).at(-1)?.split(' ')[1];
+const streaming = (run: Run) => lastState(run, 'logcat') === 'live' && lastState(run, 'adb') === 'live';
+
+/** The pid of the adb server listening on `port` (`adb -L tcp:PORT fork-server server`). */
+function adbServerPid(port: number): number | undefined {
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+			if (args.includes('fork-server') && args.some((a) => a === `tcp:${port}` || a.endsWith(`:${port}`))) return Number(entry);
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	// utime and stime are fields 14 and 15 of stat, 12 and 13 after the command; clock ticks of 1/100 s on Linux.
+	return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through the real adb server', () => {
+	const h = new AdbHarness();
+
+	beforeAll(async () => {
+		await h.start();
+	});
+	afterAll(async () => {
+		for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+		await h.stop();
+	});
+
+	it('1. keeps the adb server near idle while watching (CPU measured over 10 s)', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});
+		const pid = adbServerPid(h.port);
+		expect(pid, 'adb server pid').toBeDefined();
+		const run = startLive(h, ['--serial', serial, '--json']);
+		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		await wait(1000);
+		const before = cpuSeconds(pid!);
+		const started = Date.now();
+		await wait(CPU_WINDOW_MS);
+		const share = (cpuSeconds(pid!) - before) / ((Date.now() - started) / 1000);
+		expect(await terminate(run)).toBe(0);
+		expect(share, `adb server used ${(share * 100).toFixed(0)}% of a core`).toBeLessThan(MAX_SERVER_CPU);
+		await sim.close();
+	}, 40_000);
+
+	it('4, 9, 10 (and 5). an outage: adb is not live while the phone is gone, one event per state change, one line each on stderr, no duplicates after', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
+		const run = startLive(h, ['--serial', serial, '--json']);
+		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		const beforeDrop = run.events.filter((e) => e.type === 'source').length;
+		// Unplugged for 8 s: the adb server retries, tattle retries, nobody may call the phone live.
+		sim.drop(8000);
+		await wait(6000);
+		const during = run.events.filter((e) => e.type === 'source').slice(beforeDrop);
+		expect(lastState(run, 'adb'), sourceEvents(run, 'adb').join('\n')).not.toBe('live');
+		// One event per state change: each source went down once, with no retry-by-retry chatter.
+		for (const source of ['adb', 'logcat', 'tcpdump']) {
+			const mine = during.filter((e) => e.source === source);
+			expect(mine.length, `${source}: ${mine.map((e) => `${String(e.state)} ${String(e.detail)}`).join(' | ')}`).toBeLessThanOrEqual(1);
+		}
+		expect(await until(() => streaming(run) && lastState(run, 'tcpdump') === 'live', 20_000), sourceEvents(run).join('\n')).toBe(true);
+		await wait(1500);
+		expect(await terminate(run)).toBe(0);
+		const after = sourceEvents(run).slice(beforeDrop);
+		// 4: the comeback is said once per source, not twice (once by the stream, once by the gap).
+		for (const source of ['logcat', 'tcpdump']) {
+			const live = after.filter((s) => s.startsWith(`${source} live`));
+			expect(live.length, after.join('\n')).toBe(1);
+		}
+		// 9: headless, stderr says connecting, live, reconnecting and live again: one line each.
+		const lines = run.stderr().split('\n').filter((l) => /^tattle: phone /.test(l));
+		expect(lines.map((l) => l.split(' ')[2]!.replace(/:$/, '')), run.stderr()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
+	}, 60_000);
+
+	it('11. respects the user\'s own adb disconnect', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
+		const run = startLive(h, ['--serial', serial, '--json']);
+		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		await h.adb(['disconnect', serial]);
+		await wait(5000);
+		const devices = String((await h.adb(['devices'])).stdout);
+		expect(await terminate(run)).toBe(0);
+		expect(devices, sourceEvents(run).join('\n')).not.toContain(serial);
+		expect(sim.connectionCount).toBe(0);
+		expect(sourceEvents(run, 'adb').at(-1)).toMatch(/adb disconnect/);
+		await sim.close();
+	}, 40_000);
+
+	it('18. --serial for a device that is not attached lists the ones that are', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1});
+		const run = startLive(h, ['--serial', 'NOSUCHPHONE', '--json']);
+		const listed = await until(() => run.stderr().includes(serial) && run.events.some((e) => e.type === 'source'), 10_000);
+		expect(await terminate(run)).toBe(0);
+		expect(listed, run.stderr()).toBe(true);
+		expect(run.stderr()).toMatch(new RegExp(`NOSUCHPHONE is not attached.*${serial.replaceAll('.', '\\.')} TattleSim`));
+		await sim.close();
+	}, 30_000);
+
+	it.runIf(needTool('tmux', 'tmux'))('12. the device chooser shows model and state as adb devices -l, and q quits it', async () => {
+		const a = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, props: {'ro.product.model': 'PhoneAlpha'}});
+		const b = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, props: {'ro.product.model': 'PhoneBeta'}});
+		const pane = await startTmux({
+			command: `${shellQuote(process.execPath)} ${shellQuote(cli)} live`,
+			width: 100,
+			height: 30,
+			env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
+		});
+		try {
+			const screen = await pane.waitFor('Watch which one?');
+			expect(screen).toMatch(new RegExp(`${a.serial.replaceAll('.', '\\.')}\\s+device\\s.*model:PhoneAlpha`));
+			expect(screen).toMatch(new RegExp(`${b.serial.replaceAll('.', '\\.')}\\s+device\\s.*model:PhoneBeta`));
+			await pane.sendKeys('q');
+			await pane.waitFor(/EXIT=0/, 5000);
+		} finally {
+			await pane.kill();
+			await a.sim.close();
+			await b.sim.close();
+		}
+	}, 40_000);
+});
+
+describe('19. a bad --pcap address says what was wrong and the forms accepted', () => {
+	it.each([
+		['udp://0.0.0.0', /no port/],
+		['udp://0.0.0.0:99999', /port 99999 is out of range/],
+		['udp://:5123', /no host/],
+		['ud://0.0.0.0:5123', /unknown scheme ud:\/\//],
+		['tcp://host:5123/path', /tcp:\/\/ takes no path/],
+	])('%s', async (spec, why) => {
+		const r = await tattle(['live', '--pcap', spec, '--json']);
+		expect(r.code).toBe(2);
+		expect(r.stderr).toMatch(why);
+		expect(r.stderr).toContain('udp://HOST:PORT');
+		expect(r.stderr.trim().split('\n')).toHaveLength(1);
+	});
+});
