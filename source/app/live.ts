@@ -9,7 +9,7 @@ import type {Session} from '../ingest/session.js';
 import {startDashboard} from './dashboard.js';
 import {chooseSerial} from './device.js';
 import {startKeyLog} from './keylog.js';
-import {exitCodeFor, writeReports} from './outputs.js';
+import {exitCodeFor, liveReportInput, writeReports} from './outputs.js';
 import {checkPcapSpec, packetPlan, pumpPackets} from './packet-input.js';
 import {preparePcapdroid, startPcapdroidCapture, stopPcapdroidCapture} from './pcapdroid-setup.js';
 import {phoneStatusLines, watchPhone} from './phone.js';
@@ -44,7 +44,9 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	const stopCapture = droid && pump ? await startPcapdroidCapture(droid, pump.listening, session) : undefined;
 
 	try {
-		await untilQuit(opts, session, abort, tui);
+		// `e` in the dashboard writes the report from the same input record as the one at exit.
+		const reportInput = () => liveReportInput(opts, session, serial, packets.spec);
+		await untilQuit(opts, session, abort, tui, {reportInput, ready: geo});
 		if (droid) await stopPcapdroidCapture(droid, stopCapture);
 		abort.abort();
 		await phone.stop();
@@ -56,14 +58,14 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	session.finish();
 	await geo;
 	const snap = session.snapshot();
-	writeReports(opts, snap, {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (packets.spec ?? 'adb'), ...(opts.record ? {record: opts.record} : {})});
+	writeReports(opts, snap, liveReportInput(opts, session, serial, packets.spec));
 	return exitCodeFor(opts, snap);
 }
 
 /** The dashboard until q; headless, until Ctrl-C or SIGTERM. */
-async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, tui: boolean): Promise<void> {
+async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, tui: boolean, report: {reportInput: () => Record<string, unknown>; ready: Promise<void>}): Promise<void> {
 	if (tui) {
-		const ui = await startDashboard(opts, session, abort, {mode: 'live'});
+		const ui = await startDashboard(opts, session, abort, {mode: 'live', ...report});
 		await ui.waitUntilExit();
 		return;
 	}
