@@ -41,6 +41,8 @@ export type SourceStatus = {
 	state: SourceState;
 	detail?: string;
 	ts: number;
+	/** Reconnect attempts so far in an outage (live adb streams); absent when not retrying. */
+	retry?: number;
 };
 
 /** Layer 3/4 facts of one packet, from decode/packet.ts. */
@@ -319,7 +321,7 @@ export type SessionStats = {
 /** One line of the timeline tail (log and network events), already summarised. */
 export type TimelineEntry = {ts: number; kind: string; text: string; index?: number; source: 'net' | 'log' | 'flag' | 'source' | 'marker'};
 
-export type SourceInfo = {source: string; state: SourceState; detail?: string; rate?: number; since?: number};
+export type SourceInfo = {source: string; state: SourceState; detail?: string; rate?: number; since?: number; /** Reconnect attempts in the current outage. */ retry?: number};
 
 /** Everything ingest hands to the stores and the report at a flush. */
 export type SessionSnapshot = {

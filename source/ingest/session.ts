@@ -299,7 +299,8 @@ export class Session implements AnalyzerSink {
 		// Details often quote a library's error ("ExactReadable ended"): the user reads plain words.
 		const s = status.detail ? {...status, detail: plainWords(status.detail)} : status;
 		const prev = this.sources.get(s.source);
-		this.sources.set(s.source, {source: s.source, state: s.state, detail: s.detail, since: prev?.state === s.state ? prev.since : s.ts});
+		// The retry count goes to the status line only: an outage is one event, not one per attempt.
+		this.sources.set(s.source, {source: s.source, state: s.state, detail: s.detail, since: prev?.state === s.state ? prev.since : s.ts, ...(s.retry ? {retry: s.retry} : {})});
 		// A new detail in the same state is news too ("waiting for a device" after "connecting"):
 		// sources report only changes, so this cannot flood.
 		if (prev?.state !== s.state || prev.detail !== s.detail) {

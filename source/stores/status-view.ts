@@ -117,7 +117,7 @@ export const $statusView = computed(
 				state: s.state,
 				word: stateWord(s.state),
 				rate: s.rate === undefined ? '' : `${formatCount(s.rate)} ${rateUnit(s.source)}`,
-				detail: sanitize(s.detail ?? '', LABEL_MAX),
+				detail: sanitize(`${s.detail ?? ''}${s.retry ? `${s.detail ? ', ' : ''}retry ${s.retry}` : ''}`, LABEL_MAX),
 			})),
 			packets: formatInteger(stats.packets),
 			bytes: formatBytes(stats.bytes),

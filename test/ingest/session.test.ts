@@ -110,6 +110,20 @@ describe('Session', () => {
 	});
 });
 
+describe('Session: source status', () => {
+	it('keeps an outage\'s retry count for the status line, one event per state change', () => {
+		const events: Array<Record<string, unknown>> = [];
+		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 1, retry: 1});
+		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 2, retry: 2});
+		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 3, retry: 3});
+		expect(events.filter((e) => e.type === 'source')).toHaveLength(1);
+		expect(s.snapshot().sources[0]).toMatchObject({state: 'down', retry: 3, since: 1});
+		s.setStatus({source: 'logcat', state: 'live', ts: 4});
+		expect(s.snapshot().sources[0]!.retry).toBeUndefined();
+	});
+});
+
 describe('Session: TLS keys', () => {
 	const keyText = () => readFileSync(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.keys'), 'utf8');
 

@@ -105,6 +105,13 @@ describe('panels', () => {
 		expect(frame).toContain('replay 0:42 x8');
 	});
 
+	it('status bar: an outage shows its retry count on the source, not as events', () => {
+		applySnapshot({...leakSession(), sources: [{source: 'logcat', state: 'down', detail: 'stream ended', retry: 3}, {source: 'pcap', state: 'down', retry: 2}]});
+		const frame = show(<StatusBar width={140} height={2} />).lastFrame()!;
+		expect(frame).toContain('logcat down (stream ended, retry 3)');
+		expect(frame).toContain('pcap down (retry 2)');
+	});
+
 	it('status bar: each incognito browser with what set its state', () => {
 		applySnapshot({...leakSession(), incognitoSignals: {'com.mi.globalbrowser': 'log'}});
 		const frame = show(<StatusBar width={140} height={2} />).lastFrame()!;
