@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs the device simulator by hand:
+ * Entry point (imported by nothing): runs the device simulator by hand:
  *   node dist/source/sim/cli.js --port 5555 --logcat logcat.txt --pcap capture.pcap [--speed 1|max]
  * then `adb connect 127.0.0.1:5555` and use the fake phone like a real one.
  */

@@ -1,5 +1,5 @@
 /**
- * Dev script: the dashboard on the synthetic demo session, for looking at it in a terminal.
+ * Entry point (dev script, imported by nothing): the dashboard on the synthetic demo session, for looking at it in a terminal.
  * `node dist/source/ui/demo.js [--ascii] [--no-color] [--still SECONDS]`
  */
 import {applySnapshot} from '../stores/session.js';

@@ -1,5 +1,5 @@
 import {describe, it, expect} from 'vitest';
-import {existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
 	validateRuleFile,
 	type RuleFile,
 } from '../../source/classify/rules.js';
+import {needFiles} from '../helpers/corpus.js';
 
 const rulesDir = new URL('../../source/classify/rules/', import.meta.url);
 const bundled = loadBundledRules();
@@ -54,7 +55,7 @@ describe('bundled rule files', () => {
 		expect(duplicates).toEqual([]);
 	});
 
-	describe.runIf(existsSync(TSV))('the research table', () => {
+	describe.runIf(needFiles('the shared research table', TSV))('the research table', () => {
 		const rows = readFileSync(TSV, 'utf8').split('\n').slice(1).filter(line => line.trim() !== '');
 		const mapped: Record<string, string> = {'ad-config': 'advertising', location: 'other', 'vendor-other': 'first-party'};
 		it('is imported row for row, with its category (or our mapping of it)', () => {

@@ -1,8 +1,8 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {describe, it, expect} from 'vitest';
 import {LogcatParser} from '../../source/decode/logcat.js';
 import type {LogRecord} from '../../source/types.js';
-import {corpusPath} from '../helpers/corpus.js';
+import {corpusPath, needFiles} from '../helpers/corpus.js';
 
 const file = (name: string) => corpusPath('logcat', name);
 
@@ -18,7 +18,7 @@ function parse(name: string, year = 2020) {
 	return {records, stats: parser.stats, lines, text};
 }
 
-describe.runIf(existsSync(file('andlogview__galaxy_nexus_jbmr2_threadtime.log')))('corpus logcat files', () => {
+describe.runIf(needFiles('the corpus logcat files', file('andlogview__galaxy_nexus_jbmr2_threadtime.log')))('corpus logcat files', () => {
 	it('galaxy nexus: threadtime, time and brief give the same records', () => {
 		const tt = parse('andlogview__galaxy_nexus_jbmr2_threadtime.log');
 		const time = parse('andlogview__galaxy_nexus_jbmr2_time.log');

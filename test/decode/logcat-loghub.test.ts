@@ -1,8 +1,8 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {describe, it, expect} from 'vitest';
 import {LogcatParser} from '../../source/decode/logcat.js';
 import type {LogRecord} from '../../source/types.js';
-import {corpusPath} from '../helpers/corpus.js';
+import {corpusPath, needFiles} from '../helpers/corpus.js';
 
 // loghub's licence forbids copying: the log and its structured CSV are read in place.
 const logFile = corpusPath('logcat', 'loghub__Android_2k.log');
@@ -31,7 +31,7 @@ function parseCsv(text: string): string[][] {
 	return rows;
 }
 
-describe.runIf(existsSync(logFile) && existsSync(csvFile))('loghub Android_2k against its structured CSV', () => {
+describe.runIf(needFiles('the loghub Android_2k corpus files', logFile, csvFile))('loghub Android_2k against its structured CSV', () => {
 	const lines = readFileSync(logFile, 'utf8').split('\n');
 	const [head, ...rows] = parseCsv(readFileSync(csvFile, 'utf8'));
 	const col = (name: string) => head!.indexOf(name);

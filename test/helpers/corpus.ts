@@ -8,7 +8,20 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The shared corpus lives beside every clone: ../shared/corpus. */
 export const corpusDir = process.env.TATTLE_CORPUS ?? path.resolve(repoRoot, '../shared/corpus');
 
-export const hasCorpus = existsSync(path.join(corpusDir, 'pcap'));
+/**
+ * Whether files a suite reads from beside the clone are there. In CI (CI env set) a missing one
+ * is an error, so the suite fails loudly instead of being skipped; on a developer machine the
+ * suite is skipped with a message.
+ */
+export function needFiles(what: string, ...files: string[]): boolean {
+	const missing = files.filter((f) => !existsSync(f));
+	if (missing.length === 0) return true;
+	if (process.env.CI) throw new Error(`${what} is required in CI: missing ${missing.join(', ')}`);
+	console.warn(`skipping tests that need ${what}: missing ${missing.join(', ')}`);
+	return false;
+}
+
+export const hasCorpus = needFiles('the shared corpus (../shared/corpus, or TATTLE_CORPUS)', path.join(corpusDir, 'pcap'));
 
 /** Names of corpus captures (e.g. "ndpi__xiaomi.pcap"). */
 export function corpusPcaps(): string[] {

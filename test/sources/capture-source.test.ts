@@ -88,12 +88,28 @@ describe('openCapture on files', () => {
 		expect(stream.error).toMatchObject({fatal: true, message: expect.stringMatching(/directory/)});
 	});
 
-	it.runIf(process.getuid?.() !== 0)('makes an unreadable file a fatal error', async () => {
+	it('makes an unreadable file a fatal error', async () => {
 		const file = path.join(tmp, 'secret.pcap');
 		writeFileSync(file, pcapOf(1));
 		chmodSync(file, 0);
-		const {stream} = await drain(openCapture(file));
-		expect(stream.error).toMatchObject({fatal: true, message: 'cannot open: permission denied'});
+		if (process.getuid?.() !== 0) {
+			const {stream} = await drain(openCapture(file));
+			expect(stream.error).toMatchObject({fatal: true, message: 'cannot open: permission denied'});
+			return;
+		}
+		// Root reads any file: the same read as an unprivileged user (nobody), through the CLI.
+		chmodSync(tmp, 0o755);
+		let stderr = '';
+		let status = 0;
+		try {
+			execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(repoRoot, 'dist', 'cli.js'), 'replay', file], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'});
+		} catch (error) {
+			const e = error as {status: number; stderr: string};
+			status = e.status;
+			stderr = e.stderr;
+		}
+		expect(status).toBe(2);
+		expect(stderr).toContain(`tattle: ${file}: cannot open: permission denied\n`);
 	});
 
 	it('reports a non-capture and a cut file in one line with the byte offset', async () => {
