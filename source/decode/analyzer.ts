@@ -15,7 +15,7 @@ import {StreamBuffer} from './stream-buffer.js';
 import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid.js';
 import {TlsConnection, type ClientPlaintext, type WaitBudget} from './tls-decrypt.js';
 import {type TlsKeyStore} from './tls-keylog.js';
-import {Http2ClientStream, type H2Request} from './http2.js';
+import {Http2ClientStream, HTTP2_PREFACE, type H2Request} from './http2.js';
 
 /** HTTP requests parsed per flow: keep-alive connections carry many; past this we stop looking. */
 const MAX_HTTP_REQUESTS_PER_FLOW = 256;
@@ -36,8 +36,8 @@ const MAX_WAITING_CONNECTIONS = 65_536;
 /** Plaintext spans remembered per decrypted connection to name the packets of an HTTP/2 request. */
 const MAX_PLAIN_SPANS = 512;
 
-/** The HTTP/2 client connection preface (RFC 9113 3.4). */
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** The HTTP/2 client connection preface (RFC 9113 3.4), as bytes. */
+const H2_PREFACE = Buffer.from(HTTP2_PREFACE, 'latin1');
 
 /** What a decrypted connection carries, read as the client sends it. */
 export type DecryptedApp = {

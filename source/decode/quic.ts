@@ -6,6 +6,7 @@
  */
 import {createCipheriv, createDecipheriv, createHmac, type Cipher} from 'node:crypto';
 import {type ClientHello, parseHandshakeClientHello} from './tls.js';
+import {hkdfExpandLabel} from './tls-crypto.js';
 
 /**
  * CRYPTO stream bytes gathered per connection. The ClientHello is the only thing in the client's
@@ -62,24 +63,12 @@ function versionInfo(version: number): VersionInfo | undefined {
 /** Client Initial keys for one DCID. */
 export type QuicKeys = {key: Buffer; iv: Buffer; hp: Buffer; hpCipher: Cipher};
 
-/** HKDF-Expand-Label (RFC 8446 7.1) with an empty context; one HMAC block covers every length used here. */
-function expandLabel(secret: Buffer, label: string, length: number): Buffer {
-	const full = Buffer.from(`tls13 ${label}`, 'latin1');
-	const info = Buffer.alloc(2 + 1 + full.length + 1 + 1);
-	info.writeUInt16BE(length, 0);
-	info[2] = full.length;
-	full.copy(info, 3);
-	info[3 + full.length] = 0;
-	info[4 + full.length] = 1;
-	return createHmac('sha256', secret).update(info).digest().subarray(0, length);
-}
-
 /** Client Initial secret (RFC 9001 5.2), exported for the RFC test vectors. */
 export function clientInitialSecret(dcid: Uint8Array, version: number): Buffer | undefined {
 	const info = versionInfo(version);
 	if (!info) return undefined;
 	const initial = createHmac('sha256', info.salt).update(dcid).digest();
-	return expandLabel(initial, 'client in', 32);
+	return hkdfExpandLabel('sha256', initial, 'client in', 32);
 }
 
 /** Derive the client Initial key, IV and header-protection key for a DCID and version. */
@@ -88,9 +77,9 @@ export function deriveClientKeys(dcid: Uint8Array, version: number): QuicKeys | 
 	const secret = clientInitialSecret(dcid, version);
 	if (!info || !secret) return undefined;
 	const prefix = info.v2 ? 'quicv2 ' : 'quic ';
-	const key = expandLabel(secret, `${prefix}key`, 16);
-	const iv = expandLabel(secret, `${prefix}iv`, 12);
-	const hp = expandLabel(secret, `${prefix}hp`, 16);
+	const key = hkdfExpandLabel('sha256', secret, `${prefix}key`, 16);
+	const iv = hkdfExpandLabel('sha256', secret, `${prefix}iv`, 12);
+	const hp = hkdfExpandLabel('sha256', secret, `${prefix}hp`, 16);
 	// The HP mask is AES-ECB *encryption* of the sample (RFC 9001 5.4.3); ECB keeps no state between
 	// blocks, so one cipher object serves every packet.
 	const hpCipher = createCipheriv('aes-128-ecb', hp, null);

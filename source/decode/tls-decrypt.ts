@@ -312,13 +312,11 @@ export class TlsConnection {
 		if (this.clientHsLen > MAX_HELLO_BYTES) return this.stop('ClientHello too long');
 		const hs = Buffer.concat(this.clientHs);
 		if (hs.length < 4) return;
-		const msgLen = (hs[1]! << 16) | (hs[2]! << 8) | hs[3]!;
 		if (hs[0] !== HS_CLIENT_HELLO) return this.stop('the client\'s first handshake message is not a ClientHello');
 		if (hs.length < 4 + 34) return;
 		// The random is all we need; it sits before anything variable.
 		this.clientRandom = hex(hs.subarray(6, 38));
 		this.clientHs = [];
-		void msgLen;
 	}
 
 	/** Makes the keys for the records waiting, if the store has them; decrypts what it can. */

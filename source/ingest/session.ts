@@ -6,8 +6,6 @@
 import type {
 	AndroidFact,
 	AppSummary,
-	Category,
-	CategorySummary,
 	Classification,
 	DestinationSummary,
 	DnsEvent,
@@ -38,6 +36,7 @@ import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
+import {categoryTotals} from './category-totals.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 
 /**
@@ -852,7 +851,6 @@ export class Session implements AnalyzerSink {
 		const rates = opts.rates !== false;
 		this.mergeNamedIps();
 		const destinations: DestinationSummary[] = [];
-		const cats = new Map<Category, CategorySummary>();
 		const nowSec = Math.floor(this.now);
 		for (const d of this.dests.values()) {
 			const cls = this.classify(d);
@@ -890,12 +888,6 @@ export class Session implements AnalyzerSink {
 				if (r.tls > 0 || r.read > 0) s.tls = {connections: Math.max(r.tls, r.read), read: r.read, noKeys: r.noKeys, stopped: r.stopped, appEncrypted: r.appEncrypted, ...(r.note ? {note: r.note} : {})};
 			}
 			destinations.push(s);
-			let c = cats.get(s.category);
-			if (!c) cats.set(s.category, (c = {category: s.category, destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0}));
-			c.destinations++;
-			c.packets += s.packets;
-			c.bytesOut += s.bytesOut;
-			c.bytesIn += s.bytesIn;
 		}
 		destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
 		const apps: AppSummary[] = [...this.apps.values()]
@@ -909,7 +901,7 @@ export class Session implements AnalyzerSink {
 		return {
 			stats,
 			destinations,
-			categories: [...cats.values()].sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
+			categories: categoryTotals(destinations).sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
 			flags: [...this.flags],
 			apps,
 			timeline: this.timeline.toArray(),

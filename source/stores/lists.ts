@@ -4,6 +4,7 @@
  */
 import {computed} from 'nanostores';
 import type {CategorySummary, DestinationSummary, Flag, Severity, TimelineEntry} from '../types.js';
+import {categoryTotals} from '../ingest/category-totals.js';
 import {deepEqual} from './equal.js';
 import {destinationFacts, eventFacts, filterNeedle, flagFacts, rowMatches} from './filter.js';
 import {$categories, $destinations, $flags, $timeline} from './session.js';
@@ -83,21 +84,6 @@ export function eventKey(e: TimelineEntry): string {
 /** Timeline newest first (pure); the stable sort keeps arrival order for equal times. */
 export function listEvents(all: readonly TimelineEntry[], filter: string): TimelineEntry[] {
 	return all.filter(e => eventMatches(e, filter)).sort((a, b) => b.ts - a.ts);
-}
-
-/** Category totals over some destinations (the filtered ones, under a filter). */
-export function categoryTotals(destinations: readonly DestinationSummary[]): CategorySummary[] {
-	const totals = new Map<CategorySummary['category'], CategorySummary>();
-	for (const d of destinations) {
-		let c = totals.get(d.category);
-		if (!c) totals.set(d.category, (c = {category: d.category, destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0}));
-		c.destinations++;
-		c.packets += d.packets;
-		c.bytesOut += d.bytesOut;
-		c.bytesIn += d.bytesIn;
-	}
-
-	return [...totals.values()];
 }
 
 /** Categories by bytes sent, then by number of destinations (pure). */
