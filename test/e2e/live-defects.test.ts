@@ -4,66 +4,34 @@
  * reconnect and an outage, headless status lines on stderr, the user's own `adb disconnect`, the
  * device chooser, an unattached --serial and a bad --pcap address.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {createInterface} from 'node:readline';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {repoRoot} from '../helpers/corpus.js';
 import {cli, tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {shellQuote, startTmux} from '../helpers/tmux.js';
 import {AdbHarness} from '../sim/adb-harness.js';
+import {killAll, startLive as startLiveRun, terminate, until, type LiveRun} from '../helpers/live.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
 const BUNDLE_LOG = path.join(BUNDLE, 'logcat.txt');
 /** SIGTERM to exit: a second is typical, 10 s means hung. */
-const EXIT_WAIT_MS = 10_000;
 /** The issue's measuring window for the adb server's CPU. */
 const CPU_WINDOW_MS = 10_000;
 /** "Near idle": an idle adb server with one TCP device uses well under 1%; the spin used 50-130%. */
 const MAX_SERVER_CPU = 0.1;
 
-type Event = {type: string; ts?: number | null; [k: string]: unknown};
-type Run = {child: ChildProcess; events: Event[]; stderr: () => string; exit: Promise<number | null>};
+type Run = LiveRun;
 const runs: Run[] = [];
-
-function startLive(h: AdbHarness, args: string[]): Run {
-	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...h.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
-	const events: Event[] = [];
-	let stderr = '';
-	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-	createInterface({input: child.stdout!}).on('line', (line) => {
-		try {
-			events.push(JSON.parse(line) as Event);
-		} catch {
-			events.push({type: 'not-json', line});
-		}
-	});
-	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-	const run = {child, events, stderr: () => stderr, exit};
-	runs.push(run);
-	return run;
-}
-
-async function terminate(run: Run): Promise<number | null> {
-	run.child.kill('SIGTERM');
-	const timer = setTimeout(() => run.child.kill('SIGKILL'), EXIT_WAIT_MS);
-	const code = await run.exit;
-	clearTimeout(timer);
-	return code;
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-	const end = Date.now() + timeoutMs;
-	while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-	return cond();
-}
+const startLive = (h: AdbHarness, args: string[]) => startLiveRun(h.env, args, runs);
+/** The run's events, without their arrival times. */
+const eventsOf = (run: Run) => run.events.map(({e}) => e);
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sourceEvents = (run: Run, source?: string) =>
-	run.events.filter((e) => e.type === 'source' && (source === undefined || e.source === source)).map((e) => `${String(e.source)} ${String(e.state)} ${String(e.detail ?? '')}`);
+	eventsOf(run).filter((e) => e.type === 'source' && (source === undefined || e.source === source)).map((e) => `${String(e.source)} ${String(e.state)} ${String(e.detail ?? '')}`);
 const lastState = (run: Run, source: string) => sourceEvents(run, source).at(-1)?.split(' ')[1];
 const streaming = (run: Run) => lastState(run, 'logcat') === 'live' && lastState(run, 'adb') === 'live';
 
@@ -96,7 +64,7 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		await h.start();
 	});
 	afterAll(async () => {
-		for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+		killAll(runs);
 		await h.stop();
 	});
 
@@ -120,11 +88,11 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
 		const run = startLive(h, ['--serial', serial, '--json']);
 		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
-		const beforeDrop = run.events.filter((e) => e.type === 'source').length;
+		const beforeDrop = eventsOf(run).filter((e) => e.type === 'source').length;
 		// Unplugged for 8 s: the adb server retries, tattle retries, nobody may call the phone live.
 		sim.drop(8000);
 		await wait(6000);
-		const during = run.events.filter((e) => e.type === 'source').slice(beforeDrop);
+		const during = eventsOf(run).filter((e) => e.type === 'source').slice(beforeDrop);
 		expect(lastState(run, 'adb'), sourceEvents(run, 'adb').join('\n')).not.toBe('live');
 		// One event per state change: each source went down once, with no retry-by-retry chatter.
 		for (const source of ['adb', 'logcat', 'tcpdump']) {
@@ -162,7 +130,7 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 	it('18. --serial for a device that is not attached lists the ones that are', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1});
 		const run = startLive(h, ['--serial', 'NOSUCHPHONE', '--json']);
-		const listed = await until(() => run.stderr().includes(serial) && run.events.some((e) => e.type === 'source'), 10_000);
+		const listed = await until(() => run.stderr().includes(serial) && eventsOf(run).some((e) => e.type === 'source'), 10_000);
 		expect(await terminate(run)).toBe(0);
 		expect(listed, run.stderr()).toBe(true);
 		expect(run.stderr()).toMatch(new RegExp(`NOSUCHPHONE is not attached.*${serial.replaceAll('.', '\\.')} TattleSim`));

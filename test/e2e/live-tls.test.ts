@@ -5,19 +5,18 @@
  * carries it), paced by their timestamps. The keys come late (a key log written after the packets,
  * a DSB sent after them over PCAPdroid's UDP exporter), up front (--keylog FILE) or never.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
 import {createSocket} from 'node:dgram';
 import {appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {createInterface} from 'node:readline';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {formatLogLine} from '../../source/sources/bundle-writer.js';
 import {repoRoot} from '../helpers/corpus.js';
-import {cli, tattle} from '../helpers/cli.js';
+import {tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
+import {killAll, startLive as startLiveRun, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
 import {dsb} from '../sources/capture-builders.js';
 import {epb, ipPackets, pcapngPreamble, uidMapBlock} from '../sources/pcapdroid-dumper.js';
 
@@ -34,15 +33,13 @@ const SA_HOST = 'sa.api.intl.miui.com';
 /** pcapng Decryption Secrets Block type for a TLS key log ('TLSK'). */
 const SECRETS_TLS_KEY_LOG = 0x544c534b;
 
-/** SIGTERM to exit: stop the streams, write the report; a second is typical, 10 s means hung. */
-const EXIT_WAIT_MS = 10_000;
 /** Longest wait for the paced capture (under 1 s of packets after 1.3 s of log) plus start-up. */
 const FLOW_WAIT_MS = 15_000;
 /** Longest wait from keys written (or sent) to the decrypted requests and the flag. */
 const DECRYPT_WAIT_MS = 10_000;
 
-type Event = {type: string; ts?: number | null; [k: string]: unknown};
-type Run = {child: ChildProcess; events: Array<{at: number; e: Event}>; stderr: () => string; exit: Promise<number | null>};
+type Event = LiveEvent;
+type Run = LiveRun;
 type Flag = {kind: string; host: string; ts: number; summary: string; evidence: {decrypted?: boolean; excerpt?: string; packets: number[]}};
 type Report = {
 	stats: {packets: number; logLines: number};
@@ -51,45 +48,8 @@ type Report = {
 };
 
 const runs: Run[] = [];
+const startLive = (h: AdbHarness, args: string[]) => startLiveRun(h.env, args, runs);
 const tmp = mkdtempSync(path.join(tmpdir(), 'tattle-live-tls-e2e-'));
-
-/**
- * Starts `tattle live ARGS` against the harness's adb server, collecting NDJSON events with their
- * arrival times. `exit` resolves on 'close' (stdout drained), so events printed at shutdown are in.
- */
-function startLive(h: AdbHarness, args: string[]): Run {
-	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...h.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
-	const events: Run['events'] = [];
-	let stderr = '';
-	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-	createInterface({input: child.stdout!}).on('line', (line) => {
-		const at = Date.now() / 1000;
-		try {
-			events.push({at, e: JSON.parse(line) as Event});
-		} catch {
-			events.push({at, e: {type: 'not-json', line}});
-		}
-	});
-	const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-	const run = {child, events, stderr: () => stderr, exit};
-	runs.push(run);
-	return run;
-}
-
-/** SIGTERM, then the exit code (SIGKILL and null when it hangs). */
-async function terminate(run: Run): Promise<number | null> {
-	run.child.kill('SIGTERM');
-	const timer = setTimeout(() => run.child.kill('SIGKILL'), EXIT_WAIT_MS);
-	const code = await run.exit;
-	clearTimeout(timer);
-	return code;
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-	const end = Date.now() + timeoutMs;
-	while (!cond() && Date.now() < end) await sleep(50);
-	return cond();
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -174,7 +134,7 @@ describe.runIf(needTool('adb', 'adb'))('tattle live decrypts TLS from a simulate
 		await h.start();
 	});
 	afterAll(async () => {
-		for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+		killAll(runs);
 		await h.stop();
 		rmSync(tmp, {recursive: true, force: true});
 	});

@@ -3,17 +3,16 @@
  * phone serving captures/incognito-leak, paced by its timestamps. Checks latency, surviving an
  * unplug, record -> replay equality, and a bundle cut short by a crash.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {createInterface} from 'node:readline';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {repoRoot} from '../helpers/corpus.js';
-import {cli, tattle} from '../helpers/cli.js';
+import {tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
+import {EXIT_WAIT_MS, killAll, startLive as startLiveRun, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
 import {shellQuote, startTmux, type TmuxPane} from '../helpers/tmux.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
@@ -27,51 +26,15 @@ const lastLogMessage = /chatty\s*: (.*)$/.exec(readFileSync(BUNDLE_LOG, 'utf8').
 
 /** An event must reach stdout within this of the simulator sending it (the brief's bound). */
 const MAX_LAG_SEC = 1;
-/** SIGTERM to exit: stop the streams, write the report; a second is typical, 10 s means hung. */
-const EXIT_WAIT_MS = 10_000;
 /** Longest a whole paced run may take: 19 s of bundle at speed 1, plus reconnect and start-up. */
 const RUN_WAIT_MS = 35_000;
 
-type Event = {type: string; ts?: number | null; [k: string]: unknown};
-type Run = {child: ChildProcess; events: Array<{at: number; e: Event}>; stderr: () => string; exit: Promise<number | null>};
+type Event = LiveEvent;
+type Run = LiveRun;
 
 const runs: Run[] = [];
+const startLive = (h: AdbHarness, args: string[]) => startLiveRun(h.env, args, runs);
 const tmp = mkdtempSync(path.join(tmpdir(), 'tattle-live-e2e-'));
-
-/** Starts `tattle live ARGS` against the harness's adb server, collecting NDJSON events with arrival times. */
-function startLive(h: AdbHarness, args: string[]): Run {
-	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...h.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
-	const events: Run['events'] = [];
-	let stderr = '';
-	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-	createInterface({input: child.stdout!}).on('line', (line) => {
-		const at = Date.now() / 1000;
-		try {
-			events.push({at, e: JSON.parse(line) as Event});
-		} catch {
-			events.push({at, e: {type: 'not-json', line}});
-		}
-	});
-	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-	const run = {child, events, stderr: () => stderr, exit};
-	runs.push(run);
-	return run;
-}
-
-/** SIGTERM, then the exit code (SIGKILL and null when it hangs). */
-async function terminate(run: Run): Promise<number | null> {
-	run.child.kill('SIGTERM');
-	const timer = setTimeout(() => run.child.kill('SIGKILL'), EXIT_WAIT_MS);
-	const code = await run.exit;
-	clearTimeout(timer);
-	return code;
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-	const end = Date.now() + timeoutMs;
-	while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-	return cond();
-}
 
 const NETWORK = new Set(['dns', 'tls', 'quic']);
 const timed = (run: Run, types: Set<string>) => run.events.filter(({e}) => types.has(e.type) && typeof e.ts === 'number');
@@ -93,7 +56,7 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 		await h.start();
 	});
 	afterAll(async () => {
-		for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+		killAll(runs);
 		await h.stop();
 		rmSync(tmp, {recursive: true, force: true});
 	});
