@@ -24,6 +24,7 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import {fileURLToPath} from 'node:url';
+import {rng} from './make-capture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -65,18 +66,6 @@ export const PLAN = [
 export function tlsParams(megabytes, seed) {
 	const params = {megabytes, seed, plan: PLAN, bodyMin: BODY_MIN, bodyMax: BODY_MAX, h2Streams: H2_STREAMS, version: RECORDER_VERSION};
 	return {...params, key: createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12)};
-}
-
-/** mulberry32, as in make-capture.js: the body sizes are reproducible. */
-function rng(seed) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
 
 function hasCommand(cmd) {

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {huffmanEncode} from '../helpers/seeded.js';
 import {
 	HPACK_HUFFMAN_CODES,
 	HPACK_MAX_HEADERS,
@@ -9,24 +10,6 @@ import {
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-/** Huffman-encode octets with the table under test (a test-side encoder, to round-trip). */
-function huffmanEncode(octets: Uint8Array): Uint8Array {
-	const out: number[] = [];
-	let acc = 0n;
-	let bits = 0;
-	for (const o of octets) {
-		const [code, len] = HPACK_HUFFMAN_CODES[o]!;
-		acc = (acc << BigInt(len)) | BigInt(code);
-		bits += len;
-		while (bits >= 8) {
-			bits -= 8;
-			out.push(Number((acc >> BigInt(bits)) & 0xffn));
-		}
-		acc &= (1n << BigInt(bits)) - 1n;
-	}
-	if (bits > 0) out.push(Number(((acc << BigInt(8 - bits)) | ((1n << BigInt(8 - bits)) - 1n)) & 0xffn));
-	return Uint8Array.from(out);
-}
 
 const C3_REQUEST_1 = [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com']];
 const C3_REQUEST_2 = [...C3_REQUEST_1, ['cache-control', 'no-cache']];

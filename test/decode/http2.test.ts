@@ -6,6 +6,8 @@ import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {startRecordingProxy, type RecordingProxy} from '../helpers/recording-proxy.js';
+import {mulberry32} from '../helpers/seeded.js';
 import {HPACK_MAX_HEADERS} from '../../source/decode/hpack.js';
 import {headerValue} from '../../source/decode/http.js';
 import {
@@ -86,17 +88,6 @@ const hex = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
 const whole = (bytes: Uint8Array, opts?: ConstructorParameters<typeof Http2ClientStream>[0]) => feed(bytes, (r) => r, opts);
 
-/** Seeded PRNG (mulberry32): the same cases every run. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 type FrameInfo = {type: number; flags: number; streamId: number; length: number; offset: number};
 
@@ -287,9 +278,6 @@ describe('Http2ClientStream on hand-built frames', () => {
 // ---------------------------------------------------------------------------------------------
 // Real client bytes: node:http2 and curl through a recording TCP proxy
 
-/** Records the client->server bytes of every connection it forwards. */
-type Recorder = {port: number; connections: Array<{chunks: Buffer[]; closed: Promise<void>}>; close: () => void};
-
 async function startServer(): Promise<{port: number; close: () => void}> {
 	const server = http2.createServer();
 	server.on('stream', (stream, headers) => {
@@ -311,29 +299,9 @@ async function startServer(): Promise<{port: number; close: () => void}> {
 	return {port: (server.address() as net.AddressInfo).port, close: () => server.close()};
 }
 
-async function startRecorder(target: number): Promise<Recorder> {
-	const connections: Recorder['connections'] = [];
-	const proxy = net.createServer((client) => {
-		const chunks: Buffer[] = [];
-		const upstream = net.connect(target, '127.0.0.1');
-		connections.push({chunks, closed: once(client, 'close').then(() => undefined)});
-		client.on('data', (d: Buffer) => {
-			chunks.push(Buffer.from(d));
-			upstream.write(d);
-		});
-		upstream.on('data', (d: Buffer) => client.write(d));
-		client.on('end', () => upstream.end());
-		upstream.on('end', () => client.end());
-		client.on('error', () => upstream.destroy());
-		upstream.on('error', () => client.destroy());
-	});
-	proxy.listen(0, '127.0.0.1');
-	await once(proxy, 'listening');
-	return {port: (proxy.address() as net.AddressInfo).port, connections, close: () => proxy.close()};
-}
 
 /** The client bytes of the connection a session opened, once it has closed. */
-async function lastConnection(rec: Recorder): Promise<Uint8Array> {
+async function lastConnection(rec: RecordingProxy): Promise<Uint8Array> {
 	const c = rec.connections[rec.connections.length - 1]!;
 	await c.closed;
 	return new Uint8Array(Buffer.concat(c.chunks));
@@ -365,7 +333,7 @@ const BIG_NOLEN = Uint8Array.from({length: 100_000}, (_, i) => (i * 17) & 0xff);
 const BIG_HEADER = Array.from({length: 20_000}, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('');
 
 /** One node:http2 session exercising the cases; returns the client bytes. */
-async function nodeSession(rec: Recorder, options: http2.ClientSessionOptions = {}): Promise<Uint8Array> {
+async function nodeSession(rec: RecordingProxy, options: http2.ClientSessionOptions = {}): Promise<Uint8Array> {
 	const client = http2.connect(`http://127.0.0.1:${rec.port}`, options);
 	client.on('error', () => {});
 	for (const path of ['/get/1', '/get/2', '/get/3']) await exchange(client, {':path': path, ...SESSION_HEADERS});
@@ -424,13 +392,13 @@ function checkOffsets(bytes: Uint8Array, requests: H2Request[]): void {
 
 describe('Http2ClientStream on real client bytes', () => {
 	let server: {port: number; close: () => void};
-	let rec: Recorder;
+	let rec: RecordingProxy;
 	let plain: Uint8Array;
 	let padded: Uint8Array;
 
 	beforeAll(async () => {
 		server = await startServer();
-		rec = await startRecorder(server.port);
+		rec = await startRecordingProxy(server.port);
 		plain = await nodeSession(rec);
 		padded = await nodeSession(rec, {paddingStrategy: http2.constants.PADDING_STRATEGY_MAX});
 	}, 30_000);
@@ -497,7 +465,7 @@ describe('Http2ClientStream on real client bytes', () => {
 	it('the same requests whatever the chunking: 1 byte, random sizes', () => {
 		for (const bytes of [plain, padded]) {
 			const reference = digest(whole(bytes));
-			const rand = prng(42);
+			const rand = mulberry32(42);
 			expect(digest(feed(bytes, () => 1))).toEqual(reference);
 			for (let n = 0; n < 5; n++) expect(digest(feed(bytes, () => 1 + Math.floor(rand() * rand() * 40_000)))).toEqual(reference);
 		}
@@ -545,7 +513,7 @@ describe('Http2ClientStream on real client bytes', () => {
 	});
 
 	it('mutated real streams and random bytes never throw and stay bounded', () => {
-		const rand = prng(1234);
+		const rand = mulberry32(1234);
 		const maxBody = 4096;
 		const check = (bytes: Uint8Array, sizes: (r: number) => number) => {
 			const r = feed(bytes, sizes, {maxBody, maxStreams: 16});

@@ -3,33 +3,11 @@ import {describe, it, expect} from 'vitest';
 import {LogcatParser} from '../../source/decode/logcat.js';
 import type {LogRecord} from '../../source/types.js';
 import {corpusPath, needFiles} from '../helpers/corpus.js';
+import {parseCsv} from '../helpers/csv.js';
 
 // loghub's licence forbids copying: the log and its structured CSV are read in place.
 const logFile = corpusPath('logcat', 'loghub__Android_2k.log');
 const csvFile = corpusPath('logcat', 'loghub__Android_2k.log_structured.csv');
-
-/** RFC 4180 rows (quoted fields, doubled quotes, commas and newlines inside quotes). */
-function parseCsv(text: string): string[][] {
-	const rows: string[][] = [];
-	let row: string[] = [];
-	let field = '';
-	let quoted = false;
-	for (let i = 0; i < text.length; i++) {
-		const c = text[i]!;
-		if (quoted) {
-			if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-			else if (c === '"') quoted = false;
-			else field += c;
-		} else if (c === '"') quoted = true;
-		else if (c === ',') row.push(field), (field = '');
-		else if (c === '\n' || c === '\r') {
-			if (c === '\r' && text[i + 1] === '\n') i++;
-			row.push(field), rows.push(row), (row = []), (field = '');
-		} else field += c;
-	}
-	if (field || row.length) row.push(field), rows.push(row);
-	return rows;
-}
 
 describe.runIf(needFiles('the loghub Android_2k corpus files', logFile, csvFile))('loghub Android_2k against its structured CSV', () => {
 	const lines = readFileSync(logFile, 'utf8').split('\n');

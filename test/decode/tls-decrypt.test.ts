@@ -11,20 +11,10 @@ import {TlsConnection, type WaitBudget} from '../../source/decode/tls-decrypt.js
 import {decodePacket} from '../../source/decode/packet.js';
 import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {repoRoot} from '../helpers/corpus.js';
+import {mulberry32} from '../helpers/seeded.js';
 
 const DIR = path.join(repoRoot, 'test', 'fixtures', 'tls');
 
-/** Mulberry32: a small seeded PRNG, so a failure names its seed. */
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 type Seg = {fromClient: boolean; seq: number; payload: Uint8Array; index: number; ts: number};
 
@@ -86,7 +76,7 @@ describe('TlsConnection', () => {
 			const base = segments(pcap!);
 			const keyStore = store(keys!);
 			for (let seed = 1; seed <= 300; seed++) {
-				const r = rng(seed);
+				const r = mulberry32(seed);
 				const segs = base.map((s) => ({...s, payload: Uint8Array.from(s.payload)}));
 				for (let k = 0; k < 1 + Math.floor(r() * 6); k++) {
 					const s = segs[Math.floor(r() * segs.length)]!;
@@ -107,7 +97,7 @@ describe('TlsConnection', () => {
 
 	it('random bytes on both sides: no throw, stops with a reason', () => {
 		for (let seed = 1; seed <= 200; seed++) {
-			const r = rng(seed);
+			const r = mulberry32(seed);
 			const conn = new TlsConnection(new TlsKeyStore(), {used: 0, cap: 1 << 20, droppedRecords: 0, droppedBytes: 0});
 			let cseq = 1000;
 			let sseq = 5000;

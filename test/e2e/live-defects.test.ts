@@ -6,13 +6,13 @@
  */
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {repoRoot} from '../helpers/corpus.js';
 import {cli, tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {shellQuote, startTmux} from '../helpers/tmux.js';
 import {AdbHarness} from '../sim/adb-harness.js';
-import {killAll, startLive as startLiveRun, terminate, until, type LiveRun} from '../helpers/live.js';
+import {startLive as startLiveRun, useAdbHarness, terminate, until, type LiveRun} from '../helpers/live.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
@@ -58,15 +58,7 @@ function cpuSeconds(pid: number): number {
 }
 
 describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through the real adb server', () => {
-	const h = new AdbHarness();
-
-	beforeAll(async () => {
-		await h.start();
-	});
-	afterAll(async () => {
-		killAll(runs);
-		await h.stop();
-	});
+	const h = useAdbHarness(runs);
 
 	it('1. keeps the adb server near idle while watching (CPU measured over 10 s)', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});

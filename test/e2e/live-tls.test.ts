@@ -9,14 +9,14 @@ import {createSocket} from 'node:dgram';
 import {appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {formatLogLine} from '../../source/sources/bundle-writer.js';
 import {repoRoot} from '../helpers/corpus.js';
 import {tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
-import {killAll, startLive as startLiveRun, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
+import {startLive as startLiveRun, useAdbHarness, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
 import {dsb} from '../sources/capture-builders.js';
 import {epb, ipPackets, pcapngPreamble, uidMapBlock} from '../sources/pcapdroid-dumper.js';
 
@@ -128,16 +128,7 @@ function expectLeakRead(run: Run, alpn: string): void {
 }
 
 describe.runIf(needTool('adb', 'adb'))('tattle live decrypts TLS from a simulated phone through the real adb server', () => {
-	const h = new AdbHarness();
-
-	beforeAll(async () => {
-		await h.start();
-	});
-	afterAll(async () => {
-		killAll(runs);
-		await h.stop();
-		rmSync(tmp, {recursive: true, force: true});
-	});
+	const h = useAdbHarness(runs, () => rmSync(tmp, {recursive: true, force: true}));
 
 	it('TLS 1.3 + HTTP/2: a followed key log written after the packets decrypts them; the flag, the report and the recorded bundle agree', async () => {
 		// rebase shifts the log and the capture by one offset: incognito stays 1 s ahead of the first packet.

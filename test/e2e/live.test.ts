@@ -6,13 +6,13 @@
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, describe, expect, it} from 'vitest';
 import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {repoRoot} from '../helpers/corpus.js';
 import {tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
-import {EXIT_WAIT_MS, killAll, startLive as startLiveRun, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
+import {EXIT_WAIT_MS, startLive as startLiveRun, useAdbHarness, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
 import {shellQuote, startTmux, type TmuxPane} from '../helpers/tmux.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
@@ -50,16 +50,7 @@ const destinations = (r: Report) => r.destinations.map((d) => `${d.host} ${d.pac
 const flags = (r: Report) => r.flags.map((f) => `${f.kind} ${f.host}`).sort();
 
 describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone through the real adb server', () => {
-	const h = new AdbHarness();
-
-	beforeAll(async () => {
-		await h.start();
-	});
-	afterAll(async () => {
-		killAll(runs);
-		await h.stop();
-		rmSync(tmp, {recursive: true, force: true});
-	});
+	const h = useAdbHarness(runs, () => rmSync(tmp, {recursive: true, force: true}));
 
 	it('prints log and network events within a second of the phone sending them; SIGTERM exits 0 with a report', async () => {
 		// Speed 1 with rebase: each record is sent when its (shifted) timestamp says, so ts = send time.

@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {HPACK_HUFFMAN_CODES, HPACK_MAX_HEADERS, HpackDecoder, huffmanDecode} from '../../source/decode/hpack.js';
+import {HPACK_MAX_HEADERS, HpackDecoder, huffmanDecode} from '../../source/decode/hpack.js';
 import {HTTP2_PREFACE, Http2ClientStream, type H2Request} from '../../source/decode/http2.js';
 import {decodePacket, isPacket} from '../../source/decode/packet.js';
 import {TCP_STREAM_MAX_EVIDENCE, TCP_STREAM_MAX_PENDING, TcpStream} from '../../source/decode/tcp-stream.js';
@@ -21,6 +21,8 @@ import {KeyLogParser, TlsKeyStore} from '../../source/decode/tls-keylog.js';
 import {decodeText} from '../../source/decode/tls.js';
 import {CaptureParser} from '../../source/sources/capture-reader.js';
 import {repoRoot} from '../helpers/corpus.js';
+import {startRecordingProxy, type RecordedConnection} from '../helpers/recording-proxy.js';
+import {huffmanEncode} from '../helpers/seeded.js';
 import {fuzzOptions, longRun, timed} from './fuzz-options.js';
 import {bytesFor, chunksAt, keyLogTexts, mutated} from './real-inputs.js';
 
@@ -252,23 +254,6 @@ describe('TlsConnection', () => {
 // ---------------------------------------------------------------------------------------------
 // HPACK
 
-function huffmanEncode(octets: Uint8Array): Uint8Array {
-	const out: number[] = [];
-	let acc = 0n;
-	let bits = 0;
-	for (const o of octets) {
-		const [code, len] = HPACK_HUFFMAN_CODES[o]!;
-		acc = (acc << BigInt(len)) | BigInt(code);
-		bits += len;
-		while (bits >= 8) {
-			bits -= 8;
-			out.push(Number((acc >> BigInt(bits)) & 0xffn));
-		}
-		acc &= (1n << BigInt(bits)) - 1n;
-	}
-	if (bits > 0) out.push(Number(((acc << BigInt(8 - bits)) | ((1n << BigInt(8 - bits)) - 1n)) & 0xffn));
-	return Uint8Array.from(out);
-}
 
 /** RFC 7541 5.1 integer with `prefix` bits, the representation's flag bits in `first`. */
 function hpackInt(value: number, prefix: number, first: number): number[] {
@@ -385,10 +370,8 @@ describe('HPACK', () => {
 // ---------------------------------------------------------------------------------------------
 // HTTP/2 client stream, against Node's own client (nghttp2's HPACK encoder and framing).
 
-type Recorded = {chunks: Buffer[]; closed: Promise<void>};
-
 /** An HTTP/2 server answering 200, behind a TCP proxy that records client bytes per connection. */
-async function startPair(): Promise<{port: number; conns: Recorded[]; close: () => void}> {
+async function startPair(): Promise<{port: number; conns: RecordedConnection[]; close: () => void}> {
 	const server = http2.createServer();
 	server.on('stream', (stream) => {
 		stream.on('error', () => {});
@@ -398,31 +381,14 @@ async function startPair(): Promise<{port: number; conns: Recorded[]; close: () 
 	server.on('sessionError', () => {});
 	server.listen(0, '127.0.0.1');
 	await once(server, 'listening');
-	const target = (server.address() as net.AddressInfo).port;
-	const conns: Recorded[] = [];
-	const proxy = net.createServer((client) => {
-		const chunks: Buffer[] = [];
-		const upstream = net.connect(target, '127.0.0.1');
-		conns.push({chunks, closed: once(client, 'close').then(() => undefined)});
-		client.on('data', (d: Buffer) => {
-			chunks.push(Buffer.from(d));
-			upstream.write(d);
-		});
-		upstream.on('data', (d: Buffer) => client.write(d));
-		client.on('end', () => upstream.end());
-		upstream.on('end', () => client.end());
-		client.on('error', () => upstream.destroy());
-		upstream.on('error', () => client.destroy());
-	});
-	proxy.listen(0, '127.0.0.1');
-	await once(proxy, 'listening');
-	return {port: (proxy.address() as net.AddressInfo).port, conns, close: () => (proxy.close(), server.close())};
+	const proxy = await startRecordingProxy((server.address() as net.AddressInfo).port);
+	return {port: proxy.port, conns: proxy.connections, close: () => (proxy.close(), server.close())};
 }
 
 type Req = {method: string; path: string; headers: Array<[string, string]>; body: string};
 
 /** Node's client sends the requests on one connection; resolves to the client bytes. */
-async function nodeClient(pair: {port: number; conns: Recorded[]}, reqs: Req[]): Promise<Uint8Array> {
+async function nodeClient(pair: {port: number; conns: RecordedConnection[]}, reqs: Req[]): Promise<Uint8Array> {
 	const client = http2.connect(`http://127.0.0.1:${pair.port}`);
 	client.on('error', () => {});
 	for (const r of reqs) {

@@ -4,6 +4,8 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {createInterface} from 'node:readline';
+import {afterAll, beforeAll} from 'vitest';
+import {AdbHarness} from '../sim/adb-harness.js';
 import {cli} from './cli.js';
 
 /** SIGTERM to exit: stop the streams, write the report; a second is typical, 10 s means hung. */
@@ -51,4 +53,21 @@ export async function until(cond: () => boolean, timeoutMs: number): Promise<boo
 /** Kills what is still running (afterAll). */
 export function killAll(runs: LiveRun[]): void {
 	for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+}
+
+/**
+ * A real adb server with simulated phones for one describe block: started before its tests, and
+ * after them every live run is killed, the server stopped, then `cleanup` runs.
+ */
+export function useAdbHarness(runs: LiveRun[], cleanup?: () => void): AdbHarness {
+	const h = new AdbHarness();
+	beforeAll(async () => {
+		await h.start();
+	});
+	afterAll(async () => {
+		killAll(runs);
+		await h.stop();
+		cleanup?.();
+	});
+	return h;
 }

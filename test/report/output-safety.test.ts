@@ -14,6 +14,7 @@ import {sanitize} from '../../source/lib/sanitize.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
 import {bytes, be16, ipv4, tcp, udp} from '../decode/frames.js';
 import {tattle} from '../helpers/cli.js';
+import {parseCsv} from '../helpers/csv.js';
 import {fuzzOptions} from '../fuzz/fuzz-options.js';
 import {concat} from '../sources/capture-builders.js';
 import {epb, pcapngPreamble, uidMapBlock} from '../sources/pcapdroid-dumper.js';
@@ -113,36 +114,6 @@ function markdownToText(md: string): string {
 		.replace(/&lt;/g, '<')
 		.replace(/&gt;/g, '>')
 		.replace(/&amp;/g, '&');
-}
-
-/** RFC 4180 CSV parser (quoted fields, doubled quotes, CRLF or LF). */
-function parseCsv(text: string): string[][] {
-	const rows: string[][] = [];
-	let row: string[] = [];
-	let field = '';
-	let quoted = false;
-	for (let i = 0; i < text.length; i++) {
-		const c = text[i]!;
-		if (quoted) {
-			if (c === '"' && text[i + 1] === '"') {
-				field += '"';
-				i++;
-			} else if (c === '"') quoted = false;
-			else field += c;
-		} else if (c === '"' && field === '') quoted = true;
-		else if (c === ',') {
-			row.push(field);
-			field = '';
-		} else if (c === '\n' || c === '\r') {
-			if (c === '\r' && text[i + 1] === '\n') i++;
-			row.push(field);
-			rows.push(row);
-			row = [];
-			field = '';
-		} else field += c;
-	}
-	if (field !== '' || row.length > 0) rows.push([...row, field]);
-	return rows;
 }
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
