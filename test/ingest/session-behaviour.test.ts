@@ -6,6 +6,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {ndjsonRecord} from '../../source/report/ndjson.js';
 import {ANY_BROWSER, Session, type MarkerMade} from '../../source/ingest/session.js';
 import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
 import {openCapture} from '../../source/sources/capture-source.js';
@@ -29,7 +30,7 @@ function httpRequest(o: {host: string; path: string; method?: string; body?: str
 
 function recorded(opts: {logYear?: number} = {}) {
 	const events: Array<Record<string, unknown>> = [];
-	const session = new Session({classifier, ...opts, onEvent: (e) => events.push(e)});
+	const session = new Session({classifier, ...opts, onEvent: (e) => events.push(ndjsonRecord(e))});
 	return {session, events, ofType: (type: string) => events.filter((e) => e.type === type)};
 }
 
