@@ -10,17 +10,20 @@
 import type {AndroidFact, Classification, DnsEvent, Flag, HttpEvent, IpInfo, LogLine, LogRecord, PacketMeta, QuicEvent, RawPacket, SessionEvent, SessionSnapshot, SessionStats, SourceInfo, SourceStatus, TimelineEntry, TlsEvent} from '../types.js';
 import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink, type DecryptionNote} from '../decode/analyzer.js';
 import {LogcatParser} from '../decode/logcat.js';
-import {androidFact, ProcessTable} from '../decode/android.js';
+import {androidFact} from '../decode/android.js';
 import {inspectPayload} from '../classify/payload.js';
 import {FlagDeduper} from '../classify/flags.js';
 import {TRACKING_CATEGORIES} from '../classify/rules.js';
-import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
+import {VisitedSet} from '../classify/incognito.js';
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {addIncognitoEvidence, judgeEncryptedUpload, judgeReadUpload} from '../classify/upload-judgement.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
-import {addApp, addEvidence, addForeground, addIp, countPacket, DestinationTable, liveEntry, readingOf, type DestinationEntry} from './destination-table.js';
-import {sessionSnapshot, type AppEntry} from './snapshot.js';
+import {AppTable} from './app-table.js';
+import {addEvidence, addIp, DestinationTable, readingOf, type DestinationEntry} from './destination-table.js';
+import {FlowAccounting} from './flow-accounting.js';
+import {PhoneState} from './phone-state.js';
+import {sessionSnapshot} from './snapshot.js';
 import {TlsReading} from './tls-reading.js';
 import {dnsNames} from './dns-names.js';
 
@@ -55,24 +58,23 @@ export type SessionOptions = {
 	onEvent?: (event: SessionEvent) => void;
 };
 
-/** Per-flow ingest state, hung on the analyzer's flow. */
-type FlowIngest = {dest: DestinationEntry; destName: string; packets: number; out: number; in: number; reported?: number; /** How reading its TLS went (NDJSON flow events). */ tls?: DecryptionNote['state']};
-
 /** A marker as it is made, told to subscribers (the recorder): a note, or incognito toggled by hand. */
 export type MarkerMade = {ts: number; text: string} & ({kind: 'note'} | {kind: 'incognito-on' | 'incognito-off'; pkg: string});
 
 /** The aggregate of one session (live or replay). */
 export class Session implements AnalyzerSink {
 	readonly stats: SessionStats = {packets: 0, bytes: 0, logLines: 0, malformed: 0, dropped: 0, problems: {}};
+	private readonly phone = new PhoneState();
+	readonly processes = this.phone.processes;
+	readonly incognito = this.phone.incognito;
 	private readonly dests = new DestinationTable(() => this.problem('destinations-evicted'));
 	private readonly flags: Flag[] = [];
-	private readonly apps = new Map<string, AppEntry>();
+	private readonly apps = new AppTable();
+	private readonly flows = new FlowAccounting(this.dests, (ts) => this.incognito.foreground(ts));
 	private readonly timeline = new RingBuffer<TimelineEntry>(MAX_TIMELINE);
 	private readonly sources = new Map<string, SourceInfo>();
 	private readonly analyzer: PacketAnalyzer;
 	private readonly logParser: LogcatParser;
-	readonly processes = new ProcessTable();
-	readonly incognito = new IncognitoTracker();
 	private readonly visited = new VisitedSet();
 	private readonly deduper = new FlagDeduper();
 	private readonly tlsReading = new TlsReading();
@@ -82,8 +84,6 @@ export class Session implements AnalyzerSink {
 	private nextJudgement = 0;
 	/** Session clock time of the next `flow` totals (NDJSON only). */
 	private nextFlowReport = 0;
-	/** The browser last seen in front (the `i` key's choice once another app is in front). */
-	private lastBrowser: string | undefined;
 	/** Who hears of markers as they are made (onMarker). */
 	private readonly markerListeners = new Set<(m: MarkerMade) => void>();
 	private ipInfo?: (ip: string) => IpInfo;
@@ -137,11 +137,8 @@ export class Session implements AnalyzerSink {
 
 	/** A flow's `flow` event, when its totals changed since it was last reported. */
 	private emitFlow(flow: AnalyzerFlow, ts: number): void {
-		const fi = flow.ingest as FlowIngest | undefined;
-		if (!this.emit || !fi || fi.reported === fi.packets) return;
-		fi.reported = fi.packets;
-		const app = flow.app?.package;
-		this.emit({type: 'flow', ts, host: liveEntry(fi.dest).host, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, proto: flow.proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(app ? {app} : {}), ...(fi.tls ? {tls: fi.tls} : {})});
+		const e = this.emit && this.flows.totals(flow, ts);
+		if (e) this.emit!(e);
 	}
 
 	/** Keys may come for this session (a key log was given, the capture is pcapng): TLS is kept for them. */
@@ -184,8 +181,8 @@ export class Session implements AnalyzerSink {
 	primeLogLine(line: LogLine): void {
 		for (const rec of this.logRecords(line)) {
 			const {fact, rule} = this.recordFacts(rec);
-			if (fact) this.logState(fact, rec, rec.ts ?? this.now);
-			if (rule) this.logState(rule, rec, rec.ts ?? this.now);
+			if (fact) this.phone.observe(fact, rec.ts ?? this.now, rec.index);
+			if (rule) this.phone.observe(rule, rec.ts ?? this.now, rec.index);
 		}
 	}
 
@@ -247,17 +244,9 @@ export class Session implements AnalyzerSink {
 		if (to !== undefined) this.timeline.push({ts: to, kind: 'marker', text: `incognito off for ${browserWords(who)} (stated by hand)`, source: 'marker'});
 	}
 
-	/**
-	 * The browser the user's `i` key means: the one in front; else one that is incognito now (so a
-	 * second press turns it off); else the browser last seen in front; else, with no browser seen
-	 * yet, whichever browser comes to the front ({@link ANY_BROWSER}).
-	 */
+	/** The browser the user's `i` key means (PhoneState.incognitoTarget). */
 	incognitoTarget(ts = this.now): string {
-		const fg = this.processes.foreground?.pkg;
-		if (fg && BROWSER_PACKAGES.has(fg)) return fg;
-		const active = this.incognito.active();
-		const open = active.find((p) => p !== ANY_BROWSER && this.incognito.isIncognito(p, ts)) ?? (active.includes(ANY_BROWSER) ? ANY_BROWSER : undefined);
-		return open ?? this.lastBrowser ?? ANY_BROWSER;
+		return this.phone.incognitoTarget(ts);
 	}
 
 	/** The user's `i` key: toggles incognito for the browser {@link incognitoTarget} picks; returns the marker made. */
@@ -284,16 +273,9 @@ export class Session implements AnalyzerSink {
 
 	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void {
 		if (!flow) return;
-		let fi = flow.ingest as FlowIngest | undefined;
-		const name = flow.name ?? flow.server;
-		if (!fi || fi.destName !== name) fi = this.moveFlow(flow, fi, name);
-		const dest = (fi.dest = liveEntry(fi.dest));
-		fi.packets++;
-		if (fromClient) fi.out += meta.len;
-		else fi.in += meta.len;
-		countPacket(dest, meta.len, fromClient, meta.ts, meta.index);
+		const dest = this.flows.count(flow, meta.len, fromClient, meta.ts, meta.index);
 		const pkg = meta.app?.package ?? flow.app?.package;
-		if (pkg) this.appTraffic(pkg, flow.app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);
+		if (pkg) this.apps.count(pkg, flow.app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);
 	}
 
 	dns(e: DnsEvent): void {
@@ -383,10 +365,7 @@ export class Session implements AnalyzerSink {
 
 	/** How reading a TLS connection went: counted per destination and for the session. */
 	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
-		const fi = flow.ingest as FlowIngest | undefined;
-		// A connection read, then cut short, stays 'read' for its flow: some of it was read.
-		if (fi && fi.tls !== 'read') fi.tls = note.state;
-		const d = liveEntry(fi?.dest ?? this.dests.entry(flow.name ?? flow.server, this.now));
+		const d = this.flows.noteTls(flow, note.state, this.now);
 		this.tlsReading.count(readingOf(d), note);
 		if (note.state === 'read') this.unjudged.delete(flow);
 		const what = note.state === 'read' ? 'decrypting' : note.state === 'no-keys' ? 'not decrypted (no keys)' : `decryption stopped: ${note.reason}`;
@@ -401,7 +380,7 @@ export class Session implements AnalyzerSink {
 		if (rec.ts !== undefined && rec.ts > this.now) this.now = rec.ts;
 		const {fact, rule} = this.recordFacts(rec);
 		if (fact) this.androidFact(fact, rec, ts);
-		if (rule) this.logState(rule, rec, ts);
+		if (rule) this.phone.observe(rule, ts, rec.index);
 		if (rec.raw) this.problem('log-unparsed');
 		// A launcher START line is an activity start and an incognito signal: the signal names it.
 		const named = rule ?? fact;
@@ -411,7 +390,7 @@ export class Session implements AnalyzerSink {
 			this.remember('log', ts, kind ?? 'log', `${rec.tag ?? ''}: ${rec.message}`, rec.index);
 		}
 		// Lines without a time (banners, unparsed text) take the session's clock, once it has one.
-		this.emit?.({type: 'log', record: rec, ts: rec.ts ?? (this.now > 0 ? this.now : null), app: this.appOfPid(rec.pid), kind, signal});
+		this.emit?.({type: 'log', record: rec, ts: rec.ts ?? (this.now > 0 ? this.now : null), app: this.phone.appOfPid(rec.pid), kind, signal});
 	}
 
 	/**
@@ -423,26 +402,12 @@ export class Session implements AnalyzerSink {
 		if (rec.raw || rec.buffer) return {};
 		const fact = androidFact(rec);
 		if (fact?.kind === 'incognito-on' || fact?.kind === 'incognito-off') return {fact};
-		const rule = matchBrowserLogRule(rec, this.appOfPid(rec.pid));
+		const rule = matchBrowserLogRule(rec, this.phone.appOfPid(rec.pid));
 		return rule ? {fact, rule} : {fact};
 	}
 
-	/** The package of a pid the process table knows (from Start proc, am_proc_start...). */
-	private appOfPid(pid: number | undefined): string | undefined {
-		return pid === undefined ? undefined : this.processes.appOf(pid)?.pkg;
-	}
-
-	/** What a log fact says about the phone's state: its processes, the app in front, incognito mode. */
-	private logState(fact: AndroidFact, rec: LogRecord, ts: number): void {
-		this.processes.observe(fact, ts);
-		if (fact.kind === 'activity-start' || fact.kind === 'activity-displayed') {
-			this.incognito.setForeground(fact.pkg, ts);
-			if (BROWSER_PACKAGES.has(fact.pkg)) this.lastBrowser = fact.pkg;
-		} else if (fact.kind === 'incognito-on' || fact.kind === 'incognito-off') this.incognito.observe(fact, ts, rec.index);
-	}
-
 	private androidFact(fact: AndroidFact, rec: LogRecord, ts: number): void {
-		this.logState(fact, rec, ts);
+		this.phone.observe(fact, ts, rec.index);
 		if (fact.kind !== 'upload-url') return;
 		let host = '';
 		try {
@@ -454,8 +419,8 @@ export class Session implements AnalyzerSink {
 		const d = this.dests.entry(host, ts, 'http');
 		// The app whose process logged the request: attribution by pid, so it counts among the
 		// app's destinations (bytes stay with the flows that carried them).
-		const app = this.appOfPid(rec.pid);
-		if (app) this.appTraffic(app, this.processes.uidOf(app), d, 0, 0);
+		const app = this.phone.appOfPid(rec.pid);
+		if (app) this.apps.count(app, this.processes.uidOf(app), d, 0, 0);
 	}
 
 	// ---- helpers ------------------------------------------------------------------------
@@ -468,34 +433,13 @@ export class Session implements AnalyzerSink {
 		if (keep) this.timeline.push({ts, kind, text, index, source});
 	}
 
-	/** Points a flow at the destination for its (new) name, moving what it already counted. */
-	private moveFlow(flow: AnalyzerFlow, fi: FlowIngest | undefined, name: string): FlowIngest {
-		const dest = this.dests.entry(name, flow.firstTs, flow.name ? flow.via : undefined);
-		if (!dest.isIp) addIp(dest, flow.server);
-		if (!fi) {
-			fi = {dest, destName: name, packets: 0, out: 0, in: 0};
-			flow.ingest = fi;
-			// Timing evidence: which app was in front when the connection opened.
-			const fg = this.incognito.foreground(flow.firstTs);
-			if (fg) addForeground(dest, fg);
-			return fi;
-		}
-		const old = liveEntry(fi.dest);
-		if (old !== dest) this.dests.moveCounts(old, dest, fi, flow.firstTs);
-		fi.dest = dest;
-		fi.destName = name;
-		return fi;
-	}
-
 	private classify(d: DestinationEntry): Classification {
 		return (d.cls ??= this.opts.classifier.match(d.host));
 	}
 
 	/** Records what the browser visited while in incognito, for url-leak matching later. */
 	private noteVisit(flow: AnalyzerFlow, host: string, url: string | undefined, ts: number, cls?: Classification): void {
-		const app = flow.app?.package ?? this.processes.foreground?.pkg;
-		const inIncognito = (app !== undefined && this.incognito.isIncognito(app, ts)) || this.incognito.isIncognito(ANY_BROWSER, ts);
-		if (!inIncognito) return;
+		if (!this.phone.visitInIncognito(flow.app?.package, ts)) return;
 		const c = cls ?? this.opts.classifier.match(host);
 		if (TRACKING_CATEGORIES.has(c.category)) return;
 		this.visited.add(url ?? host, ts);
@@ -522,18 +466,6 @@ export class Session implements AnalyzerSink {
 		this.emit?.({type: 'flag', flag: f});
 	}
 
-	private appTraffic(pkg: string, uid: number | string | undefined, d: DestinationEntry, out: number, inn: number): void {
-		let a = this.apps.get(pkg);
-		if (!a) {
-			a = {pkg, uid, dests: new Set(), bytesOut: 0, bytesIn: 0};
-			this.apps.set(pkg, a);
-		}
-		a.bytesOut += out;
-		a.bytesIn += inn;
-		if (!a.dests.has(d.host)) a.dests.add(d.host);
-		addApp(d, pkg);
-	}
-
 	// ---- output -------------------------------------------------------------------------
 
 	/**
@@ -556,7 +488,7 @@ export class Session implements AnalyzerSink {
 			nowSec: Math.floor(this.now),
 			rates: opts.rates !== false,
 			flags: this.flags,
-			apps: this.apps.values(),
+			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),
 			sources: [...this.sources.values()],
 			device: this.device,

@@ -5,15 +5,13 @@
  */
 import type {AppSummary, Classification, DestinationSummary, IpInfo, SessionSnapshot} from '../types.js';
 import {categoryTotals} from './category-totals.js';
+import type {AppEntry} from './app-table.js';
 import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
 
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
 /** The rate series of a snapshot taken without rates; shared, never written to. */
 const NO_RATE: number[] = [];
-
-/** Per app: what it sent and received, and to how many destinations. */
-export type AppEntry = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
 
 /** What a snapshot is made of: the session's state as it is, plus how to look things up. */
 export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' | 'apps'> & {
