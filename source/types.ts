@@ -296,7 +296,7 @@ export type DestinationSummary = {
 	rate: number[];
 	/** Flags raised against this destination. */
 	flags: number;
-	/** What of its payload could be read (see payloadReading in ingest/session.ts). */
+	/** What of its payload could be read (see payloadReading in ingest/snapshot.ts). */
 	payload?: 'read' | 'partly-read' | 'encrypted' | 'app-encrypted' | 'cleartext';
 	/** Its TLS connections and how many were decrypted; `note` is why one could not be. */
 	tls?: {connections: number; read: number; noKeys: number; stopped: number; appEncrypted: number; note?: string};

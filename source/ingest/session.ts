@@ -12,7 +12,6 @@ import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink, type DecryptionNot
 import {LogcatParser} from '../decode/logcat.js';
 import {androidFact} from '../decode/android.js';
 import {inspectPayload} from '../classify/payload.js';
-import {FlagDeduper} from '../classify/flags.js';
 import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {VisitedSet} from '../classify/incognito.js';
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
@@ -21,27 +20,19 @@ import {RingBuffer} from '../lib/ring-buffer.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 import {AppTable} from './app-table.js';
 import {addEvidence, addIp, DestinationTable, readingOf, type DestinationEntry} from './destination-table.js';
+import {FlagList} from './flag-list.js';
 import {FlowAccounting} from './flow-accounting.js';
+import {KeyWait} from './key-wait.js';
 import {PhoneState} from './phone-state.js';
 import {sessionSnapshot} from './snapshot.js';
 import {TlsReading} from './tls-reading.js';
 import {dnsNames} from './dns-names.js';
 
-export {MAX_DESTINATIONS, RATE_SECONDS} from './destination-table.js';
-export {payloadReading} from './snapshot.js';
 /** The package name of an incognito window stated by hand without one: the browser in front. */
 export {ANY_BROWSER};
 
 /** Timeline entries kept for the Events panel and NDJSON consumers that attach late. */
 export const MAX_TIMELINE = 1_000;
-/** Flags kept; past this the oldest are dropped and counted (a storm must not grow memory). */
-export const MAX_FLAGS = 5_000;
-/**
- * Seconds of capture time a TLS connection to a tracker may wait for its keys before it is judged
- * as an encrypted upload. Key log lines follow their handshake within a second (friTap, curl);
- * PCAPdroid writes its DSBs before the next batch of packets.
- */
-const KEY_WAIT_SECONDS = 5;
 /** NDJSON `flow` totals go out every this many seconds of the session clock, for flows that moved. */
 export const FLOW_REPORT_SECONDS = 10;
 
@@ -68,7 +59,7 @@ export class Session implements AnalyzerSink {
 	readonly processes = this.phone.processes;
 	readonly incognito = this.phone.incognito;
 	private readonly dests = new DestinationTable(() => this.problem('destinations-evicted'));
-	private readonly flags: Flag[] = [];
+	private readonly flags = new FlagList(() => this.problem('flags-dropped'));
 	private readonly apps = new AppTable();
 	private readonly flows = new FlowAccounting(this.dests, (ts) => this.incognito.foreground(ts));
 	private readonly timeline = new RingBuffer<TimelineEntry>(MAX_TIMELINE);
@@ -76,12 +67,9 @@ export class Session implements AnalyzerSink {
 	private readonly analyzer: PacketAnalyzer;
 	private readonly logParser: LogcatParser;
 	private readonly visited = new VisitedSet();
-	private readonly deduper = new FlagDeduper();
 	private readonly tlsReading = new TlsReading();
 	/** Connections to a tracker whose 'encrypted upload' judgement waits: their keys may still come. */
-	private readonly unjudged = new Map<AnalyzerFlow, {d: DestinationEntry; ts: number; packets: number[]}>();
-	/** Session time of the next look for connections whose keys are overdue. */
-	private nextJudgement = 0;
+	private readonly keyWait = new KeyWait();
 	/** Session clock time of the next `flow` totals (NDJSON only). */
 	private nextFlowReport = 0;
 	/** Who hears of markers as they are made (onMarker). */
@@ -128,7 +116,9 @@ export class Session implements AnalyzerSink {
 		if (st.lastTs === undefined || raw.ts > st.lastTs) st.lastTs = raw.ts;
 		if (raw.ts > this.now) this.now = raw.ts;
 		this.analyzer.push(raw);
-		if (this.unjudged.size > 0 && this.now >= this.nextJudgement) this.judgeOverdue();
+		const overdue = this.keyWait.overdue(this.now);
+		// Still unread KEY_WAIT_SECONDS after their hello: judged now, so a live watch without keys flags at once.
+		if (overdue) for (const w of overdue) this.judgeEncrypted(w.d, w.flow, w.ts, w.packets);
 		if (this.emit && raw.ts >= this.nextFlowReport) {
 			if (this.nextFlowReport > 0) for (const flow of this.analyzer.activeFlows()) this.emitFlow(flow, raw.ts);
 			this.nextFlowReport = raw.ts + FLOW_REPORT_SECONDS;
@@ -264,8 +254,7 @@ export class Session implements AnalyzerSink {
 	finish(): void {
 		if (this.emit) for (const flow of this.analyzer.activeFlows()) this.emitFlow(flow, this.now);
 		this.analyzer.end();
-		for (const [flow, u] of this.unjudged) this.judgeEncrypted(u.d, flow, u.ts, u.packets);
-		this.unjudged.clear();
+		for (const w of this.keyWait.drain()) this.judgeEncrypted(w.d, w.flow, w.ts, w.packets);
 		for (const rec of this.logRecords()) this.logRecord(rec);
 	}
 
@@ -299,7 +288,7 @@ export class Session implements AnalyzerSink {
 			this.noteVisit(flow, e.sni, undefined, e.ts);
 			readingOf(d).tls++;
 			// Being read with keys: judge it as an encrypted upload only if it ends unread.
-			if (flow.tlsc) this.unjudged.set(flow, {d, ts: e.ts, packets: e.packets});
+			if (flow.tlsc) this.keyWait.wait({flow, d, ts: e.ts, packets: e.packets});
 			else this.judgeEncrypted(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'tls', `TLS ${e.sni ?? '(no SNI)'}${e.ech ? ' ECH' : ''} ${e.dst}:${e.dport}`, e.index);
@@ -343,31 +332,15 @@ export class Session implements AnalyzerSink {
 	/** A flow left the analyzer's table (over, or evicted): its totals go out now, not at the next tick. */
 	flowEnd(flow: AnalyzerFlow): void {
 		this.emitFlow(flow, this.now);
-		const u = this.unjudged.get(flow);
-		if (u) {
-			this.unjudged.delete(flow);
-			this.judgeEncrypted(u.d, flow, u.ts, u.packets);
-		}
-	}
-
-	/**
-	 * Connections still unread KEY_WAIT_SECONDS after their hello are judged as encrypted uploads
-	 * now, so a live watch without keys flags at once rather than when the connection ends.
-	 */
-	private judgeOverdue(): void {
-		this.nextJudgement = this.now + 1;
-		for (const [flow, u] of this.unjudged) {
-			if (this.now - u.ts < KEY_WAIT_SECONDS) continue;
-			this.unjudged.delete(flow);
-			this.judgeEncrypted(u.d, flow, u.ts, u.packets);
-		}
+		const w = this.keyWait.end(flow);
+		if (w) this.judgeEncrypted(w.d, flow, w.ts, w.packets);
 	}
 
 	/** How reading a TLS connection went: counted per destination and for the session. */
 	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
 		const d = this.flows.noteTls(flow, note.state, this.now);
 		this.tlsReading.count(readingOf(d), note);
-		if (note.state === 'read') this.unjudged.delete(flow);
+		if (note.state === 'read') this.keyWait.read(flow);
 		const what = note.state === 'read' ? 'decrypting' : note.state === 'no-keys' ? 'not decrypted (no keys)' : `decryption stopped: ${note.reason}`;
 		this.remember('net', this.now, 'tls', `TLS ${flow.name ?? flow.server} ${what}`);
 		this.emit?.({type: 'tls-read', ts: this.now, host: flow.name ?? flow.server, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, state: note.state, reason: note.reason});
@@ -454,14 +427,9 @@ export class Session implements AnalyzerSink {
 
 	private raise(f: Flag, d: DestinationEntry, match?: string): void {
 		// Repeats fold into the first flag, with their evidence (FlagDeduper).
-		if (!this.deduper.accept(f, match)) return;
+		if (!this.flags.add(f, match)) return;
 		addIncognitoEvidence(f, this.incognito);
 		d.flags++;
-		if (this.flags.length >= MAX_FLAGS) {
-			this.flags.shift();
-			this.problem('flags-dropped');
-		}
-		this.flags.push(f);
 		this.timeline.push({ts: f.ts, kind: f.kind, text: `${f.severity.toUpperCase()} ${f.kind} ${f.host}: ${f.summary}`, index: f.evidence.packets[0], source: 'flag'});
 		this.emit?.({type: 'flag', flag: f});
 	}
@@ -487,7 +455,7 @@ export class Session implements AnalyzerSink {
 			ipInfo: this.ipInfo,
 			nowSec: Math.floor(this.now),
 			rates: opts.rates !== false,
-			flags: this.flags,
+			flags: this.flags.list(),
 			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),
 			sources: [...this.sources.values()],

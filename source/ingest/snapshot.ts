@@ -3,7 +3,7 @@
  * lists (sorting, top-N, categories) only when a flush asks, so the per-packet path never pays
  * for the screen. Pure: everything comes in through {@link SnapshotParts}.
  */
-import type {AppSummary, Classification, DestinationSummary, IpInfo, SessionSnapshot} from '../types.js';
+import type {AppSummary, Classification, DestinationSummary, Flag, IpInfo, SessionSnapshot} from '../types.js';
 import {categoryTotals} from './category-totals.js';
 import type {AppEntry} from './app-table.js';
 import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
@@ -14,7 +14,8 @@ const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback
 const NO_RATE: number[] = [];
 
 /** What a snapshot is made of: the session's state as it is, plus how to look things up. */
-export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' | 'apps'> & {
+export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' | 'apps' | 'flags'> & {
+	flags: readonly Flag[];
 	destinations: Iterable<DestinationEntry>;
 	apps: Iterable<AppEntry>;
 	classify: (d: DestinationEntry) => Classification;
