@@ -1,11 +1,13 @@
 /**
- * Ingest: the bridge between decoded events and the stores/report. It wires the parts: every
- * event is taken in O(1) into the destination table (destination-table.ts) and plain capped
- * lists; uploads are judged by classify/upload-judgement.ts; TLS keys and reading counts live in
- * tls-reading.ts; `snapshot()` shapes it all (snapshot.ts) only when a flush asks; NDJSON
- * consumers get typed SessionEvents (shaped by report/ndjson.ts).
- * Over 300 lines: it is the one AnalyzerSink and the one logcat sink, and each handler is a
- * few calls into the parts above; splitting the handlers apart would split one event's story.
+ * Ingest: the bridge between decoded events and the stores/report. Session wires the parts, each
+ * O(1) per event: the destination table (destination-table.ts), flow accounting
+ * (flow-accounting.ts), the app table, the phone's state from its log (phone-state.ts), TLS keys
+ * and reading (tls-reading.ts), connections waiting for keys (key-wait.ts), the flag list; uploads
+ * are judged by classify/upload-judgement.ts; `snapshot()` shapes it all (snapshot.ts) only when a
+ * flush asks; NDJSON consumers get typed SessionEvents, shaped by report/ndjson.ts.
+ * Over 300 lines: it is the one AnalyzerSink, the one logcat sink and the API the modes call
+ * (markers, the i key, source status); each handler is a few calls into the parts above, and
+ * splitting the handlers apart would split one event's story across files.
  */
 import type {AndroidFact, Classification, DnsEvent, Flag, HttpEvent, IpInfo, LogLine, LogRecord, PacketMeta, QuicEvent, RawPacket, SessionEvent, SessionSnapshot, SessionStats, SourceInfo, SourceStatus, TimelineEntry, TlsEvent} from '../types.js';
 import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink, type DecryptionNote} from '../decode/analyzer.js';
