@@ -296,7 +296,7 @@ export type DestinationSummary = {
 	rate: number[];
 	/** Flags raised against this destination. */
 	flags: number;
-	/** What of its payload could be read (see payloadReading in ingest/session.ts). */
+	/** What of its payload could be read (see payloadReading in ingest/snapshot.ts). */
 	payload?: 'read' | 'partly-read' | 'encrypted' | 'app-encrypted' | 'cleartext';
 	/** Its TLS connections and how many were decrypted; `note` is why one could not be. */
 	tls?: {connections: number; read: number; noKeys: number; stopped: number; appEncrypted: number; note?: string};
@@ -357,3 +357,23 @@ export type TlsSummary = {
 	reasons: Record<string, number>;
 	waitingDropped: number;
 };
+
+/** A connection's endpoints as the phone opened it (NDJSON `src`/`sport`/`dst`/`dport`). */
+export type FlowEnds = {src: string; sport: number; dst: string; dport: number};
+
+/**
+ * What a session tells as it goes (--json), typed: report/ndjson.ts shapes each into one NDJSON
+ * object. Decoded events travel as they are; the shaping (nulls, base64 bodies, protocol words)
+ * happens there, so ingest builds nothing when nobody listens.
+ */
+export type SessionEvent =
+	| ({type: 'flow'; ts: number; host: string; proto: number; packets: number; bytesOut: number; bytesIn: number; app?: string; tls?: 'read' | 'no-keys' | 'stopped'} & FlowEnds)
+	| {type: 'dns'; event: DnsEvent}
+	| {type: 'tls'; event: TlsEvent}
+	| {type: 'quic'; event: QuicEvent}
+	| {type: 'http'; event: HttpEvent; host: string}
+	| ({type: 'tls-read'; ts: number; host: string; state: 'read' | 'no-keys' | 'stopped'; reason?: string} & FlowEnds)
+	| {type: 'log'; record: LogRecord; ts: number | null; app?: string; kind?: string; signal?: string}
+	| {type: 'flag'; flag: Flag}
+	| {type: 'source'; status: SourceStatus}
+	| {type: 'marker'; ts: number; text: string};

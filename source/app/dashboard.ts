@@ -40,7 +40,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	// Ink reads CI (is-in-ci) when it loads and then prints only the last frame, at exit: a blank
 	// screen for the whole session. The dashboard runs only on a terminal, so that heuristic is wrong here.
 	liveTerminalForInk(process.env);
-	const [{renderApp}, stores, controls] = await Promise.all([import('../ui/render.js'), import('../stores/session.js'), import('../stores/controls.js')]);
+	const [{renderApp}, stores, controls] = await Promise.all([import('../ui/render.js'), import('../stores/session-stores.js'), import('../stores/controls.js')]);
 	const flusher = startFlushing(() => {
 		if (session.input && control) {
 			session.input.speed = control.speed;

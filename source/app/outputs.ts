@@ -3,8 +3,9 @@ import {closeSync, openSync, writeSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {buildReport, reportPieces} from '../report/report.js';
+import {ndjsonRecord} from '../report/ndjson.js';
 import type {Session} from '../ingest/session.js';
-import type {SessionSnapshot} from '../types.js';
+import type {SessionEvent, SessionSnapshot} from '../types.js';
 import {fail} from './exit.js';
 import {version} from './package-info.js';
 
@@ -16,9 +17,9 @@ function cleanStrings(_key: string, value: unknown): unknown {
 	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
 }
 
-/** The session's event sink for --json: one cleaned JSON object a line on `out`. */
-export function ndjsonWriter(out: NodeJS.WritableStream): (event: Record<string, unknown>) => void {
-	return (e) => out.write(JSON.stringify(e, cleanStrings) + '\n');
+/** The session's event sink for --json: each event shaped (report/ndjson.ts), cleaned, one JSON object a line on `out`. */
+export function ndjsonWriter(out: NodeJS.WritableStream): (event: SessionEvent) => void {
+	return (e) => out.write(JSON.stringify(ndjsonRecord(e), cleanStrings) + '\n');
 }
 
 /** Writes every --report file; a write failure is a clear error, not a stack trace. */

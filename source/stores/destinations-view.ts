@@ -8,7 +8,7 @@ import type {Category, DestinationSummary} from '../types.js';
 import {deepEqual} from './equal.js';
 import {$destinationList} from './lists.js';
 import {resolveIndex, windowStart} from './selection.js';
-import {$destinations, $stats} from './session.js';
+import {$destinations, $stats} from './session-stores.js';
 import {$ui, $viewport, type SortMode} from './ui-state.js';
 
 /** Longest DNS name is 253 characters; nothing longer is a real host. */

@@ -15,7 +15,7 @@ import {sanitize} from '../lib/sanitize.js';
 import type {DestinationSummary, Flag, Severity, TimelineEntry} from '../types.js';
 import {deepEqual} from './equal.js';
 import {eventKey, flagKey} from './lists.js';
-import {$destinations, $flags, $timeline} from './session.js';
+import {$destinations, $flags, $timeline} from './session-stores.js';
 import {$ui, type DetailTarget} from './ui-state.js';
 import {SIGNAL_TEXT} from './incognito-signal.js';
 

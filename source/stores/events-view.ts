@@ -8,7 +8,7 @@ import type {TimelineEntry} from '../types.js';
 import {deepEqual} from './equal.js';
 import {$eventList, eventKey} from './lists.js';
 import {resolveIndex, windowStart} from './selection.js';
-import {$timeline} from './session.js';
+import {$timeline} from './session-stores.js';
 import {$ui, $viewport} from './ui-state.js';
 
 /** Timeline text cap: a wide terminal row; the detail view shows up to the sanitiser's cap. */

@@ -9,7 +9,7 @@ import {deepEqual} from './equal.js';
 import {FIELD_MAX, HOST_MAX} from './destinations-view.js';
 import {$flagList, flagKey} from './lists.js';
 import {resolveIndex, windowStart} from './selection.js';
-import {$flags} from './session.js';
+import {$flags} from './session-stores.js';
 import {$ui, $viewport, type FlagSortMode} from './ui-state.js';
 
 /** A summary longer than this cannot fit any row; the detail view shows the full text. */

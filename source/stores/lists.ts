@@ -7,7 +7,7 @@ import type {CategorySummary, DestinationSummary, Flag, Severity, TimelineEntry}
 import {categoryTotals} from '../ingest/category-totals.js';
 import {deepEqual} from './equal.js';
 import {destinationFacts, eventFacts, filterNeedle, flagFacts, rowMatches} from './filter.js';
-import {$categories, $destinations, $flags, $timeline} from './session.js';
+import {$categories, $destinations, $flags, $timeline} from './session-stores.js';
 import {$ui, type FlagSortMode, type PanelId, type SortMode} from './ui-state.js';
 
 /** The part of the UI state that changes list contents (not selection), so a cursor move does not re-sort. */

@@ -7,7 +7,7 @@ import {formatBytes, formatCount, formatDuration, formatInteger, formatSpeed, st
 import {sanitize} from '../lib/sanitize.js';
 import type {SessionStats, SourceState} from '../types.js';
 import {deepEqual} from './equal.js';
-import {$device, $incognito, $incognitoSignals, $input, $sources, $stats} from './session.js';
+import {$device, $incognito, $incognitoSignals, $input, $sources, $stats} from './session-stores.js';
 import {incognitoLabel} from './incognito-signal.js';
 import {$ui, type Notice} from './ui-state.js';
 

@@ -5,7 +5,7 @@
 import {listKeys} from './lists.js';
 import {addNotice, dismissNotice} from './notices.js';
 import {moveBy, resolveIndex} from './selection.js';
-import {holdSnapshots} from './session.js';
+import {holdSnapshots} from './session-stores.js';
 import {
 	$ui,
 	$viewport,

@@ -2,7 +2,7 @@
  * Entry point (dev script, imported by nothing): the dashboard on the synthetic demo session, for looking at it in a terminal.
  * `node dist/source/ui/demo.js [--ascii] [--no-color] [--still SECONDS]`
  */
-import {applySnapshot} from '../stores/session.js';
+import {applySnapshot} from '../stores/session-stores.js';
 import {setControls} from '../stores/controls.js';
 import {buildDemoSnapshot} from './demo-snapshot.js';
 import {renderApp} from './render.js';

@@ -1,7 +1,9 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {MAX_DESTINATIONS, Session} from '../../source/ingest/session.js';
+import {ndjsonRecord} from '../../source/report/ndjson.js';
+import {Session} from '../../source/ingest/session.js';
+import {MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 import {startFlushing, type Clock} from '../../source/ingest/flusher.js';
 import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
 import {createIpInfo} from '../../source/classify/geo.js';
@@ -45,7 +47,7 @@ describe('Session', () => {
 
 	it('--json: a flow that leaves the flow table (quiet UDP) gives its last totals as it goes', () => {
 		const events: Array<Record<string, unknown>> = [];
-		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		const s = new Session({classifier, onEvent: (e) => events.push(ndjsonRecord(e))});
 		s.addPacket(dnsQuery('first.example', 1, 1000, [8, 8, 8, 8]));
 		s.addPacket(dnsQuery('second.example', 2, 1200, [9, 9, 9, 9]));
 		const kinds = events.map((e) => `${e.type} ${e.type === 'flow' ? e.dst : (e.query ?? '')}`);
@@ -113,7 +115,7 @@ describe('Session', () => {
 describe('Session: source status', () => {
 	it('keeps an outage\'s retry count for the status line, one event per state change', () => {
 		const events: Array<Record<string, unknown>> = [];
-		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		const s = new Session({classifier, onEvent: (e) => events.push(ndjsonRecord(e))});
 		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 1, retry: 1});
 		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 2, retry: 2});
 		s.setStatus({source: 'logcat', state: 'down', detail: 'stream ended', ts: 3, retry: 3});
@@ -175,7 +177,7 @@ describe('Session: incognito from the phone itself', () => {
 
 	it('a browser log line from its own pid changes the state like the probe does, and says so in NDJSON', () => {
 		const events: Array<Record<string, unknown>> = [];
-		const s = new Session({classifier, onEvent: (e) => events.push(e)});
+		const s = new Session({classifier, onEvent: (e) => events.push(ndjsonRecord(e))});
 		[START, ENTER, OTHER_APP].forEach((text, i) => s.addLogLine({text, index: i + 1}));
 		let snap = s.snapshot();
 		expect(snap.incognito).toEqual([MI]);

@@ -4,7 +4,7 @@ import {ACTIONS, isAction} from '../../source/keys/actions.js';
 import {activeContexts, dispatchKey, resolveBinding} from '../../source/keys/dispatch.js';
 import {keyName, keyPresses} from '../../source/keys/key-name.js';
 import {helpEntries, KEYMAP, keyLabel} from '../../source/keys/keymap.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, INITIAL_UI, resetUi} from '../../source/stores/ui.js';
 import {leakSession} from '../ui/fixtures.js';
 

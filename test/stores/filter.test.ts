@@ -2,7 +2,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {rowMatches, flagFacts, destinationFacts, eventFacts, filterNeedle} from '../../source/stores/filter.js';
 import {$categoryList, $destinationList, $eventList, $flagList} from '../../source/stores/lists.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {resetUi, setFilter} from '../../source/stores/ui.js';
 import {destination, event, flag, leakSession} from '../ui/fixtures.js';
 

@@ -1,5 +1,5 @@
 import {beforeEach, describe, expect, it} from 'vitest';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$destinationsView} from '../../source/stores/destinations-view.js';
 import {$flagsView} from '../../source/stores/flags-view.js';
 import {$destinationList, $flagList} from '../../source/stores/lists.js';

@@ -4,9 +4,9 @@ import {$destinationsView} from '../../source/stores/destinations-view.js';
 import {$categoriesView} from '../../source/stores/categories-view.js';
 import {$eventsView} from '../../source/stores/events-view.js';
 import {$statusView} from '../../source/stores/status-view.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {focusNext, openDetail, resetUi, togglePause, setViewport, DEFAULT_VIEWPORT} from '../../source/stores/ui.js';
-import {addNotice} from '../../source/stores/session.js';
+import {addNotice} from '../../source/stores/session-stores.js';
 import {destination, flag, HOSTILE_HOST, leakSession, snapshot, T0} from '../ui/fixtures.js';
 
 beforeEach(() => {

@@ -2,7 +2,7 @@ import './env.js';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {displayWidth} from '../../source/lib/sanitize.js';
 import {clearControls, setControls} from '../../source/stores/controls.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, resetUi} from '../../source/stores/ui.js';
 import {buildDemoSnapshot} from '../../source/ui/demo-snapshot.js';
 import {destination, flag, HOSTILE_HOST, leakSession, snapshot} from './fixtures.js';

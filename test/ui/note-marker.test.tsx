@@ -3,7 +3,7 @@ import './env.js';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {activeContexts} from '../../source/keys/dispatch.js';
 import {clearControls, setControls} from '../../source/stores/controls.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, appendNote, NOTE_MAX, openNotePrompt, resetUi} from '../../source/stores/ui.js';
 import {leakSession} from './fixtures.js';
 import {KEYS, renderDashboard, type Rendered} from './render.js';

@@ -2,7 +2,7 @@ import './env.js';
 import React from 'react';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, DEFAULT_VIEWPORT, focusPanel, openDetail, resetUi, setViewport} from '../../source/stores/ui.js';
 import {CategoriesPanel} from '../../source/ui/panels/categories.js';
 import {DestinationsPanel} from '../../source/ui/panels/destinations.js';

@@ -8,7 +8,7 @@ import {Session} from '../../source/ingest/session.js';
 import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
 import {plainWords} from '../../source/lib/format.js';
 import {clearControls, setControls, exportReport} from '../../source/stores/controls.js';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, resetUi} from '../../source/stores/ui.js';
 import {StatusBar} from '../../source/ui/panels/status-bar.js';
 import {DEFAULT_THEME, ThemeContext} from '../../source/ui/theme.js';

@@ -3,7 +3,7 @@ import {EventEmitter} from 'node:events';
 import React from 'react';
 import {render} from 'ink';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {resetUi} from '../../source/stores/ui.js';
 import {fixRewind} from '../../source/ui/rewind-fix.js';
 import {renderApp, Root} from '../../source/ui/render.js';

@@ -3,7 +3,7 @@ import './env.js';
 import React from 'react';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
-import {applySnapshot, resetSession} from '../../source/stores/session.js';
+import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$statusView, undecoded} from '../../source/stores/status-view.js';
 import {resetUi} from '../../source/stores/ui.js';
 import {StatusBar} from '../../source/ui/panels/status-bar.js';

@@ -8,7 +8,7 @@ import {
 	applySnapshot,
 	hasHeldSnapshot,
 	resetSession,
-} from '../../source/stores/session.js';
+} from '../../source/stores/session-stores.js';
 import {$destinationsView} from '../../source/stores/destinations-view.js';
 import {$ui, resetUi, togglePause} from '../../source/stores/ui.js';
 import {destination, leakSession, snapshot} from '../ui/fixtures.js';

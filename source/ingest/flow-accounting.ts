@@ -1,0 +1,67 @@
+/**
+ * Flow accounting: each analyzer flow's packets and bytes, counted on the destination its name
+ * gives (moved when a later name, SNI or DNS, renames it), and its totals for NDJSON `flow` events.
+ * O(1) per packet.
+ */
+import type {AnalyzerFlow, DecryptionNote} from '../decode/analyzer.js';
+import type {SessionEvent} from '../types.js';
+import {addForeground, addIp, countPacket, liveEntry, type DestinationEntry, type DestinationTable} from './destination-table.js';
+
+/** Per-flow ingest state, hung on the analyzer's flow (`flow.ingest`). */
+type FlowIngest = {dest: DestinationEntry; destName: string; packets: number; out: number; in: number; reported?: number; /** How reading its TLS went (NDJSON flow events). */ tls?: DecryptionNote['state']};
+
+export class FlowAccounting {
+	/** `foregroundAt`: the app in front at a time (timing evidence for a new connection). */
+	constructor(
+		private readonly dests: DestinationTable,
+		private readonly foregroundAt: (ts: number) => string | undefined,
+	) {}
+
+	/** Counts one packet of `flow` on its destination and returns that destination. */
+	count(flow: AnalyzerFlow, len: number, outbound: boolean, ts: number, index: number): DestinationEntry {
+		let fi = flow.ingest as FlowIngest | undefined;
+		const name = flow.name ?? flow.server;
+		if (!fi || fi.destName !== name) fi = this.rename(flow, fi, name);
+		const dest = (fi.dest = liveEntry(fi.dest));
+		fi.packets++;
+		if (outbound) fi.out += len;
+		else fi.in += len;
+		countPacket(dest, len, outbound, ts, index);
+		return dest;
+	}
+
+	/** How reading the flow's TLS went; returns the destination it counts on (made if the flow has none yet). */
+	noteTls(flow: AnalyzerFlow, state: DecryptionNote['state'], now: number): DestinationEntry {
+		const fi = flow.ingest as FlowIngest | undefined;
+		// A connection read, then cut short, stays 'read' for its flow: some of it was read.
+		if (fi && fi.tls !== 'read') fi.tls = state;
+		return liveEntry(fi?.dest ?? this.dests.entry(flow.name ?? flow.server, now));
+	}
+
+	/** The flow's `flow` event when its totals changed since it was last reported (then they count as reported). */
+	totals(flow: AnalyzerFlow, ts: number): SessionEvent | undefined {
+		const fi = flow.ingest as FlowIngest | undefined;
+		if (!fi || fi.reported === fi.packets) return undefined;
+		fi.reported = fi.packets;
+		const app = flow.app?.package;
+		return {type: 'flow', ts, host: liveEntry(fi.dest).host, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, proto: flow.proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(app ? {app} : {}), ...(fi.tls ? {tls: fi.tls} : {})};
+	}
+
+	/** Points a flow at the destination for its (new) name, moving what it already counted. */
+	private rename(flow: AnalyzerFlow, fi: FlowIngest | undefined, name: string): FlowIngest {
+		const dest = this.dests.entry(name, flow.firstTs, flow.name ? flow.via : undefined);
+		if (!dest.isIp) addIp(dest, flow.server);
+		if (!fi) {
+			fi = {dest, destName: name, packets: 0, out: 0, in: 0};
+			flow.ingest = fi;
+			const fg = this.foregroundAt(flow.firstTs);
+			if (fg) addForeground(dest, fg);
+			return fi;
+		}
+		const old = liveEntry(fi.dest);
+		if (old !== dest) this.dests.moveCounts(old, dest, fi, flow.firstTs);
+		fi.dest = dest;
+		fi.destName = name;
+		return fi;
+	}
+}

@@ -1,0 +1,113 @@
+/**
+ * The snapshot for the stores and the report: shapes the destination table and the session's
+ * lists (sorting, top-N, categories) only when a flush asks, so the per-packet path never pays
+ * for the screen. Pure: everything comes in through {@link SnapshotParts}.
+ */
+import type {AppSummary, Classification, DestinationSummary, Flag, IpInfo, SessionSnapshot} from '../types.js';
+import {categoryTotals} from './category-totals.js';
+import type {AppEntry} from './app-table.js';
+import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
+
+/** Address scopes that never leave the local network: a destination seen only there is `local`. */
+const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
+/** The rate series of a snapshot taken without rates; shared, never written to. */
+const NO_RATE: number[] = [];
+
+/** What a snapshot is made of: the session's state as it is, plus how to look things up. */
+export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' | 'apps' | 'flags'> & {
+	flags: readonly Flag[];
+	destinations: Iterable<DestinationEntry>;
+	apps: Iterable<AppEntry>;
+	classify: (d: DestinationEntry) => Classification;
+	ipInfo: ((ip: string) => IpInfo) | undefined;
+	/** The session clock, whole seconds: the rate series end here. */
+	nowSec: number;
+	/** false: every rate series is empty (the report has no sparklines). */
+	rates: boolean;
+};
+
+/** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
+export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
+	const {classify, ipInfo, nowSec, rates} = parts;
+	const destinations: DestinationSummary[] = [];
+	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rates ? rateSeries(d, nowSec) : NO_RATE));
+	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
+	const apps: AppSummary[] = [...parts.apps]
+		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
+		.sort((a, b) => b.bytesOut - a.bytesOut);
+	return {
+		stats: {...parts.stats, problems: {...parts.stats.problems}},
+		destinations,
+		categories: categoryTotals(destinations).sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
+		flags: [...parts.flags],
+		apps,
+		timeline: parts.timeline,
+		sources: parts.sources,
+		device: parts.device,
+		input: parts.input,
+		incognito: parts.incognito,
+		incognitoSignals: parts.incognitoSignals,
+		tls: parts.tls,
+	};
+}
+
+/** One destination for the stores: its classification, where its addresses are, what could be read. */
+export function destinationSummary(d: DestinationEntry, cls: Classification, info: IpInfo | undefined, rate: number[]): DestinationSummary {
+	const s: DestinationSummary = {
+		host: d.host,
+		ips: [...d.ips],
+		owner: cls.owner,
+		// No rule, and nothing beyond the LAN (mDNS/LLMNR names; private, link-local, loopback or
+		// multicast addresses, such as the router answering DNS): local, not an unknown third party.
+		category: cls.category === 'unknown' && (d.local || (info !== undefined && LOCAL_SCOPES.has(info.scope))) ? 'local' : cls.category,
+		country: info?.country,
+		asn: info?.asn,
+		asOrg: info?.asOrg ?? (info && info.scope !== 'public' ? info.scope : undefined),
+		apps: d.apps ? [...d.apps] : [],
+		foreground: d.foreground && d.foreground.size > 0 ? [...d.foreground] : undefined,
+		packets: d.packets,
+		bytesOut: d.bytesOut,
+		bytesIn: d.bytesIn,
+		firstTs: d.firstTs,
+		lastTs: d.lastTs,
+		via: [...d.via].sort(),
+		local: d.local || undefined,
+		rule: cls.rule,
+		ruleSource: cls.ruleSource,
+		note: cls.note,
+		evidencePackets: [...d.evidence],
+		rate,
+		flags: d.flags,
+	};
+	const r = d.reading;
+	const payload = payloadReading(r);
+	if (payload && r) {
+		s.payload = payload;
+		if (r.tls > 0 || r.read > 0) s.tls = {connections: Math.max(r.tls, r.read), read: r.read, noKeys: r.noKeys, stopped: r.stopped, appEncrypted: r.appEncrypted, ...(r.note ? {note: r.note} : {})};
+	}
+	return s;
+}
+
+/**
+ * One word for what could be read of a destination's traffic: `app-encrypted` (decrypted, the body
+ * still opaque), `read` (every TLS connection decrypted), `partly-read`, `encrypted` (TLS, none
+ * read), `cleartext` (plain HTTP only); undefined when it carried neither TLS nor HTTP.
+ */
+export function payloadReading(r: Reading | undefined): DestinationSummary['payload'] {
+	if (!r) return undefined;
+	if (r.appEncrypted > 0) return 'app-encrypted';
+	if (r.tls === 0 && r.read === 0) return r.plainHttp > 0 ? 'cleartext' : undefined;
+	if (r.read === 0) return 'encrypted';
+	return r.read >= r.tls ? 'read' : 'partly-read';
+}
+
+/** Where a destination is: its first public address's look-up, else its first address's. */
+function lookupIps(d: DestinationEntry, ipInfo: (ip: string) => IpInfo): IpInfo | undefined {
+	let fallback: IpInfo | undefined;
+	for (const ip of d.ips) {
+		const info = ipInfo(ip);
+		if (info.scope === 'public') return info;
+		fallback ??= info;
+	}
+	return fallback;
+}

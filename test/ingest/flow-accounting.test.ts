@@ -1,0 +1,59 @@
+import {describe, expect, it} from 'vitest';
+import type {AnalyzerFlow} from '../../source/decode/analyzer.js';
+import {DestinationTable} from '../../source/ingest/destination-table.js';
+import {FlowAccounting} from '../../source/ingest/flow-accounting.js';
+
+/** A flow as the analyzer keeps it: the fields flow accounting reads. */
+function flow(over: Partial<AnalyzerFlow> = {}): AnalyzerFlow {
+	return {proto: 6, client: '10.0.0.2', cport: 40000, server: '203.0.113.7', sport: 443, firstTs: 10, tries: 0, requests: 0, finished: false, ...over};
+}
+
+function accounts(foreground?: string) {
+	const dests = new DestinationTable(() => {});
+	return {dests, flows: new FlowAccounting(dests, () => foreground)};
+}
+
+describe('FlowAccounting', () => {
+	it('counts a nameless flow on its address, then moves its counts when a name arrives', () => {
+		const {dests, flows} = accounts('com.app');
+		const f = flow();
+		flows.count(f, 100, true, 10, 1);
+		flows.count(f, 900, false, 10.5, 2);
+		expect([...dests.entries()].map((d) => [d.host, d.packets])).toEqual([['203.0.113.7', 2]]);
+		f.name = 'named.example';
+		f.via = 'sni';
+		const d = flows.count(f, 50, true, 11, 3);
+		expect(d).toMatchObject({host: 'named.example', packets: 3, bytesOut: 150, bytesIn: 900, firstTs: 10});
+		expect([...d.via]).toEqual(['sni']);
+		expect([...d.ips]).toEqual(['203.0.113.7']);
+		// The address had nothing of its own left: it is gone.
+		expect([...dests.entries()].map((x) => x.host)).toEqual(['named.example']);
+	});
+
+	it('a new connection records the app in front as timing evidence', () => {
+		const {flows} = accounts('com.mi.globalbrowser');
+		const d = flows.count(flow({name: 'x.example', via: 'dns'}), 1, true, 10, 1);
+		expect([...d.foreground!]).toEqual(['com.mi.globalbrowser']);
+	});
+
+	it('gives a flow\'s totals only when they changed, with its TLS reading and app', () => {
+		const {flows} = accounts();
+		const f = flow({name: 't.example', via: 'sni', app: {package: 'com.app', uid: 10001}});
+		expect(flows.totals(f, 1)).toBeUndefined();
+		flows.count(f, 10, true, 10, 1);
+		flows.noteTls(f, 'read', 10);
+		// Cut short after being read: still 'read'.
+		flows.noteTls(f, 'stopped', 10);
+		expect(flows.totals(f, 20)).toEqual({type: 'flow', ts: 20, host: 't.example', src: '10.0.0.2', sport: 40000, dst: '203.0.113.7', dport: 443, proto: 6, packets: 1, bytesOut: 10, bytesIn: 0, app: 'com.app', tls: 'read'});
+		expect(flows.totals(f, 30)).toBeUndefined();
+		flows.count(f, 5, false, 31, 2);
+		expect(flows.totals(f, 40)).toMatchObject({packets: 2, bytesIn: 5});
+	});
+
+	it('a TLS note on a flow not yet counted makes its destination', () => {
+		const {dests, flows} = accounts();
+		const d = flows.noteTls(flow({name: 'early.example'}), 'no-keys', 5);
+		expect(d.host).toBe('early.example');
+		expect(dests.size).toBe(1);
+	});
+});
