@@ -113,6 +113,31 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		expect(lines.map((l) => l.split(' ')[2]!.replace(/:$/, '')), run.stderr()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
 	}, 60_000);
 
+	it('5. follows the adb server when it lists the device offline (a hung phone, TCP still up), and back', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
+		const run = startLive(h, ['--serial', serial, '--json']);
+		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		const hungAt = Date.now() / 1000;
+		sim.hang();
+		const offline = () => h.adb(['devices']).then((r) => new RegExp(`^${serial.replaceAll('.', '\\.')}\\toffline$`, 'm').test(String(r.stdout)));
+		expect(await until(() => lastState(run, 'adb') !== 'live', 5000), sourceEvents(run, 'adb').join('\n')).toBe(true);
+		// Said as soon as the server pushes it, in its words, while the server calls it offline.
+		const down = run.events.find(({at, e}) => at >= hungAt && e.type === 'source' && e.source === 'adb' && e.state !== 'live')!;
+		expect(down.at - hungAt, 'seconds from the hang to the adb event').toBeLessThan(2);
+		expect(String(down.e.detail)).toMatch(/offline/);
+		expect(await offline(), 'adb devices lists it offline').toBe(true);
+		// Nothing calls it live while it stays offline (tattle's own reconnect attempts included).
+		await wait(6000);
+		expect(await offline(), 'adb devices lists it offline').toBe(true);
+		const during = run.events.filter(({at, e}) => at >= hungAt && e.type === 'source' && e.state === 'live').map(({e}) => `${String(e.source)} ${String(e.detail)}`);
+		expect(during).toEqual([]);
+		expect(run.stderr()).toMatch(/tattle: phone reconnecting/);
+		sim.wake();
+		expect(await until(() => streaming(run), 20_000), sourceEvents(run).join('\n')).toBe(true);
+		expect(await terminate(run)).toBe(0);
+		await sim.close();
+	}, 60_000);
+
 	it('11. respects the user\'s own adb disconnect', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
 		const run = startLive(h, ['--serial', serial, '--json']);
