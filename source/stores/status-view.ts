@@ -46,6 +46,7 @@ export const UNDECODED_WORDS: Readonly<Record<string, string>> = {
 	'log-unparsed': 'unparsed log line',
 	'bad-upload-url': 'bad upload URL',
 	'pcap-damaged': 'damaged capture',
+	'bad-datagram': 'bad datagram',
 	'capture-damaged': 'damaged capture',
 	'secrets-unknown-type': 'unknown secrets block',
 };
