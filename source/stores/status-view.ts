@@ -100,7 +100,8 @@ export const $statusView = computed(
 	[$device, $input, $sources, $stats, $incognito, $incognitoSignals, $ui],
 	(device, input, sources, stats, incognito, signals, ui): StatusView => {
 		const model = [device?.manufacturer, device?.model].filter(Boolean).join(' ');
-		const deviceLabel = device ? [model, device.serial ? `(${device.serial})` : ''].filter(Boolean).join(' ') : '';
+		// The serial alone until the phone's model is known.
+		const deviceLabel = device ? [model, device.serial ? (model ? `(${device.serial})` : device.serial) : ''].filter(Boolean).join(' ') : '';
 		const path = input?.path ?? input?.logcat;
 		const title = deviceLabel || (path ? `replay ${path}` : 'no device');
 		const bad = undecoded(stats);
