@@ -7,7 +7,7 @@
  * What a loaded machine adds is mostly Node's own start (0.05 s idle, 0.2-0.4 s with a load
  * average of 12 on 2 cores, measured): the bound is on the time past a bare `node` printing the
  * same two lines in the same pty, measured alongside, so it holds under CI load and still fails
- * the old order (the frame after adb, the session and Ink: 5.9-8.8 s under that load).
+ * the old order (the frame after adb, the session and Ink: about 1.0 s idle, 5.9-8.8 s under that load).
  */
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
