@@ -8,6 +8,7 @@ import {startFlushing} from '../ingest/flusher.js';
 import type {Session} from '../ingest/session.js';
 import type {ReplayControl} from '../sources/replay.js';
 import {endWhenDone} from './exit.js';
+import {replacingFirstFrame} from './first-frame.js';
 import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
 
@@ -30,17 +31,32 @@ export type Dashboard = {
 	waitUntilExit(): Promise<void>;
 };
 
-/** Starts the dashboard for a session; `quit` aborts `abort`. */
-export async function startDashboard(opts: CliOptions, session: Session, abort: AbortController, o: DashboardOptions): Promise<Dashboard> {
-	const {control, notice} = o;
-	endWhenDone();
+/** The dashboard's modules (Ink, React, the stores), loading once. */
+let loading: Promise<[typeof import('../ui/render.js'), typeof import('../stores/session-stores.js'), typeof import('../stores/controls.js')]> | undefined;
+
+/**
+ * Starts loading Ink, React and the stores (idempotent): a mode calls it as soon as it knows the
+ * dashboard will show, so the ~0.5 s import overlaps its own set-up (adb, the session).
+ */
+export function loadDashboard(): NonNullable<typeof loading> {
+	if (loading) return loading;
 	// React's development build cost ~40% more CPU a frame (measured in tmux at 120x40); users get
 	// the production build unless they ask. Set before the first import of react.
 	process.env.NODE_ENV ??= 'production';
 	// Ink reads CI (is-in-ci) when it loads and then prints only the last frame, at exit: a blank
 	// screen for the whole session. The dashboard runs only on a terminal, so that heuristic is wrong here.
 	liveTerminalForInk(process.env);
-	const [{renderApp}, stores, controls] = await Promise.all([import('../ui/render.js'), import('../stores/session-stores.js'), import('../stores/controls.js')]);
+	loading = Promise.all([import('../ui/render.js'), import('../stores/session-stores.js'), import('../stores/controls.js')]);
+	// Awaited by startDashboard; a run that fails before then must not also die of an unobserved rejection.
+	loading.catch(() => undefined);
+	return loading;
+}
+
+/** Starts the dashboard for a session; `quit` aborts `abort`. */
+export async function startDashboard(opts: CliOptions, session: Session, abort: AbortController, o: DashboardOptions): Promise<Dashboard> {
+	const {control, notice} = o;
+	endWhenDone();
+	const [{renderApp}, stores, controls] = await loadDashboard();
 	const flusher = startFlushing(() => {
 		if (session.input && control) {
 			session.input.speed = control.speed;
@@ -74,7 +90,8 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 		},
 	});
 	const keyboard = keyboardStream() ?? process.stdin;
-	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard});
+	// Drawn where the first frame was (first-frame.ts), which its first write erases.
+	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard, stdout: replacingFirstFrame(process.stdout)});
 	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
 	const keepAlive = setInterval(() => undefined, 60_000);
 	let stopped = false;

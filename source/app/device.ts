@@ -14,11 +14,14 @@ import {
 	type AdbDevice,
 } from '../sources/adb.js';
 import {ExitError, fail, quietExit} from './exit.js';
+import {takeFirstFrame} from './first-frame.js';
 import {keyboardStream} from './terminal.js';
 
 /** The device to watch (asking on the terminal when `interactive`); undefined = wait for one. */
 export async function chooseSerial(opts: CliOptions, interactive: boolean): Promise<string | undefined> {
 	const serial = opts.serial ?? serialFromEnv();
+	// On the dashboard a device not attached is said on the status line: nothing to ask adb first.
+	if (serial && interactive) return serial;
 	const endpoint = adbServerEndpoint();
 	const client = createAdbClient(endpoint);
 	try {
@@ -26,7 +29,7 @@ export async function chooseSerial(opts: CliOptions, interactive: boolean): Prom
 		const devices = await listDevices(client);
 		if (serial) {
 			// Headless, the status line is not seen: say at once which devices are there instead.
-			if (!interactive && !devices.some((d) => d.serial === serial)) process.stderr.write(`tattle: ${sanitize(notAttached(serial, devices))}\n`);
+			if (!devices.some((d) => d.serial === serial)) process.stderr.write(`tattle: ${sanitize(notAttached(serial, devices))}\n`);
 			return serial;
 		}
 		const choice = chooseDevice(devices);
@@ -44,6 +47,8 @@ export async function chooseSerial(opts: CliOptions, interactive: boolean): Prom
 
 /** Asks on the terminal which device to watch when several are attached (before the dashboard starts); `q` quits. */
 async function pickDevice(devices: AdbDevice[]): Promise<string> {
+	// The question replaces the first frame, and the dashboard then draws below the answer.
+	process.stdout.write(takeFirstFrame());
 	process.stderr.write('Several devices are attached:\n');
 	devices.forEach((d, i) => process.stderr.write(`  ${i + 1}) ${sanitize(describeDevice(d))}\n`));
 	const input = keyboardStream() ?? process.stdin;

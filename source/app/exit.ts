@@ -2,7 +2,7 @@
  * One owner for exit (STYLE.md rule 10): a usage or input error is one line on stderr and a code,
  * a programmer error one line (the stack with TATTLE_DEBUG), and a closed pipe a quiet end.
  */
-import {sanitize} from '../lib/sanitize.js';
+import {sanitize} from '../lib/strip-controls.js';
 
 /** An error the user caused or can fix: its message is the one line printed, `code` the exit code. */
 export class ExitError extends Error {

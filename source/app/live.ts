@@ -6,7 +6,7 @@ import type {CliOptions} from '../lib/args.js';
 import {adbServerEndpoint} from '../sources/adb.js';
 import type {BundleWriter} from '../sources/bundle-writer.js';
 import type {Session} from '../ingest/session.js';
-import {startDashboard} from './dashboard.js';
+import {loadDashboard, startDashboard} from './dashboard.js';
 import {chooseSerial} from './device.js';
 import {startKeyLog} from './keylog.js';
 import {exitCodeFor, liveReportInput, writeReports} from './outputs.js';
@@ -21,6 +21,8 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	const tui = wantsTui(opts);
 	checkPcapSpec(opts);
 	noteHeadless(opts, tui);
+	// Ink and React load while adb answers and the session is built, not after.
+	if (tui) void loadDashboard();
 	const serial = await chooseSerial(opts, tui);
 	const droid = opts.pcapdroid && !opts.noPcap ? await preparePcapdroid(opts.pcap, serial, adbServerEndpoint()) : undefined;
 	const packets = packetPlan(opts, droid?.plan);
@@ -33,6 +35,8 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	}
 
 	const {session, geo} = makeSession(opts, {});
+	// Named from the start (as the first frame did); the phone's own facts replace it when read.
+	if (serial) session.device = {serial};
 	applyMarkers(session, opts, undefined);
 	if (rec) recordMarkers(session, rec);
 	const abort = new AbortController();

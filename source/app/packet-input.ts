@@ -23,6 +23,12 @@ export type PacketPlan = {
 	hostClock: boolean;
 };
 
+/**
+ * Damaged units described in the event list: enough to see what is wrong, not a flood when a
+ * sender sprays garbage; past it they are only counted (the status line and the report say how many).
+ */
+const MAX_DAMAGE_NOTES = 10;
+
 /** A malformed --pcap URL is a usage error before anything starts, not a failure after the device is up. */
 export function checkPcapSpec(opts: CliOptions): void {
 	if (opts.pcap && !opts.noPcap && /^[a-z][\w+.-]*:\/\//i.test(opts.pcap) && !parseNetSpec(opts.pcap)) {
@@ -62,11 +68,16 @@ export function packetPlan(opts: CliOptions, droid: PcapdroidPlan | undefined): 
 export function pumpPackets(spec: string, session: Session, o: {signal: AbortSignal; rec: BundleWriter | undefined; hooks: CaptureHooks}) {
 	const {rec, hooks, signal} = o;
 	const now = () => Date.now() / 1000;
+	// A damaged UDP datagram is skipped and the stream goes on; a TCP or HTTP stream's damage ends its connection.
+	const damageKind = parseNetSpec(spec)?.kind === 'udp' ? 'bad-datagram' : 'pcap-damaged';
+	let damageNotes = 0;
 	const netStream = isNetSpec(spec)
 		? openNetCapture(spec, {
 				signal,
 				...hooks,
 				onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
+				// Each damaged unit is counted as it comes, so the status line and the report agree.
+				onDamage: (err) => session.addMalformed(damageKind, damageNotes++ < MAX_DAMAGE_NOTES ? sanitize(err.message) : undefined, now()),
 				tap: rec && {bytes: (b) => rec.capture(b), segment: () => rec.captureRestart(), cut: () => rec.captureCut()},
 			})
 		: undefined;
@@ -76,7 +87,8 @@ export function pumpPackets(spec: string, session: Session, o: {signal: AbortSig
 		for await (const batch of stream) for (const p of batch) session.addPacket(p);
 		if (stream.error) {
 			process.stderr.write(sanitize(describeCaptureError(stream.name, stream.error)) + '\n');
-			session.addMalformed('pcap-damaged', stream.error.message, now());
+			// A network source counted its damage as it came (onDamage); its last error is one of those.
+			if (!netStream) session.addMalformed('pcap-damaged', stream.error.message, now());
 		}
 		session.setStatus({source: 'pcap', state: stream.error?.fatal ? 'down' : 'eof', detail: stream.error?.message, ts: now()});
 	})();

@@ -1,5 +1,4 @@
-/** The session every mode shares, and what the user states up front: input files, rules, markers. */
-import {existsSync} from 'node:fs';
+/** The session every mode shares, and what the user states up front: rules, markers. */
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {loadClassifier} from '../classify/load.js';
@@ -9,12 +8,6 @@ import type {BundleMeta} from '../sources/replay.js';
 import {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {ndjsonWriter} from './outputs.js';
-
-/** Files named on the command line must exist before any mode starts (one line, exit 2). */
-export function checkInputFiles(opts: CliOptions): void {
-	if (opts.keylog && !opts.keylog.startsWith('follow:') && !existsSync(opts.keylog)) fail(`--keylog ${opts.keylog}: no such file`);
-	for (const f of [...opts.rules, ...opts.blocklist]) if (!existsSync(f)) fail(`${opts.rules.includes(f) ? '--rules' : '--blocklist'} ${f}: no such file`);
-}
 
 /** The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`). */
 export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: string}): {session: Session; geo: Promise<void>} {

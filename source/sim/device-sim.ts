@@ -2,7 +2,8 @@
  * A fake Android phone for tests and the demo: it speaks the adb *device* transport over TCP
  * (the one `adb connect HOST:PORT` uses) and serves getprop, date, logcat and tcpdump from a
  * recorded bundle, paced by the recorded timestamps. It can drop its connections on demand to
- * exercise reconnects. No AUTH: like a debug build (ro.adb.secure=0), it answers CNXN with CNXN.
+ * exercise reconnects, and hang (see {@link DeviceSim.hang}) to make the adb server list it
+ * `offline`. No AUTH: like a debug build (ro.adb.secure=0), it answers CNXN with CNXN.
  */
 import net from 'node:net';
 import {readFileSync} from 'node:fs';
@@ -31,6 +32,11 @@ const PRE_CNXN_PAYLOAD = 4096;
 const MAX_SERVICE_LOG = 1000;
 /** Streams open at once on one connection; a real adbd has a similar small bound in practice. */
 const MAX_STREAMS = 64;
+/**
+ * Bytes a hung connection holds unread: the host sends one CNXN (a few hundred bytes) and waits
+ * for the answer, so 64 KiB is far more than it sends; past it the connection is closed.
+ */
+const MAX_HELD_BYTES = 64 * 1024;
 
 export const SIM_DEFAULT_PROPS: Readonly<Record<string, string>> = {
 	'ro.product.manufacturer': 'Xiaomi',
@@ -135,19 +141,36 @@ class SimConnection {
 	private readonly decoder = new MessageDecoder();
 	private online = false;
 	private nextId = 1;
+	/** Bytes received while hung, read when the phone wakes (as adbd reads its socket's backlog). */
+	private held: Buffer[] | undefined;
+	private heldBytes = 0;
 
 	constructor(
 		private readonly socket: net.Socket,
 		private readonly sim: DeviceSim,
+		hung: boolean,
 	) {
+		if (hung) this.held = [];
 		socket.setNoDelay(true);
-		socket.on('data', (chunk: Buffer) => this.receive(chunk));
+		socket.on('data', (chunk: Buffer) => {
+			if (!this.held) return this.receive(chunk);
+			this.heldBytes += chunk.length;
+			if (this.heldBytes > MAX_HELD_BYTES) return this.destroy();
+			this.held.push(chunk);
+		});
 		socket.on('error', () => this.destroy());
 		socket.on('close', () => this.destroy());
 	}
 
 	send(m: AdbMessage): void {
 		if (!this.socket.destroyed) this.socket.write(encodeMessage(m));
+	}
+
+	/** Reads what arrived while hung, and answers from now on. */
+	wake(): void {
+		const held = this.held;
+		this.held = undefined;
+		for (const chunk of held ?? []) if (!this.socket.destroyed) this.receive(chunk);
 	}
 
 	destroy(): void {
@@ -216,6 +239,7 @@ export class DeviceSim {
 	private downUntil = 0;
 	private dropTimer: NodeJS.Timeout | undefined;
 	private dropArmed: boolean;
+	private hung = false;
 
 	constructor(private readonly opts: DeviceSimOptions = {}) {
 		const props = {...SIM_DEFAULT_PROPS, ...opts.props};
@@ -245,7 +269,7 @@ export class DeviceSim {
 				socket.destroy();
 				return;
 			}
-			this.connections.add(new SimConnection(socket, this));
+			this.connections.add(new SimConnection(socket, this, this.hung));
 		});
 		this.server = server;
 		return new Promise((resolve, reject) => {
@@ -281,6 +305,23 @@ export class DeviceSim {
 	drop(downMs = 0): void {
 		this.downUntil = Date.now() + downMs;
 		for (const c of [...this.connections]) c.destroy();
+	}
+
+	/**
+	 * Hangs, as a phone whose adbd wedged: the transport breaks, and the adb server's reconnection
+	 * is accepted (the kernel does that) but never answered, so `adb devices` lists the device
+	 * `offline` while its TCP connection stays up. (A connection that merely goes silent is not
+	 * enough: adb 29 keeps calling it `device`, measured over 40 s.) Until {@link wake}.
+	 */
+	hang(): void {
+		this.hung = true;
+		for (const c of [...this.connections]) c.destroy();
+	}
+
+	/** Ends a hang: the held connections are read and answered, and the device comes back online. */
+	wake(): void {
+		this.hung = false;
+		for (const c of [...this.connections]) c.wake();
 	}
 
 	/** Stops listening and closes every connection. */

@@ -9,7 +9,7 @@ import {execFile} from 'node:child_process';
 import {accessSync, constants as fsConstants} from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {Adb, AdbBanner, AdbServerClient, AdbServerTransport} from '@yume-chan/adb';
+import {Adb, AdbBanner, AdbServerClient, AdbServerTransport, type AdbServerStream} from '@yume-chan/adb';
 import {AdbServerNodeTcpConnector} from '@yume-chan/adb-server-node-tcp';
 
 /** The adb server's default port (adb's DEFAULT_ADB_PORT). */
@@ -124,9 +124,17 @@ export async function ensureAdbServer(
 /** The adb server cannot be reached or started. */
 export class AdbUnavailableError extends Error {}
 
-/** Every device the server knows, including unauthorized and offline ones. */
+/**
+ * Every state adb names a device by (adb's connection_state_name; `no` begins "no permissions"),
+ * so that a device in any of them is listed with it rather than dropped as if unplugged.
+ */
+const DEVICE_STATES = [
+	'device', 'unauthorized', 'offline', 'authorizing', 'connecting', 'bootloader', 'recovery', 'rescue', 'sideload', 'host', 'no',
+] as unknown as readonly AdbServerClient.ConnectionState[];
+
+/** Every device the server knows, in whatever state. */
 export async function listDevices(client: AdbServerClient): Promise<AdbDevice[]> {
-	return client.getDevices(['device', 'unauthorized', 'offline']);
+	return client.getDevices(DEVICE_STATES);
 }
 
 /** What to do with the current device list. */
@@ -171,6 +179,7 @@ export function describeDevice(d: AdbDevice): string {
 function stateReason(d: AdbDevice): string {
 	if (d.state === 'unauthorized') return `${d.serial} is unauthorized: accept the USB debugging prompt on the phone`;
 	if (d.state === 'offline') return `${d.serial} is offline: replug it or run adb reconnect`;
+	if ((d.state as string) === 'no') return `${d.serial}: no permission to open the USB device (udev rules: see adb devices)`;
 	return `${d.serial} is ${d.state}`;
 }
 
@@ -192,6 +201,11 @@ export type DeviceWatchHandlers = {
  * Tracks devices (`host:track-devices-l`) for as long as it runs: when the server goes away
  * (killed, restarted, crashed) it reconnects on the {@link ADB_BACKOFF_MS} schedule, starting a
  * local server when none answers.
+ *
+ * The pushed lists are read here, not through Tango's observer: Tango 2.6 parses them with its
+ * default states (device, unauthorized), so a device the server marks `offline` vanished from
+ * the list as if unplugged (yume-chan/ya-webadb#670) and could not be told apart from an
+ * `adb disconnect`.
  */
 export function watchDevices(
 	client: AdbServerClient,
@@ -200,23 +214,24 @@ export function watchDevices(
 	options: {schedule?: readonly number[]; startServer?: boolean} = {},
 ): DeviceWatch {
 	const stopped = new AbortController();
-	let current: AdbServerClient.DeviceObserver | undefined;
+	let current: AdbServerStream | undefined;
 	const loop = async (): Promise<void> => {
 		let attempt = 0;
 		while (!stopped.signal.aborted) {
 			let failure: Error | undefined;
 			try {
 				await ensureAdbServer(client, endpoint, {start: options.startServer});
-				const observer = await client.trackDevices({includeStates: ['device', 'unauthorized', 'offline']});
-				current = observer;
+				const stream = await client.createConnection('host:track-devices-l');
+				current = stream;
 				attempt = 0;
-				failure = await new Promise<Error | undefined>((resolve) => {
-					observer.onListChange((list) => handlers.onList([...list]));
-					observer.onError((e) => resolve(e instanceof Error ? e : new Error(String(e))));
-					stopped.signal.addEventListener('abort', () => resolve(undefined), {once: true});
-				});
+				try {
+					// One length-prefixed list now, then one on every change, until the server goes away.
+					while (!stopped.signal.aborted) handlers.onList(AdbServerClient.parseDeviceList(await stream.readString(), DEVICE_STATES));
+				} catch (error) {
+					if (!stopped.signal.aborted) failure = error instanceof Error ? error : new Error(String(error));
+				}
 				current = undefined;
-				await Promise.resolve(observer.stop()).catch(() => undefined);
+				await stream.dispose().catch(() => undefined);
 			} catch (error) {
 				failure = error instanceof Error ? error : new Error(String(error));
 			}
@@ -230,7 +245,7 @@ export function watchDevices(
 	return {
 		async stop() {
 			stopped.abort();
-			await Promise.resolve(current?.stop()).catch(() => undefined);
+			await current?.dispose().catch(() => undefined);
 			await done;
 		},
 	};

@@ -42,6 +42,12 @@ export type NetSourceOptions = {
 	signal?: AbortSignal;
 	/** Status changes: starting, live (data flowing), stalled (silent or waiting for a peer), down. */
 	onStatus?(state: NetSourceState, detail: string): void;
+	/**
+	 * Damaged input, once per damaged unit as it is skipped: a UDP datagram that is no record or
+	 * block (or whose record the parser refused), a connection's capture stream that broke.
+	 * I/O errors are not damage and do not come here.
+	 */
+	onDamage?(error: CaptureError): void;
 	/** pcapng Custom Blocks (PCAPdroid's UID map); data is a view, copy to keep. */
 	onCustomBlock?(pen: number, data: Uint8Array): void;
 	/** pcapng Decryption Secrets Blocks (PCAPdroid's live pcapng exports carry TLS key logs). */
@@ -117,6 +123,8 @@ export class NetCapture implements NetCaptureStream {
 	private base = 0;
 	private lastFormat: CaptureFormat | undefined;
 	private lastError: CaptureError | undefined;
+	/** The damage last passed to onDamage: a parser's error is noted again when its segment ends. */
+	private lastDamage: CaptureError | undefined;
 	private secretsBytes = 0;
 	private current: NetSourceState = 'starting';
 	private readonly stall: StallWatch;
@@ -259,6 +267,9 @@ export class NetCapture implements NetCaptureStream {
 
 	noteError(err: CaptureError): void {
 		this.lastError = err;
+		if (err.io || err === this.lastDamage) return;
+		this.lastDamage = err;
+		this.opts.onDamage?.(err);
 	}
 
 	status(state: NetSourceState, detail: string): void {

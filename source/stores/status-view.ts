@@ -46,6 +46,7 @@ export const UNDECODED_WORDS: Readonly<Record<string, string>> = {
 	'log-unparsed': 'unparsed log line',
 	'bad-upload-url': 'bad upload URL',
 	'pcap-damaged': 'damaged capture',
+	'bad-datagram': 'bad datagram',
 	'capture-damaged': 'damaged capture',
 	'secrets-unknown-type': 'unknown secrets block',
 };
@@ -99,7 +100,8 @@ export const $statusView = computed(
 	[$device, $input, $sources, $stats, $incognito, $incognitoSignals, $ui],
 	(device, input, sources, stats, incognito, signals, ui): StatusView => {
 		const model = [device?.manufacturer, device?.model].filter(Boolean).join(' ');
-		const deviceLabel = device ? [model, device.serial ? `(${device.serial})` : ''].filter(Boolean).join(' ') : '';
+		// The serial alone until the phone's model is known.
+		const deviceLabel = device ? [model, device.serial ? (model ? `(${device.serial})` : device.serial) : ''].filter(Boolean).join(' ') : '';
 		const path = input?.path ?? input?.logcat;
 		const title = deviceLabel || (path ? `replay ${path}` : 'no device');
 		const bad = undecoded(stats);

@@ -18,8 +18,13 @@ export function fixRewind(chunk: string): string {
 
 /** A view of `stream` whose writes get the rewind fix; everything else (size, isTTY, events) is the stream's own. */
 export function withRewindFix<T extends NodeJS.WriteStream>(stream: T): T {
+	return mapWrites(stream, fixRewind);
+}
+
+/** A view of `stream` whose string writes pass through `transform`; everything else is the stream's own. */
+export function mapWrites<T extends NodeJS.WriteStream>(stream: T, transform: (chunk: string) => string): T {
 	const write = (chunk: unknown, ...rest: unknown[]): boolean =>
-		(stream.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? fixRewind(chunk) : chunk, ...rest);
+		(stream.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? transform(chunk) : chunk, ...rest);
 	return new Proxy(stream, {
 		get(target, prop) {
 			if (prop === 'write') return write;

@@ -4,7 +4,9 @@
  * reconnect and an outage, headless status lines on stderr, the user's own `adb disconnect`, the
  * device chooser, an unattached --serial and a bad --pcap address.
  */
-import {readdirSync, readFileSync} from 'node:fs';
+import {createSocket} from 'node:dgram';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {repoRoot} from '../helpers/corpus.js';
@@ -13,6 +15,7 @@ import {needTool} from '../helpers/tools.js';
 import {shellQuote, startTmux} from '../helpers/tmux.js';
 import {AdbHarness} from '../sim/adb-harness.js';
 import {startLive as startLiveRun, useAdbHarness, terminate, until, type LiveRun} from '../helpers/live.js';
+import {ipPackets, pcapdroidRecord, pcapHeader} from '../sources/pcapdroid-dumper.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
@@ -25,6 +28,7 @@ const MAX_SERVER_CPU = 0.1;
 
 type Run = LiveRun;
 const runs: Run[] = [];
+const tmp = mkdtempSync(path.join(tmpdir(), 'tattle-live-defects-'));
 const startLive = (h: AdbHarness, args: string[]) => startLiveRun(h.env, args, runs);
 /** The run's events, without their arrival times. */
 const eventsOf = (run: Run) => run.events.map(({e}) => e);
@@ -34,6 +38,18 @@ const sourceEvents = (run: Run, source?: string) =>
 	eventsOf(run).filter((e) => e.type === 'source' && (source === undefined || e.source === source)).map((e) => `${String(e.source)} ${String(e.state)} ${String(e.detail ?? '')}`);
 const lastState = (run: Run, source: string) => sourceEvents(run, source).at(-1)?.split(' ')[1];
 const streaming = (run: Run) => lastState(run, 'logcat') === 'live' && lastState(run, 'adb') === 'live';
+
+/** A UDP port nobody listens on right now. */
+function freeUdpPort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const s = createSocket('udp4');
+		s.once('error', reject);
+		s.bind(0, '127.0.0.1', () => {
+			const {port} = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
 
 /** The pid of the adb server listening on `port` (`adb -L tcp:PORT fork-server server`). */
 function adbServerPid(port: number): number | undefined {
@@ -58,7 +74,7 @@ function cpuSeconds(pid: number): number {
 }
 
 describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through the real adb server', () => {
-	const h = useAdbHarness(runs);
+	const h = useAdbHarness(runs, () => rmSync(tmp, {recursive: true, force: true}));
 
 	it('1. keeps the adb server near idle while watching (CPU measured over 10 s)', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});
@@ -75,6 +91,42 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		expect(share, `adb server used ${(share * 100).toFixed(0)}% of a core`).toBeLessThan(MAX_SERVER_CPU);
 		await sim.close();
 	}, 40_000);
+
+	it.runIf(needTool('tmux', 'tmux'))('2. every malformed PCAPdroid UDP datagram is counted, on the status line and in the report alike', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, rebase: true});
+		const port = await freeUdpPort();
+		const report = path.join(tmp, 'udp-malformed.json');
+		const pane = await startTmux({
+			command: `${shellQuote(process.execPath)} ${shellQuote(cli)} live --serial ${shellQuote(serial)} --pcap udp://127.0.0.1:${port} --report ${shellQuote(report)}`,
+			width: 160,
+			height: 30,
+			color: false,
+			env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
+		});
+		const sock = createSocket('udp4');
+		const send = (b: Uint8Array) => new Promise<void>((resolve, reject) => sock.send(b, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+		try {
+			await pane.waitFor(/pcap starting \(listening on udp/, 20_000);
+			// As PCAPdroid's UDP exporter: the header, then one record a datagram, 20 of them damaged
+			// (too short to be a record; a record cut short on the way) among 5 good ones.
+			const good = ipPackets(path.join(repoRoot, 'test', 'fixtures', 'tls', 'sa-tls13-h2.pcap')).slice(0, 5).map((p) => pcapdroidRecord(p, 10085, 'Mi Browser'));
+			await send(pcapHeader(true));
+			for (let i = 0; i < 20; i++) {
+				if (i % 4 === 0) await send(good[i / 4]!);
+				await send(i % 2 === 0 ? new Uint8Array([0xde, 0xad, 0xbe, 0xef, i]) : good[i % 5]!.subarray(0, 40));
+			}
+			const screen = await pane.waitFor(/20 not decoded \(20 bad datagram\)/, 10_000);
+			expect(screen).toMatch(/\b5 pkts\b/);
+			await pane.sendKeys('q');
+			await pane.waitFor('EXIT=0', 15_000);
+		} finally {
+			sock.close();
+			await pane.kill();
+			await sim.close();
+		}
+		const stats = (JSON.parse(readFileSync(report, 'utf8')) as {stats: {packets: number; malformed: number; problems: Record<string, number>}}).stats;
+		expect(stats).toMatchObject({packets: 5, malformed: 20, problems: {'bad-datagram': 20}});
+	}, 60_000);
 
 	it('4, 9, 10 (and 5). an outage: adb is not live while the phone is gone, one event per state change, one line each on stderr, no duplicates after', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
@@ -103,6 +155,31 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		// 9: headless, stderr says connecting, live, reconnecting and live again: one line each.
 		const lines = run.stderr().split('\n').filter((l) => /^tattle: phone /.test(l));
 		expect(lines.map((l) => l.split(' ')[2]!.replace(/:$/, '')), run.stderr()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
+	}, 60_000);
+
+	it('5. follows the adb server when it lists the device offline (a hung phone, TCP still up), and back', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
+		const run = startLive(h, ['--serial', serial, '--json']);
+		expect(await until(() => streaming(run), 15_000), `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		const hungAt = Date.now() / 1000;
+		sim.hang();
+		const offline = () => h.adb(['devices']).then((r) => new RegExp(`^${serial.replaceAll('.', '\\.')}\\toffline$`, 'm').test(String(r.stdout)));
+		expect(await until(() => lastState(run, 'adb') !== 'live', 5000), sourceEvents(run, 'adb').join('\n')).toBe(true);
+		// Said as soon as the server pushes it, in its words, while the server calls it offline.
+		const down = run.events.find(({at, e}) => at >= hungAt && e.type === 'source' && e.source === 'adb' && e.state !== 'live')!;
+		expect(down.at - hungAt, 'seconds from the hang to the adb event').toBeLessThan(2);
+		expect(String(down.e.detail)).toMatch(/offline/);
+		expect(await offline(), 'adb devices lists it offline').toBe(true);
+		// Nothing calls it live while it stays offline (tattle's own reconnect attempts included).
+		await wait(6000);
+		expect(await offline(), 'adb devices lists it offline').toBe(true);
+		const during = run.events.filter(({at, e}) => at >= hungAt && e.type === 'source' && e.state === 'live').map(({e}) => `${String(e.source)} ${String(e.detail)}`);
+		expect(during).toEqual([]);
+		expect(run.stderr()).toMatch(/tattle: phone reconnecting/);
+		sim.wake();
+		expect(await until(() => streaming(run), 20_000), sourceEvents(run).join('\n')).toBe(true);
+		expect(await terminate(run)).toBe(0);
+		await sim.close();
 	}, 60_000);
 
 	it('11. respects the user\'s own adb disconnect', async () => {

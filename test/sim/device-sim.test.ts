@@ -86,6 +86,28 @@ describe.runIf(needTool('adb', 'adb'))('device simulator with the real adb clien
 		}
 	});
 
+	it('hangs: the adb server lists it offline while its TCP connection stays up, and online again on wake', async () => {
+		const {sim, serial: hungSerial} = await h.addSim({speed: 1});
+		const state = async () => new RegExp(`^${hungSerial.replaceAll('.', '\\.')}\\t(\\S+)`, 'm').exec(String((await h.adb(['devices'])).stdout))?.[1];
+		expect(await state()).toBe('device');
+		sim.hang();
+		let seen: string | undefined;
+		for (let i = 0; i < 50 && seen !== 'offline'; i++) {
+			await new Promise((r) => setTimeout(r, 100));
+			seen = await state();
+		}
+		expect(seen).toBe('offline');
+		// Still offline a while later, with the server's reconnection held open, not refused.
+		await new Promise((r) => setTimeout(r, 2000));
+		expect(await state()).toBe('offline');
+		expect(sim.connectionCount).toBeGreaterThanOrEqual(1);
+		sim.wake();
+		await h.adb(['-s', hungSerial, 'wait-for-device']);
+		expect(await state()).toBe('device');
+		expect(String((await h.adb(['-s', hungSerial, 'shell', 'getprop', 'ro.product.model'])).stdout).trim()).toBe('TattleSim');
+		await sim.close();
+	}, 30_000);
+
 	it('refuses services it does not simulate', async () => {
 		const r = await h.adb(['-s', serial, 'reverse', 'tcp:1', 'tcp:2']);
 		expect(r.code).not.toBe(0);

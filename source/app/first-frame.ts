@@ -1,0 +1,52 @@
+/**
+ * The first frame of `tattle live` on a terminal, drawn before anything heavy loads. Importing
+ * Ink and React alone takes ~0.5 s on an idle laptop and the device set-up more, which left the
+ * screen blank for 1.3-2.3 s (issue 12, defect 17). These are the status bar's first two lines
+ * as the dashboard draws them in that state: the device, adb connecting, nothing counted yet. The
+ * dashboard's first write erases them and draws in their place; the device chooser erases them too.
+ */
+import type {CliOptions} from '../lib/args.js';
+import {sanitize} from '../lib/strip-controls.js';
+import {mapWrites} from '../ui/rewind-fix.js';
+import {utf8Locale, wantsTui} from './terminal.js';
+
+/** Rows drawn by drawFirstFrame and not yet erased. */
+let drawn = 0;
+
+export type FirstFrameOptions = {
+	/** The device asked for (--serial or ANDROID_SERIAL), if any. */
+	serial: string | undefined;
+	/** --ascii or a locale without UTF-8: the status bar's ASCII glyph for `starting`. */
+	ascii: boolean;
+};
+
+/** Draws the first frame when `tattle live` will show the dashboard (cli.tsx, before the mode loads). */
+export function firstFrameForLive(opts: CliOptions): void {
+	if (wantsTui(opts)) drawFirstFrame({serial: opts.serial ?? (process.env.ANDROID_SERIAL || undefined), ascii: opts.ascii || !utf8Locale()});
+}
+
+/** Writes the first frame to `out` (a terminal). */
+export function drawFirstFrame(o: FirstFrameOptions, out: NodeJS.WriteStream = process.stdout): void {
+	const width = Math.max(20, (out.columns || 80) - 1);
+	const device = o.serial ? sanitize(o.serial, 80) : 'no device';
+	const lines = [
+		`tattle · ${device} · ${o.ascii ? '~' : '◌'} adb starting (connecting to the adb server)`,
+		'0 pkts · 0 B · 0 log lines · 0 not decoded · 0 dropped',
+	];
+	// Each line within the width: a wrapped line would take two rows and the erase would miss one.
+	out.write(lines.map((l) => `${[...l].slice(0, width).join('')}\n`).join(''));
+	drawn = lines.length;
+}
+
+/** The escape that erases the first frame (back to its first row, clear below), once; '' when none is shown. */
+export function takeFirstFrame(): string {
+	if (drawn === 0) return '';
+	const up = `\r\u001B[${drawn}A\u001B[J`;
+	drawn = 0;
+	return up;
+}
+
+/** `stream` whose first write erases the first frame first (the dashboard draws where it was). */
+export function replacingFirstFrame<T extends NodeJS.WriteStream>(stream: T): T {
+	return mapWrites(stream, (chunk) => takeFirstFrame() + chunk);
+}
