@@ -7,7 +7,7 @@ import {ANY_BROWSER} from '../lib/format.js';
 import {startFlushing} from '../ingest/flusher.js';
 import type {Session} from '../ingest/session.js';
 import type {ReplayControl} from '../sources/replay.js';
-import {endWhenDone} from './exit.js';
+import {endWhenDone, onQuitSignal} from './exit.js';
 import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
 
@@ -53,6 +53,10 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	flusher.flushNow();
 	let resolveExit!: () => void;
 	const exited = new Promise<void>((r) => (resolveExit = r));
+	const quit = () => {
+		abort.abort();
+		resolveExit();
+	};
 	controls.setControls({
 		toggleIncognito: () => {
 			const m = session.toggleIncognito();
@@ -68,11 +72,10 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 			writeReports({...opts, report: files}, session.snapshot({rates: false}), input);
 			return files.join(', ');
 		},
-		quit: () => {
-			abort.abort();
-			resolveExit();
-		},
+		quit,
 	});
+	// kill, a service manager or a closed terminal quit as q does: the terminal back, the reports written.
+	const offSignals = onQuitSignal(quit);
 	const keyboard = keyboardStream() ?? process.stdin;
 	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard});
 	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
@@ -81,6 +84,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	const stop = () => {
 		if (stopped) return;
 		stopped = true;
+		offSignals();
 		clearInterval(keepAlive);
 		flusher.stop();
 		app.unmount();

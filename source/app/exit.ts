@@ -24,6 +24,28 @@ export function fail(message: string, code = 2): never {
 	throw new ExitError(message, code);
 }
 
+/**
+ * The signals that end a session the way q does (the terminal given back, the reports written):
+ * Ctrl-C or kill (SIGINT), a service manager (SIGTERM), a closed terminal or SSH link (SIGHUP).
+ */
+export const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Calls `quit` on the first of QUIT_SIGNALS; a second signal then ends the process at once (the
+ * handlers are gone, so the default action runs). Returns the removal of the handlers.
+ */
+export function onQuitSignal(quit: () => void): () => void {
+	const handler = () => {
+		off();
+		quit();
+	};
+	const off = () => {
+		for (const s of QUIT_SIGNALS) process.off(s, handler);
+	};
+	for (const s of QUIT_SIGNALS) process.once(s, handler);
+	return off;
+}
+
 /** Set once the dashboard has run: the process then ends as soon as the mode is done. */
 let dashboardShown = false;
 
@@ -37,6 +59,9 @@ export function runToExit(mode: () => Promise<number>): void {
 	// A closed pipe (`tattle ... --json | head`) ends the run quietly, as other Unix tools do.
 	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 		if (error.code === 'EPIPE') process.exit(0);
+		// The terminal hung up (SIGHUP follows): nothing more can be drawn, but the reports and the
+		// bundle are still to be written, so carry on.
+		if (error.code === 'EIO') return;
 		throw error;
 	});
 	mode()
