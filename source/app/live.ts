@@ -41,7 +41,7 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	const keyLog = startKeyLog(opts.keylog, session, abort.signal, rec);
 	const onStatus = tui ? undefined : phoneStatusLines();
 	const phone = watchPhone(session, {serial, pcap: packets.phone, hostClock: packets.hostClock, rec, hooks, onStatus});
-	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks}) : undefined;
+	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks, allowFrom: opts.pcapFrom}) : undefined;
 	const stopCapture = droid && pump ? await startPcapdroidCapture(droid, pump.listening, session) : undefined;
 
 	try {
