@@ -75,7 +75,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 		quit,
 	});
 	// kill, a service manager or a closed terminal quit as q does: the terminal back, the reports written.
-	const offSignals = onQuitSignal(quit);
+	onQuitSignal(quit);
 	const keyboard = keyboardStream() ?? process.stdin;
 	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard});
 	// The dashboard stays up after the replay ends until the user quits: hold the event loop open.
@@ -84,7 +84,6 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	const stop = () => {
 		if (stopped) return;
 		stopped = true;
-		offSignals();
 		clearInterval(keepAlive);
 		flusher.stop();
 		app.unmount();

@@ -31,19 +31,21 @@ export function fail(message: string, code = 2): never {
 export const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * Calls `quit` on the first of QUIT_SIGNALS; a second signal then ends the process at once (the
- * handlers are gone, so the default action runs). Returns the removal of the handlers.
+ * Calls `quit` on the first of QUIT_SIGNALS; a second one ends the process at once (exit 130).
+ * The handler stays registered (not `once`): Ink's signal-exit re-raises a signal nobody else
+ * listens to, which killed the run before its reports. Returns the removal of the handler.
  */
 export function onQuitSignal(quit: () => void): () => void {
+	let quitting = false;
 	const handler = () => {
-		off();
+		if (quitting) process.exit(130);
+		quitting = true;
 		quit();
 	};
-	const off = () => {
+	for (const s of QUIT_SIGNALS) process.on(s, handler);
+	return () => {
 		for (const s of QUIT_SIGNALS) process.off(s, handler);
 	};
-	for (const s of QUIT_SIGNALS) process.once(s, handler);
-	return off;
 }
 
 /** Set once the dashboard has run: the process then ends as soon as the mode is done. */

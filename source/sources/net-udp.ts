@@ -46,6 +46,10 @@ export function runUdp(stream: NetCapture, host: string, port: number): void {
 			return;
 		}
 		if (framed.restart) {
+			// A real preamble after packets: PCAPdroid restarted its capture. Said, and numbering goes on.
+			if (stream.packets > 0 && !framer.madeUpPreamble) {
+				stream.status('live', `PCAPdroid restarted its capture (a new header after ${stream.packets} packets)${stream.senderNote}`);
+			}
 			stream.beginSegment();
 			stream.bytes(framed.restart);
 		}
