@@ -7,7 +7,7 @@ import {ANY_BROWSER} from '../lib/format.js';
 import {startFlushing} from '../ingest/flusher.js';
 import type {Session} from '../ingest/session.js';
 import type {ReplayControl} from '../sources/replay.js';
-import {endWhenDone} from './exit.js';
+import {endWhenDone, onQuitSignal} from './exit.js';
 import {replacingFirstFrame} from './first-frame.js';
 import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
@@ -69,6 +69,10 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	flusher.flushNow();
 	let resolveExit!: () => void;
 	const exited = new Promise<void>((r) => (resolveExit = r));
+	const quit = () => {
+		abort.abort();
+		resolveExit();
+	};
 	controls.setControls({
 		toggleIncognito: () => {
 			const m = session.toggleIncognito();
@@ -84,11 +88,10 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 			writeReports({...opts, report: files}, session.snapshot({rates: false}), input);
 			return files.join(', ');
 		},
-		quit: () => {
-			abort.abort();
-			resolveExit();
-		},
+		quit,
 	});
+	// kill, a service manager or a closed terminal quit as q does: the terminal back, the reports written.
+	onQuitSignal(quit);
 	const keyboard = keyboardStream() ?? process.stdin;
 	// Drawn where the first frame was (first-frame.ts), which its first write erases.
 	const app = renderApp({color: opts.color, ascii: opts.ascii || !utf8Locale(), mode: o.mode, stdin: keyboard, stdout: replacingFirstFrame(process.stdout)});

@@ -24,6 +24,30 @@ export function fail(message: string, code = 2): never {
 	throw new ExitError(message, code);
 }
 
+/**
+ * The signals that end a session the way q does (the terminal given back, the reports written):
+ * Ctrl-C or kill (SIGINT), a service manager (SIGTERM), a closed terminal or SSH link (SIGHUP).
+ */
+export const QUIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Calls `quit` on the first of QUIT_SIGNALS; a second one ends the process at once (exit 130).
+ * The handler stays registered (not `once`): Ink's signal-exit re-raises a signal nobody else
+ * listens to, which killed the run before its reports. Returns the removal of the handler.
+ */
+export function onQuitSignal(quit: () => void): () => void {
+	let quitting = false;
+	const handler = () => {
+		if (quitting) process.exit(130);
+		quitting = true;
+		quit();
+	};
+	for (const s of QUIT_SIGNALS) process.on(s, handler);
+	return () => {
+		for (const s of QUIT_SIGNALS) process.off(s, handler);
+	};
+}
+
 /** Set once the dashboard has run: the process then ends as soon as the mode is done. */
 let dashboardShown = false;
 
@@ -37,6 +61,9 @@ export function runToExit(mode: () => Promise<number>): void {
 	// A closed pipe (`tattle ... --json | head`) ends the run quietly, as other Unix tools do.
 	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 		if (error.code === 'EPIPE') process.exit(0);
+		// The terminal hung up (SIGHUP follows): nothing more can be drawn, but the reports and the
+		// bundle are still to be written, so carry on.
+		if (error.code === 'EIO') return;
 		throw error;
 	});
 	mode()

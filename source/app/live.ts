@@ -9,11 +9,12 @@ import type {Session} from '../ingest/session.js';
 import {loadDashboard, startDashboard} from './dashboard.js';
 import {chooseSerial} from './device.js';
 import {startKeyLog} from './keylog.js';
+import {onQuitSignal} from './exit.js';
 import {exitCodeFor, liveReportInput, writeReports} from './outputs.js';
 import {checkPcapSpec, packetPlan, pumpPackets} from './packet-input.js';
 import {preparePcapdroid, startPcapdroidCapture, stopPcapdroidCapture} from './pcapdroid-setup.js';
 import {phoneStatusLines, watchPhone} from './phone.js';
-import {openRecorder, recordMarkers} from './recorder.js';
+import {openRecorder, recordSession} from './recorder.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
 
@@ -38,13 +39,13 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	// Named from the start (as the first frame did); the phone's own facts replace it when read.
 	if (serial) session.device = {serial};
 	applyMarkers(session, opts, undefined);
-	if (rec) recordMarkers(session, rec);
+	if (rec) recordSession(session, rec, !tui);
 	const abort = new AbortController();
 	const hooks = captureHooks(session);
 	const keyLog = startKeyLog(opts.keylog, session, abort.signal, rec);
 	const onStatus = tui ? undefined : phoneStatusLines();
 	const phone = watchPhone(session, {serial, pcap: packets.phone, hostClock: packets.hostClock, rec, hooks, onStatus});
-	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks}) : undefined;
+	const pump = packets.other ? pumpPackets(packets.other, session, {signal: abort.signal, rec, hooks, allowFrom: opts.pcapFrom}) : undefined;
 	const stopCapture = droid && pump ? await startPcapdroidCapture(droid, pump.listening, session) : undefined;
 
 	try {
@@ -66,15 +67,12 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	return exitCodeFor(opts, snap);
 }
 
-/** The dashboard until q; headless, until Ctrl-C or SIGTERM. */
+/** The dashboard until q (or a quit signal); headless, until Ctrl-C, SIGTERM or SIGHUP. */
 async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, tui: boolean, report: {reportInput: () => Record<string, unknown>; ready: Promise<void>}): Promise<void> {
 	if (tui) {
 		const ui = await startDashboard(opts, session, abort, {mode: 'live', ...report});
 		await ui.waitUntilExit();
 		return;
 	}
-	await new Promise<void>((resolve) => {
-		process.once('SIGINT', resolve);
-		process.once('SIGTERM', resolve);
-	});
+	await new Promise<void>((resolve) => onQuitSignal(resolve));
 }

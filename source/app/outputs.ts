@@ -9,6 +9,9 @@ import type {SessionEvent, SessionSnapshot} from '../types.js';
 import {fail} from './exit.js';
 import {version} from './package-info.js';
 
+/** Reports name every host the phone talked to, and flags with URLs: owner only, as bundles are. */
+export const REPORT_FILE_MODE = 0o600;
+
 /** Longest string in an NDJSON event: a hostile 64 KiB name stays one readable line. */
 const MAX_EVENT_STRING = 4096;
 
@@ -29,7 +32,8 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 	for (const file of opts.report) {
 		try {
 			// Written as it is serialised: at 17k destinations the whole text (and its UTF-8 copy) was the replay's peak.
-			const fd = openSync(file, 'w');
+			// A new report is the owner's alone (REPORT_FILE_MODE); an existing file keeps its mode.
+			const fd = openSync(file, 'w', REPORT_FILE_MODE);
 			try {
 				for (const piece of reportPieces(report, file)) {
 					// writeSync may write less than asked (a pipe): loop until all of it is out.

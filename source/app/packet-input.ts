@@ -65,16 +65,22 @@ export function packetPlan(opts: CliOptions, droid: PcapdroidPlan | undefined): 
  * the bytes every parser gets go to the bundle too (a new connection's header is checked against
  * the first by the writer; a half record at a cut is dropped). `listening`: a listener's address.
  */
-export function pumpPackets(spec: string, session: Session, o: {signal: AbortSignal; rec: BundleWriter | undefined; hooks: CaptureHooks}) {
-	const {rec, hooks, signal} = o;
+export function pumpPackets(spec: string, session: Session, o: {signal: AbortSignal; rec: BundleWriter | undefined; hooks: CaptureHooks; allowFrom?: readonly string[]}) {
+	const {rec, hooks, signal, allowFrom = []} = o;
 	const now = () => Date.now() / 1000;
+	const kind = parseNetSpec(spec)?.kind;
 	// A damaged UDP datagram is skipped and the stream goes on; a TCP or HTTP stream's damage ends its connection.
-	const damageKind = parseNetSpec(spec)?.kind === 'udp' ? 'bad-datagram' : 'pcap-damaged';
+	const damageKind = kind === 'udp' ? 'bad-datagram' : 'pcap-damaged';
 	let damageNotes = 0;
+	// --pcapdroid may have picked an exporter we connect to (http): then --pcap-from would do nothing.
+	if (allowFrom.length > 0 && kind !== 'udp' && kind !== 'tcp-listen') fail(`--pcap-from needs a listener (udp:// or tcp-listen://); packets come from ${sanitize(spec)}`);
 	const netStream = isNetSpec(spec)
 		? openNetCapture(spec, {
 				signal,
 				...hooks,
+				allowFrom,
+				// Someone else sent to the listener: dropped unparsed, counted where the status line shows drops.
+				onRefused: () => session.addDropped(1, 'pcap-refused'),
 				onStatus: (state, detail) => session.setStatus({source: 'pcap', state, detail, ts: now()}),
 				// Each damaged unit is counted as it comes, so the status line and the report agree.
 				onDamage: (err) => session.addMalformed(damageKind, damageNotes++ < MAX_DAMAGE_NOTES ? sanitize(err.message) : undefined, now()),

@@ -4,6 +4,7 @@
  * watching, heard from the session.
  */
 import type {CliOptions} from '../lib/args.js';
+import {plainWords} from '../lib/format.js';
 import {sanitize} from '../lib/sanitize.js';
 import {logcatCommands, tcpdumpCommands} from '../sources/adb.js';
 import {BundleWriterError, createBundleWriter, MAX_MARKER_CHARS, type BundleWriter, type RecordedMeta} from '../sources/bundle-writer.js';
@@ -20,6 +21,9 @@ type BundleMarker = NonNullable<RecordedMeta['markers']>[number];
  * a day (each is also a log line, which the bundle writer bounds on its own).
  */
 const MAX_META_MARKERS = 10_000;
+
+/** Who hears that an open bundle stopped recording (a full disk): the session, once it exists. */
+const errorSinks = new WeakMap<BundleWriter, (message: string) => void>();
 
 /** The markers each open bundle's meta.json lists: those stated up front, then those made while watching. */
 const metaMarkers = new WeakMap<BundleWriter, BundleMarker[]>();
@@ -39,7 +43,13 @@ export function openRecorder(dir: string, opts: CliOptions, serial: string | und
 		{ts: w.to, kind: 'incognito-off' as const, pkg: w.pkg},
 	]);
 	try {
-		const rec = createBundleWriter(
+		let rec: BundleWriter | undefined;
+		const onError = (message: string) => {
+			const sink = rec && errorSinks.get(rec);
+			if (sink) sink(message);
+			else process.stderr.write(`tattle: ${sanitize(message)}\n`);
+		};
+		rec = createBundleWriter(
 			dir,
 			{
 				tool: {name: 'tattle', version},
@@ -55,7 +65,7 @@ export function openRecorder(dir: string, opts: CliOptions, serial: string | und
 				sources: {logcat: {via: 'adb', command: `${on} shell "${logcat}"`, fallbacks: logcatFallbacks, resume: 'logcat -T <last line time>'}, ...(opts.noPcap ? {} : {pcap: pcapSource})},
 				markers: [...markers],
 			},
-			{onError: (message) => process.stderr.write(`tattle: ${sanitize(message)}\n`)},
+			{onError},
 		);
 		metaMarkers.set(rec, markers);
 		return rec;
@@ -63,6 +73,21 @@ export function openRecorder(dir: string, opts: CliOptions, serial: string | und
 		if (error instanceof BundleWriterError) fail(error.message);
 		throw error;
 	}
+}
+
+/**
+ * The recording as a source of the session: `record live` while it writes, `record down` with the
+ * reason when a write failed (a full disk, a file size limit; the session keeps watching, the
+ * bundle keeps what was written). Headless, that is also one line on stderr.
+ */
+export function recordSession(session: Session, rec: BundleWriter, headless: boolean): void {
+	const now = () => Date.now() / 1000;
+	session.setStatus({source: 'record', state: 'live', detail: `recording to ${rec.dir}`, ts: now()});
+	errorSinks.set(rec, (message) => {
+		session.setStatus({source: 'record', state: 'down', detail: `${message}; still watching, the bundle keeps what was written`, ts: now()});
+		if (headless) process.stderr.write(`tattle: ${sanitize(plainWords(message))}; still watching\n`);
+	});
+	recordMarkers(session, rec);
 }
 
 /**

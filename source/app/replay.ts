@@ -10,7 +10,7 @@ import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type Rep
 import type {Session} from '../ingest/session.js';
 import type {SourceState} from '../types.js';
 import {startDashboard, type Dashboard} from './dashboard.js';
-import {fail} from './exit.js';
+import {fail, QUIT_SIGNALS} from './exit.js';
 import {startKeyLog} from './keylog.js';
 import {exitCodeFor, writeReports} from './outputs.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
@@ -76,14 +76,13 @@ function replayInput(opts: CliOptions): ReplayInput {
 	}
 }
 
-/** Headless: Ctrl-C or SIGTERM stops the replay where it is and still writes the report of what was read; a second one ends at once. */
+/** Headless: Ctrl-C, SIGTERM or SIGHUP stops the replay where it is and still writes the report of what was read; a second one ends at once. */
 function stopOnSignals(abort: AbortController): undefined {
 	const stopReplay = () => {
 		if (abort.signal.aborted) process.exit(130);
 		abort.abort();
 	};
-	process.on('SIGINT', stopReplay);
-	process.on('SIGTERM', stopReplay);
+	for (const signal of QUIT_SIGNALS) process.on(signal, stopReplay);
 	return undefined;
 }
 

@@ -3,6 +3,7 @@
  * node:util parseArgs splits argv into tokens; this file says what each option means.
  * Wrong arguments throw UsageError; cli.tsx prints its one line and exits 2.
  */
+import {isIP} from 'node:net';
 import {parseArgs as tokenize} from 'node:util';
 
 export class UsageError extends Error {}
@@ -21,6 +22,8 @@ export type CliOptions = {
 	to?: number;
 	serial?: string;
 	pcap?: string;
+	/** Who may feed a udp:// or tcp-listen:// listener (--pcap-from); empty: the first sender only. */
+	pcapFrom: string[];
 	noPcap: boolean;
 	record?: string;
 	pcapdroid: boolean;
@@ -63,6 +66,9 @@ Live options:
   --pcap SRC           packet source: adb (default: tcpdump on the phone), - (stdin), FILE,
                        follow:FILE, tcp://HOST:PORT, tcp-listen://HOST:PORT, udp://HOST:PORT,
                        http://HOST:PORT/PATH (PCAPdroid exporters)
+  --pcap-from ADDR[,ADDR]
+                       a udp:// or tcp-listen:// listener takes packets only from these
+                       addresses (default: from the first sender only); others are dropped
   --no-pcap            logcat only
   --record DIR         write a capture bundle to DIR while watching (refuses to overwrite)
   --pcapdroid          start PCAPdroid's capture on the phone through its am-start API
@@ -115,6 +121,7 @@ const OPTIONS = {
 	serial: {type: 'string'},
 	pcap: {type: 'string'},
 	'no-pcap': {type: 'boolean'},
+	'pcap-from': {type: 'string'},
 	record: {type: 'string'},
 	pcapdroid: {type: 'boolean'},
 	json: {type: 'boolean'},
@@ -133,7 +140,7 @@ const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 
-const LIVE_ONLY = ['--serial', '--pcap', '--no-pcap', '--record', '--pcapdroid'];
+const LIVE_ONLY = ['--serial', '--pcap', '--pcap-from', '--no-pcap', '--record', '--pcapdroid'];
 const REPLAY_ONLY = ['--speed', '--from', '--to', '--log-year', '--log-zone', '--logcat'];
 
 /** Parses a time given as epoch seconds or an ISO 8601 date. */
@@ -159,6 +166,14 @@ function speed(value: string): number | 'max' {
 function reportFile(value: string): string {
 	if (!/\.(json|md|csv)$/i.test(value)) throw new UsageError(`--report: file must end in .json, .md or .csv: ${value}`);
 	return value;
+}
+
+/** `--pcap-from ADDR[,ADDR]`: IPv4 or IPv6 addresses (brackets allowed), no names: a name could resolve to anyone. */
+function addresses(value: string): string[] {
+	const list = value.split(',').map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'));
+	const bad = list.find((a) => isIP(a) === 0);
+	if (bad !== undefined) throw new UsageError(`--pcap-from: not an IP address: ${bad || '(empty)'} (give addresses, e.g. 192.168.1.23,fe80::1)`);
+	return list;
 }
 
 function flagKinds(value: string): string[] {
@@ -192,6 +207,7 @@ const APPLY: Record<Exclude<OptionName, 'help' | 'version'>, (o: CliOptions, val
 	serial: (o, v) => (o.serial = v),
 	pcap: (o, v) => (o.pcap = v),
 	'no-pcap': (o) => (o.noPcap = true),
+	'pcap-from': (o, v) => o.pcapFrom.push(...addresses(v)),
 	record: (o, v) => (o.record = v),
 	pcapdroid: (o) => (o.pcapdroid = true),
 	json: (o) => (o.json = true),
@@ -212,6 +228,7 @@ function defaults(env: Record<string, string | undefined>): CliOptions {
 	return {
 		command: 'auto',
 		noPcap: false,
+		pcapFrom: [],
 		pcapdroid: false,
 		json: false,
 		report: [],
@@ -268,6 +285,10 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
 	if (opts.command === 'live') {
 		for (const o of REPLAY_ONLY) if (seen.has(o)) throw new UsageError(`${o} is for tattle replay, not live`);
 		if (opts.noPcap && opts.pcap) throw new UsageError('--pcap and --no-pcap contradict each other');
+		// Only a listener has senders to choose from; tcp:// and http:// pick their peer by address already.
+		if (opts.pcapFrom.length > 0 && !opts.pcapdroid && !/^(udp|tcp-listen):\/\//.test(opts.pcap ?? '')) {
+			throw new UsageError('--pcap-from needs a listener: --pcap udp://HOST:PORT or tcp-listen://HOST:PORT (or --pcapdroid)');
+		}
 	}
 	if (opts.from !== undefined && opts.to !== undefined && opts.to < opts.from) throw new UsageError('--to is before --from');
 	return opts;

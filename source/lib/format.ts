@@ -130,6 +130,8 @@ const PLAIN_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
 	[/TaskQueue is disposed|The AutoResetEvent has been disposed/g, 'the connection was closed'],
 	[/\bEACCES\b/g, 'permission denied'],
 	[/\bENOSPC\b/g, 'disk full'],
+	[/\bEFBIG\b/g, 'file size limit reached'],
+	[/\bEDQUOT\b/g, 'disk quota exceeded'],
 	[/\bENOENT\b/g, 'no such file or folder'],
 ];
 

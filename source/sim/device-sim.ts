@@ -77,6 +77,8 @@ export type DeviceSimOptions = {
 	dropDownMs?: number;
 	/** The window in front for `dumpsys window` (default: the launcher); see {@link DeviceSim.setFocusedWindow}. */
 	window?: SimWindow;
+	/** Serve the capture this many times back to back, each lap later by the capture's span (a soak from a short capture). */
+	captureLaps?: number;
 };
 
 /** One stream of a connection, with adb's flow control: one WRTE in flight until its OKAY. */
@@ -232,6 +234,8 @@ class SimConnection {
 export class DeviceSim {
 	/** Services opened, in order (for tests and the CLI's log). */
 	readonly services: string[] = [];
+	/** Capture records tcpdump handed to adb (`sent`) and that adb took (`acked`): what a run can have seen. */
+	readonly served = {sent: 0, acked: 0};
 	private server: net.Server | undefined;
 	private readonly connections = new Set<SimConnection>();
 	private readonly cfg: SimServiceConfig;
@@ -256,6 +260,8 @@ export class DeviceSim {
 			rebase: opts.rebase ?? false,
 			root: opts.root ?? 'adbd',
 			tcpdump: opts.tcpdump ?? true,
+			captureLaps: opts.captureLaps ?? 1,
+			served: this.served,
 		};
 		if (opts.window) this.cfg.window = {...opts.window};
 		this.timeline = new SimTimeline(this.cfg);

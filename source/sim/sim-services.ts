@@ -41,6 +41,10 @@ export type SimServiceConfig = {
 	tcpdump: boolean;
 	/** The window in front for `dumpsys window` (the launcher when unset); tests change it over time. */
 	window?: SimWindow;
+	/** Times the capture is served back to back (default 1). */
+	captureLaps?: number;
+	/** Counts of capture records written (`sent`) and taken by adb (`acked`). */
+	served?: {sent: number; acked: number};
 };
 
 /** Groups records due within this window into one write: fewer WRTEs, invisible in pacing. */
@@ -269,16 +273,24 @@ async function serveTcpdump({io, err, cfg, timeline, privilege}: RunContext): Pr
 		return 0;
 	}
 	const openedAt = Date.now();
-	let i = first ? 0 : cap.records.findIndex((r) => timeline.dueMs(r.ts) >= openedAt);
-	if (i < 0) i = cap.records.length;
-	while (i < cap.records.length) {
-		if (!(await sleepUntil(timeline.dueMs(cap.records[i]!.ts), io.signal))) return 0;
-		const batchEnd = Date.now() + BATCH_WINDOW_MS;
-		const parts: Uint8Array[] = [];
-		while (i < cap.records.length && timeline.dueMs(cap.records[i]!.ts) <= batchEnd) {
-			parts.push(shiftRecord(cap.records[i++]!, cap, timeline.shiftSec));
+	const recs = cap.records;
+	// Each lap is later by the capture's span plus one mean record gap, so laps do not overlap.
+	const span = recs.length > 1 ? (recs.at(-1)!.ts - recs[0]!.ts) * (1 + 1 / (recs.length - 1)) : 0;
+	for (let lap = 0; lap < (cfg.captureLaps ?? 1); lap++) {
+		const lapSec = lap * span;
+		const due = (k: number) => timeline.dueMs(recs[k]!.ts + lapSec);
+		// A tcpdump started after the first sees only what happens from now on, as on a phone.
+		let i = first ? 0 : recs.findIndex((_, k) => due(k) >= openedAt);
+		if (i < 0) continue;
+		while (i < recs.length) {
+			if (!(await sleepUntil(due(i), io.signal))) return 0;
+			const batchEnd = Date.now() + BATCH_WINDOW_MS;
+			const parts: Uint8Array[] = [];
+			while (i < recs.length && due(i) <= batchEnd) parts.push(shiftRecord(recs[i++]!, cap, timeline.shiftSec + lapSec));
+			if (cfg.served) cfg.served.sent += parts.length;
+			if (!(await io.write(Buffer.concat(parts)))) return 0;
+			if (cfg.served) cfg.served.acked += parts.length;
 		}
-		if (!(await io.write(Buffer.concat(parts)))) return 0;
 	}
 	await untilClosed(io.signal);
 	return 0;

@@ -9,9 +9,12 @@
  * every {@link BUNDLE_SYNC_MS}, so a power cut loses at most that much. Capture bytes are written
  * whole records (pcap) or whole blocks (pcapng) at a time: a stream cut mid-record (a lost device)
  * leaves no torn record behind, and the next stream goes on from a record boundary.
- * Write failures (a full disk) never throw at the live session: recording stops, `error` says why.
+ * Write failures (a full disk, a file size limit) never throw at the live session: recording
+ * stops, `error` says why, and a record or log line half written when it failed is cut off again,
+ * so the bundle ends on whole records and whole lines and replays as it is.
+ * A bundle holds what the phone sent: the folder is made 0700 and its files 0600 (owner only).
  */
-import {closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync} from 'node:fs';
+import {chmodSync, closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync} from 'node:fs';
 import path from 'node:path';
 
 /** How often the bundle's files are fsynced and meta.json rewritten: at most a second lost to a power cut. */
@@ -24,6 +27,10 @@ export const BUNDLE_SYNC_MS = 1000;
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Marker and note lines are cut to this many characters: logcat's own entry limit is about 4 KiB. */
 export const MAX_MARKER_CHARS = 4000;
+/** Bundle files are the owner's alone: they hold what the phone sent (URLs, identifiers, keys). */
+export const BUNDLE_FILE_MODE = 0o600;
+/** The bundle folder: owner only, so nobody else can list or read it. */
+export const BUNDLE_DIR_MODE = 0o700;
 /** Marker lines waiting for the logcat stream to reach a line boundary; more are dropped and counted. */
 const MAX_PENDING_LINES = 1000;
 
@@ -121,7 +128,9 @@ export type BundleWriterOptions = {
 export function createBundleWriter(dir: string, meta: RecordedMeta, options: BundleWriterOptions = {}): BundleWriter {
 	checkTarget(dir);
 	try {
-		mkdirSync(dir, {recursive: true});
+		mkdirSync(dir, {recursive: true, mode: BUNDLE_DIR_MODE});
+		// An empty folder the user made may be open to others: a recording is private.
+		chmodSync(dir, BUNDLE_DIR_MODE);
 	} catch (error) {
 		throw new BundleWriterError(`cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 	}
@@ -283,6 +292,12 @@ class Writer implements BundleWriter {
 	private keysDirty = false;
 	private readonly logFd: number;
 	private captureDirty = false;
+	/** Bytes in each file so far, all whole records (capture) or whole writes (keys). */
+	private captureSize = 0;
+	private keysSize = 0;
+	private logSize = 0;
+	/** Length of logcat.txt up to its last newline: where a failed write cuts it back to. */
+	private logLineEnd = 0;
 	private logDirty = false;
 	private metaDirty = true;
 	private logAtLineStart = true;
@@ -298,7 +313,7 @@ class Writer implements BundleWriter {
 		this.meta = {...meta, markers: [...(meta.markers ?? [])]};
 		try {
 			// 'wx': fail rather than overwrite, should anything appear between the check and now.
-			this.logFd = openSync(path.join(dir, LOGCAT_FILE), 'wx');
+			this.logFd = openSync(path.join(dir, LOGCAT_FILE), 'wx', BUNDLE_FILE_MODE);
 		} catch (error) {
 			throw new BundleWriterError(`cannot write ${path.join(dir, LOGCAT_FILE)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 		}
@@ -319,13 +334,15 @@ class Writer implements BundleWriter {
 		if (this.captureFd === undefined) {
 			this.captureFile = this.framer.format === 'pcapng' ? CAPTURE_PCAPNG : CAPTURE_PCAP;
 			const file = path.join(this.dir, this.captureFile);
-			if (!this.guard(() => (this.captureFd = openSync(file, 'wx')))) return;
+			if (!this.guard(() => (this.captureFd = openSync(file, 'wx', BUNDLE_FILE_MODE)))) return;
 			this.meta.capture = this.captureFile;
 			this.metaDirty = true;
 		}
 		const fd = this.captureFd!;
 		for (const unit of units) {
-			if (!this.guard(() => writeAll(fd, unit))) return;
+			// A record half written when the disk filled is cut off: the file ends on a whole record.
+			if (!this.guard(() => writeAll(fd, unit), () => ftruncateSync(fd, this.captureSize))) return;
+			this.captureSize += unit.length;
 			this.stats.captureBytes += unit.length;
 		}
 		this.captureDirty = true;
@@ -334,13 +351,14 @@ class Writer implements BundleWriter {
 	keys(text: string): void {
 		if (this.closed || this.error || text.length === 0) return;
 		if (this.keysFd === undefined) {
-			if (!this.guard(() => (this.keysFd = openSync(path.join(this.dir, KEYS_FILE), 'wx')))) return;
+			if (!this.guard(() => (this.keysFd = openSync(path.join(this.dir, KEYS_FILE), 'wx', BUNDLE_FILE_MODE)))) return;
 			this.meta.keys = KEYS_FILE;
 			this.metaDirty = true;
 		}
 		const bytes = new TextEncoder().encode(text);
 		const fd = this.keysFd!;
-		if (!this.guard(() => writeAll(fd, bytes))) return;
+		if (!this.guard(() => writeAll(fd, bytes), () => ftruncateSync(fd, this.keysSize))) return;
+		this.keysSize += bytes.length;
 		this.stats.keyBytes += bytes.length;
 		this.keysDirty = true;
 	}
@@ -357,9 +375,7 @@ class Writer implements BundleWriter {
 
 	log(bytes: Uint8Array): void {
 		if (this.closed || this.error || bytes.length === 0) return;
-		if (!this.guard(() => writeAll(this.logFd, bytes))) return;
-		this.stats.logBytes += bytes.length;
-		this.logDirty = true;
+		if (!this.writeLog(bytes)) return;
 		this.logAtLineStart = bytes[bytes.length - 1] === 0x0a;
 		this.flushPending();
 	}
@@ -395,8 +411,9 @@ class Writer implements BundleWriter {
 	}
 
 	sync(): void {
-		if (this.error) return;
+		// After a failed write meta.json is still worth a try (it is small, and says why recording stopped).
 		if (this.metaDirty) this.writeMeta();
+		if (this.error) return;
 		if (this.captureDirty && this.captureFd !== undefined) {
 			const fd = this.captureFd;
 			if (!this.guard(() => fdatasyncSync(fd))) return;
@@ -418,7 +435,7 @@ class Writer implements BundleWriter {
 		clearInterval(this.timer);
 		if (this.pending.length && !this.error) {
 			// Lines still waiting on a torn last log line: end it, so ours stay whole lines.
-			if (!this.logAtLineStart) this.guard(() => writeAll(this.logFd, new TextEncoder().encode('\n')));
+			if (!this.logAtLineStart) this.writeLog(new TextEncoder().encode('\n'));
 			this.logAtLineStart = true;
 			this.flushPending();
 		}
@@ -439,10 +456,18 @@ class Writer implements BundleWriter {
 
 	private flushPending(): void {
 		if (!this.logAtLineStart || this.pending.length === 0 || this.error) return;
-		const bytes = new TextEncoder().encode(this.pending.splice(0).join(''));
-		if (!this.guard(() => writeAll(this.logFd, bytes))) return;
+		this.writeLog(new TextEncoder().encode(this.pending.splice(0).join('')));
+	}
+
+	/** Appends to logcat.txt; on a failed write the file is cut back to its last whole line. */
+	private writeLog(bytes: Uint8Array): boolean {
+		if (!this.guard(() => writeAll(this.logFd, bytes), () => ftruncateSync(this.logFd, this.logLineEnd))) return false;
+		const lastNewline = bytes.lastIndexOf(0x0a);
+		if (lastNewline >= 0) this.logLineEnd = this.logSize + lastNewline + 1;
+		this.logSize += bytes.length;
 		this.stats.logBytes += bytes.length;
 		this.logDirty = true;
+		return true;
 	}
 
 	private writeMeta(): void {
@@ -450,17 +475,25 @@ class Writer implements BundleWriter {
 		const tmp = `${file}.tmp`;
 		// Write then rename: a crash leaves the old meta.json or the new one, never half of one.
 		if (this.guard(() => {
-			writeFileSync(tmp, JSON.stringify(this.meta, null, 2) + '\n');
+			writeFileSync(tmp, JSON.stringify(this.meta, null, 2) + '\n', {mode: BUNDLE_FILE_MODE});
 			renameSync(tmp, file);
 		})) this.metaDirty = false;
 	}
 
-	/** Runs a file operation; a failure stops the recording (once, with a reason) instead of throwing. */
-	private guard(op: () => unknown): boolean {
+	/**
+	 * Runs a file operation; a failure stops the recording (once, with a reason) instead of
+	 * throwing, after `undo` (cutting a half-written write back off; shrinking a file works on a full disk).
+	 */
+	private guard(op: () => unknown, undo?: () => void): boolean {
 		try {
 			op();
 			return true;
 		} catch (error) {
+			try {
+				undo?.();
+			} catch {
+				// The file stays as the failed write left it: a replay reads it up to the torn record.
+			}
 			if (!this.error) {
 				this.error = `recording to ${this.dir} stopped: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
 				this.options.onError?.(this.error);

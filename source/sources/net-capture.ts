@@ -15,6 +15,7 @@ import type {RawPacket} from '../types.js';
 import {pause, StallWatch} from './byte-stream.js';
 import {CaptureParser, type CaptureError, type CaptureFormat, type CaptureSecrets} from './capture-reader.js';
 import {MAX_SECRETS_BYTES} from './capture-source.js';
+import {plainAddress, SenderGate} from './sender-gate.js';
 
 export type NetSourceState = 'starting' | 'live' | 'stalled' | 'down';
 
@@ -36,6 +37,8 @@ export type NetSourceStats = {
 	reordered: number;
 	/** UDP: preambles made up because we joined after the real one. */
 	synthesized: number;
+	/** Datagrams (UDP) or connections (tcp-listen) refused: not from the phone (sender-gate.ts). */
+	refused: number;
 };
 
 export type NetSourceOptions = {
@@ -59,6 +62,10 @@ export type NetSourceOptions = {
 	 * (a connection, a preamble: its header follows), `cut()` when one broke off mid-record.
 	 */
 	tap?: {bytes(chunk: Uint8Array): void; segment(): void; cut(): void};
+	/** Listeners: the only senders let in (--pcap-from); none given: the first sender, and only it. */
+	allowFrom?: readonly string[];
+	/** A datagram or connection from someone else was refused (its bytes were never parsed). */
+	onRefused?(address: string): void;
 	/** Called with the bound address of a listener (udp, tcp-listen), e.g. for port 0. */
 	onListening?(address: {host: string; port: number}): void;
 	stallAfterMs?: number;
@@ -109,7 +116,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 /** The segmented parser, the batch queue and the status, shared by every transport. */
 export class NetCapture implements NetCaptureStream {
 	readonly stats: NetSourceStats = {
-		bytes: 0, connections: 0, restarts: 0, segments: 0, datagrams: 0, malformed: 0, dropped: 0, reordered: 0, synthesized: 0,
+		bytes: 0, connections: 0, restarts: 0, segments: 0, datagrams: 0, malformed: 0, dropped: 0, reordered: 0, synthesized: 0, refused: 0,
 	};
 	readonly listening: Promise<{host: string; port: number}>;
 	/** Aborted when the source must stop: the caller's signal, close(), or the consumer leaving. */
@@ -117,6 +124,7 @@ export class NetCapture implements NetCaptureStream {
 	/** Called when the queue drains below the mark (TCP resumes its socket). */
 	onDrain: (() => void) | undefined;
 
+	private readonly gate: SenderGate;
 	private parser: CaptureParser | undefined;
 	private segmentBytes = 0;
 	/** Packets of the segments before the current one: the offset of its frame numbers. */
@@ -147,6 +155,7 @@ export class NetCapture implements NetCaptureStream {
 		});
 		// Nobody may await it (tcp/http): keep an unobserved rejection from crashing the process.
 		this.listening.catch(() => {});
+		this.gate = new SenderGate(opts.allowFrom);
 		const stallMs = opts.stallAfterMs ?? NET_STALL_AFTER_MS;
 		this.stall = new StallWatch(stallMs, () => {
 			if (this.current === 'live') this.status('stalled', `no data for ${Math.round(stallMs / 1000)} s`);
@@ -211,6 +220,28 @@ export class NetCapture implements NetCaptureStream {
 
 	noListener(): void {
 		this.rejectListening(new Error(`${this.name} does not listen`));
+	}
+
+	/**
+	 * Listeners: whether a datagram or connection from `address` may feed the capture (see
+	 * sender-gate.ts). A refusal is counted, and said once per address on the status line.
+	 */
+	admit(address: string | undefined): boolean {
+		const verdict = this.gate.admit(address);
+		if (verdict !== 'refused') return true;
+		this.stats.refused = this.gate.refused;
+		const from = plainAddress(address ?? '');
+		this.opts.onRefused?.(from);
+		if (this.gate.firstRefusalOf(from)) {
+			this.status(this.current, `refused ${from}: packets are taken only from ${this.gate.who ?? 'the phone'}`);
+		}
+		return false;
+	}
+
+	/** `, only from 127.0.0.1 (the first sender)` once a listener knows whom it takes: for status details. */
+	get senderNote(): string {
+		const who = this.gate.who;
+		return who ? `, only from ${who}` : '';
 	}
 
 	/** Starts a new capture segment (a connection, a preamble): a fresh parser, numbering carried on. */
@@ -281,7 +312,7 @@ export class NetCapture implements NetCaptureStream {
 	/** Data arrived: live again, and re-arm the stall timer. */
 	touch(): void {
 		if (this.finished) return;
-		if (this.current !== 'live') this.status('live', `receiving from ${this.name}`);
+		if (this.current !== 'live') this.status('live', `receiving from ${this.name}${this.senderNote}`);
 		this.armStall();
 	}
 

@@ -13,7 +13,8 @@ import {closeQuietly, CONNECT_TIMEOUT_MS, errorText, pipeReadable, retryAfter, s
 export function runTcpListen(stream: NetCapture, host: string, port: number): void {
 	let client: Socket | undefined;
 	const server: Server = createServer((sock) => {
-		if (stream.stopped) {
+		// Not the phone (or stopping): closed before a byte is read, and the phone's connection stays.
+		if (stream.stopped || !stream.admit(sock.remoteAddress)) {
 			sock.destroy();
 			return;
 		}
@@ -28,7 +29,7 @@ export function runTcpListen(stream: NetCapture, host: string, port: number): vo
 		stream.stats.connections++;
 		const peer = `${sock.remoteAddress}:${sock.remotePort}`;
 		stream.beginSegment();
-		stream.status('live', `PCAPdroid connected from ${peer}`);
+		stream.status('live', `PCAPdroid connected from ${peer}${stream.senderNote}`);
 		pipeReadable(stream, sock, () => {
 			if (client !== sock) return;
 			client = undefined;

@@ -28,8 +28,10 @@ export function runUdp(stream: NetCapture, host: string, port: number): void {
 		stream.finish(`cannot open UDP socket: ${errorText(err)}`);
 		return;
 	}
-	socket.on('message', (msg) => {
+	socket.on('message', (msg, from) => {
 		if (stream.stopped) return;
+		// Not the phone: dropped and counted before a byte is parsed.
+		if (!stream.admit(from.address)) return;
 		if (stream.full) {
 			// The consumer lags and UDP cannot be paused: drop rather than grow without bound.
 			overflow++;
@@ -44,6 +46,10 @@ export function runUdp(stream: NetCapture, host: string, port: number): void {
 			return;
 		}
 		if (framed.restart) {
+			// A real preamble after packets: PCAPdroid restarted its capture. Said, and numbering goes on.
+			if (stream.packets > 0 && !framer.madeUpPreamble) {
+				stream.status('live', `PCAPdroid restarted its capture (a new header after ${stream.packets} packets)${stream.senderNote}`);
+			}
 			stream.beginSegment();
 			stream.bytes(framed.restart);
 		}

@@ -89,6 +89,11 @@ export class UdpCaptureFramer {
 	private preambleBytes: Uint8Array | undefined;
 	private readonly mappedUids = new Set<number>();
 
+	/** True when the current segment began with a made-up preamble (we joined late), not PCAPdroid's own. */
+	get madeUpPreamble(): boolean {
+		return this.synthesized;
+	}
+
 	/** The preamble of the current segment, to restart a parser after damage. */
 	get preamble(): Uint8Array | undefined {
 		return this.preambleBytes;

@@ -30,6 +30,7 @@ const NOT_UNDECODED: ReadonlySet<string> = new Set([
 	'flags-dropped',
 	'tls-records-dropped-waiting-keys',
 	'dropped',
+	'pcap-refused',
 ]);
 
 /** Plain words for the problem kinds decoders count (the report keeps the kind names). */

@@ -14,9 +14,13 @@ export const EXIT_WAIT_MS = 10_000;
 export type LiveEvent = {type: string; ts?: number | null; [k: string]: unknown};
 export type LiveRun = {child: ChildProcess; events: Array<{at: number; e: LiveEvent}>; stderr: () => string; exit: Promise<number | null>};
 
+/** How to start the run: stdin a pipe (`child.stdin`) rather than none; a command in front (`prlimit --fsize=N`). */
+export type LiveStart = {stdin?: 'pipe'; prefix?: string[]};
+
 /** Starts `tattle live ARGS` with `env` (the harness's adb server); the run is added to `runs` for clean-up. */
-export function startLive(env: NodeJS.ProcessEnv, args: string[], runs: LiveRun[]): LiveRun {
-	const child = spawn(process.execPath, [cli, 'live', ...args], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+export function startLive(env: NodeJS.ProcessEnv, args: string[], runs: LiveRun[], o: LiveStart = {}): LiveRun {
+	const command = [...(o.prefix ?? []), process.execPath, cli, 'live', ...args];
+	const child = spawn(command[0]!, command.slice(1), {env: {...env, NO_COLOR: '1'}, stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe']});
 	const events: LiveRun['events'] = [];
 	let stderr = '';
 	child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
@@ -79,6 +79,22 @@ describe('bundle writer: the folder', () => {
 		mkdirSync(empty);
 		writers.push(createBundleWriter(empty, META, {syncMs: 0}));
 		expect(existsSync(path.join(empty, 'logcat.txt'))).toBe(true);
+	});
+
+	it('is private: the folder 0700 (even an empty one the user made 0755), every file 0600', () => {
+		const mode = (f: string) => (statSync(f).mode & 0o777).toString(8);
+		const {w, dir} = open('private');
+		w.capture(concat(pcapHeader({le: true}), pcapRecord(true, 1, 0, payload(40, 1))));
+		w.keys('CLIENT_RANDOM 00 11\n');
+		w.log(new TextEncoder().encode('line\n'));
+		w.close();
+		expect(mode(dir)).toBe('700');
+		for (const f of readdirSync(dir)) expect(`${f} ${mode(path.join(dir, f))}`).toBe(`${f} 600`);
+		expect(readdirSync(dir).sort()).toEqual(['capture.pcap', 'keys.log', 'logcat.txt', 'meta.json']);
+		const open755 = path.join(tmp, 'open');
+		mkdirSync(open755, {mode: 0o755});
+		writers.push(createBundleWriter(open755, META, {syncMs: 0}));
+		expect(mode(open755)).toBe('700');
 	});
 });
 

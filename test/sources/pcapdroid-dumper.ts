@@ -10,7 +10,7 @@ import {Writer, concat} from './capture-builders.js';
 
 export type IpPacket = {sec: number; usec: number; data: Uint8Array};
 
-/** The IP packets of an Ethernet or raw-IP capture, copied, with their timestamps. */
+/** The IP packets of an Ethernet, Linux SLL2 or raw-IP capture, copied, with their timestamps. */
 export function ipPackets(path: string): IpPacket[] {
 	const out: IpPacket[] = [];
 	const parser = new CaptureParser((p) => {
@@ -19,6 +19,11 @@ export function ipPackets(path: string): IpPacket[] {
 			const type = (data[12]! << 8) | data[13]!;
 			if (type !== 0x0800 && type !== 0x86dd) return;
 			data = data.subarray(14);
+		} else if (p.linkType === 276) {
+			// Linux SLL2 (tcpdump -i any): protocol type first, a 20-byte header.
+			const type = (data[0]! << 8) | data[1]!;
+			if (type !== 0x0800 && type !== 0x86dd) return;
+			data = data.subarray(20);
 		} else if (p.linkType !== 101) {
 			return;
 		}
