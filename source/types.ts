@@ -300,6 +300,12 @@ export type DestinationSummary = {
 	payload?: 'read' | 'partly-read' | 'encrypted' | 'app-encrypted' | 'cleartext';
 	/** Its TLS connections and how many were decrypted; `note` is why one could not be. */
 	tls?: {connections: number; read: number; noKeys: number; stopped: number; appEncrypted: number; note?: string};
+	/** Decoded field keys its readable uploads carried (array positions dropped), sorted, capped. */
+	fields?: string[];
+	/** Device identifiers its readable uploads carried (kind as in classify/identifiers.ts). */
+	identifiers?: Array<{kind: string; value: string; key?: string}>;
+	/** Not seen in the --baseline run; absent without a baseline. */
+	new?: boolean;
 };
 
 export type CategorySummary = {category: Category; destinations: number; packets: number; bytesOut: number; bytesIn: number};

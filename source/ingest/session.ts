@@ -37,6 +37,7 @@ import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incogn
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {categoryTotals} from './category-totals.js';
+import {mergePayloadSeen, notePayload, payloadSeenSummary, type PayloadSeen} from './payload-seen.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 
 /**
@@ -79,6 +80,11 @@ export type SessionOptions = {
 	logZone?: string;
 	/** Called for every event in NDJSON shape (for --json); absent = no event objects are built. */
 	onEvent?: (event: Record<string, unknown>) => void;
+	/**
+	 * Hosts and addresses of an earlier run (--baseline): a destination not among them is new
+	 * (`new: true` in its summary and in the NDJSON events that name it). Absent: nothing is new.
+	 */
+	baseline?: ReadonlySet<string>;
 };
 
 type DestAgg = {
@@ -109,6 +115,8 @@ type DestAgg = {
 	mergedInto?: DestAgg;
 	/** How its TLS and HTTP traffic could be read; made on first use. */
 	reading: Reading | undefined;
+	/** Field keys and identifiers its readable uploads carried; made on first use. */
+	seen: PayloadSeen | undefined;
 };
 
 /** Per destination: connections seen and how many could be read (decrypted with keys, or plain HTTP). */
@@ -231,7 +239,7 @@ export class Session implements AnalyzerSink {
 		let d = fi.dest;
 		while (d.mergedInto) d = d.mergedInto;
 		const proto = st.proto === 6 ? 'tcp' : st.proto === 17 ? 'udp' : String(st.proto);
-		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {}), ...(fi.tls ? {tls: fi.tls} : {})});
+		emit({type: 'flow', ts, host: d.host, src: st.client, sport: st.cport, dst: st.server, dport: st.sport, proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(st.app?.package ? {app: st.app.package} : {}), ...(fi.tls ? {tls: fi.tls} : {}), ...this.newMark(d)});
 	}
 
 	/**
@@ -434,8 +442,8 @@ export class Session implements AnalyzerSink {
 	}
 
 	tls(e: TlsEvent, flow: AnalyzerFlow): void {
-		if (e.sni) {
-			const d = this.dest(e.sni, e.ts, 'sni');
+		const d = e.sni ? this.dest(e.sni, e.ts, 'sni') : undefined;
+		if (d && e.sni) {
 			addIp(d, e.dst);
 			this.noteVisit(flow, e.sni, undefined, e.ts);
 			(d.reading ??= newReading()).tls++;
@@ -444,18 +452,18 @@ export class Session implements AnalyzerSink {
 			else this.checkEncryptedUpload(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'tls', `TLS ${e.sni ?? '(no SNI)'}${e.ech ? ' ECH' : ''} ${e.dst}:${e.dport}`, e.index);
-		this.emit?.({type: 'tls', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, ech: e.ech, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'tls', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, ech: e.ech, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, ...this.newMark(d)});
 	}
 
 	quic(e: QuicEvent, flow: AnalyzerFlow): void {
-		if (e.sni) {
-			const d = this.dest(e.sni, e.ts, 'quic');
+		const d = e.sni ? this.dest(e.sni, e.ts, 'quic') : undefined;
+		if (d && e.sni) {
 			addIp(d, e.dst);
 			this.noteVisit(flow, e.sni, undefined, e.ts);
 			this.checkEncryptedUpload(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'quic', `QUIC ${e.sni ?? '(no SNI)'} ${e.dst}:${e.dport}`, e.index);
-		this.emit?.({type: 'quic', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, version: e.version, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'quic', ts: e.ts, index: e.index, sni: e.sni ?? null, alpn: e.alpn, version: e.version, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, ...this.newMark(d)});
 	}
 
 	http(e: HttpEvent, flow: AnalyzerFlow): void {
@@ -466,6 +474,7 @@ export class Session implements AnalyzerSink {
 		const app = flow.app?.package;
 		const contentType = e.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
 		const findings = inspectPayload({body: e.body, path: e.path, contentType, headers: e.headers});
+		d.seen = notePayload(d.seen, findings);
 		const reading = (d.reading ??= newReading());
 		if (!e.tls) reading.plainHttp++;
 		// Decrypted, yet the body is still opaque: the app encrypts inside TLS.
@@ -490,7 +499,7 @@ export class Session implements AnalyzerSink {
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of raised) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
-		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, body: bodyBase64(e.body), tls: e.tls, alpn: e.alpn ?? null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport});
+		this.emit?.({type: 'http', ts: e.ts, index: e.index, method: e.method, host, path: e.path, bodyBytes: e.bodyBytes, body: bodyBase64(e.body), tls: e.tls, alpn: e.alpn ?? null, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, ...this.newMark(d)});
 	}
 
 	problem(kind: string): void {
@@ -660,6 +669,7 @@ export class Session implements AnalyzerSink {
 				flags: 0,
 				used: false,
 				reading: undefined,
+				seen: undefined,
 			};
 			if (d.isIp) d.ips.add(key);
 			this.dests.set(key, d);
@@ -832,6 +842,7 @@ export class Session implements AnalyzerSink {
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
 			if (d.reading) mergeReading((target.reading ??= newReading()), d.reading);
+			target.seen = mergePayloadSeen(target.seen, d.seen);
 			addIp(target, d.host);
 			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
@@ -881,6 +892,12 @@ export class Session implements AnalyzerSink {
 				rate: rates ? rateSeries(d, nowSec) : NO_RATE,
 				flags: d.flags,
 			};
+			const seen = payloadSeenSummary(d.seen);
+			if (seen) {
+				s.fields = seen.fields;
+				s.identifiers = seen.identifiers;
+			}
+			if (this.opts.baseline) s.new = this.isNew(d);
 			const payload = payloadReading(d.reading);
 			if (payload) {
 				s.payload = payload;
@@ -912,6 +929,22 @@ export class Session implements AnalyzerSink {
 			incognitoSignals: this.incognito.signals(),
 			tls: this.tlsSummary(),
 		};
+	}
+
+	/**
+	 * Not in the --baseline run: a name is matched by name (a CDN address shared with another name
+	 * does not make it known); an address by the baseline's names and addresses.
+	 */
+	private isNew(d: DestAgg): boolean {
+		const baseline = this.opts.baseline;
+		return baseline !== undefined && !baseline.has(d.host);
+	}
+
+	/** `{new: true}` for an NDJSON event naming a destination new against the baseline, else nothing. */
+	private newMark(d: DestAgg | undefined): {new?: true} {
+		if (!d || !this.opts.baseline) return {};
+		while (d.mergedInto) d = d.mergedInto;
+		return this.isNew(d) ? {new: true} : {};
 	}
 
 	/** Keys seen and connections read, when keys could come at all. */
