@@ -16,10 +16,13 @@ import {phoneStatusLines, watchPhone} from './phone.js';
 import {openRecorder, recordMarkers} from './recorder.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
+import {applyBaseline, readBaseline} from './run-input.js';
 
 export async function runLive(opts: CliOptions): Promise<number> {
 	const tui = wantsTui(opts);
 	checkPcapSpec(opts);
+	// Read before any device is looked for: a wrong --baseline is an error at once.
+	const baseline = await readBaseline(opts);
 	noteHeadless(opts, tui);
 	const serial = await chooseSerial(opts, tui);
 	const droid = opts.pcapdroid && !opts.noPcap ? await preparePcapdroid(opts.pcap, serial, adbServerEndpoint()) : undefined;
@@ -33,6 +36,7 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	}
 
 	const {session, geo} = makeSession(opts, {});
+	await applyBaseline(session, baseline);
 	applyMarkers(session, opts, undefined);
 	if (rec) recordMarkers(session, rec);
 	const abort = new AbortController();

@@ -15,6 +15,7 @@ import {startKeyLog} from './keylog.js';
 import {exitCodeFor, writeReports} from './outputs.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
+import {applyBaseline} from './run-input.js';
 
 /** Replays `opts.path` / `opts.logcat`; `notice` is shown on the dashboard (the demo says it is one). */
 export async function runReplayMode(opts: CliOptions, notice?: string): Promise<number> {
@@ -26,6 +27,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 	const logYear = opts.logYear ?? input.meta?.logYear;
 	const logZone = opts.logZone ?? input.meta?.logZone;
 	const {session, geo} = makeSession(opts, {logYear, logZone});
+	await applyBaseline(session, opts);
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	session.logClockOffset = input.meta?.clockOffset ?? 0;
 	if (input.meta?.device) session.device = input.meta.device;
@@ -42,6 +44,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 		path: input.bundle ?? input.capture ?? null,
 		logcat: input.logcat ?? null,
 		speed: String(speed),
+		...(opts.baseline ? {baseline: opts.baseline} : {}),
 		...(result?.aborted ? {stoppedEarly: true} : {}),
 	});
 	const ui = tui ? await startDashboard(opts, session, abort, {mode: 'replay', control, notice, reportInput, ready: geo}) : stopOnSignals(abort);

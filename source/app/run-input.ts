@@ -8,7 +8,8 @@ import {parseArgs, UsageError, type CliOptions} from '../lib/args.js';
 import {LogcatParser} from '../decode/logcat.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay} from '../sources/replay.js';
 import {buildReport} from '../report/report.js';
-import {runFromReport, runFromReportText, RunReportError, type RunReport} from '../report/run-report.js';
+import {runFromReport, runFromReportText, RunReportError, runHosts, type RunReport} from '../report/run-report.js';
+import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {startKeyLog} from './keylog.js';
 import {version} from './package-info.js';
@@ -20,6 +21,20 @@ const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
 /** What classifies a replayed run: the same rules the comparing command was given. */
 export type RunInputOptions = {rules: readonly string[]; blocklist: readonly string[]; maxBody?: number};
+
+/** The hosts and addresses of the --baseline run, or undefined without one. */
+export async function readBaseline(opts: CliOptions): Promise<Set<string> | undefined> {
+	return opts.baseline === undefined ? undefined : runHosts(await readRun(opts.baseline, '--baseline', opts));
+}
+
+/**
+ * Marks the session's destinations that `baseline` (hosts, or the options naming a run) never saw.
+ * Nothing is marked without one.
+ */
+export async function applyBaseline(session: Session, baseline: CliOptions | Set<string> | undefined): Promise<void> {
+	const hosts = baseline instanceof Set || baseline === undefined ? baseline : await readBaseline(baseline);
+	if (hosts) session.setBaseline(hosts);
+}
 
 /** The run at `p`; `what` names it in errors ("diff A", "--baseline"). */
 export async function readRun(p: string, what: string, o: RunInputOptions): Promise<RunReport> {

@@ -173,6 +173,8 @@ export class Session implements AnalyzerSink {
 	/** Session time of the next look for connections whose keys are overdue. */
 	private nextJudgement = 0;
 	private ipInfo?: (ip: string) => IpInfo;
+	/** Hosts and addresses of the --baseline run (see SessionOptions.baseline). */
+	private baseline?: ReadonlySet<string>;
 	private readonly emit?: (event: Record<string, unknown>) => void;
 	device: SessionSnapshot['device'];
 	input: SessionSnapshot['input'];
@@ -188,6 +190,7 @@ export class Session implements AnalyzerSink {
 
 	constructor(private readonly opts: SessionOptions) {
 		this.ipInfo = opts.ipInfo;
+		this.baseline = opts.baseline;
 		this.emit = opts.onEvent;
 		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody, keys: this.keys});
 		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
@@ -196,6 +199,11 @@ export class Session implements AnalyzerSink {
 	/** The phone's time zone, for log formats without one (live learns it from getprop). */
 	setLogZone(zone: string): void {
 		this.logParser.setZone(zone);
+	}
+
+	/** The --baseline run's hosts and addresses: destinations not among them are new from now on. */
+	setBaseline(hosts: ReadonlySet<string>): void {
+		this.baseline = hosts;
 	}
 
 	/** Installs the IP look-up once the offline databases are loaded. */
@@ -897,7 +905,7 @@ export class Session implements AnalyzerSink {
 				s.fields = seen.fields;
 				s.identifiers = seen.identifiers;
 			}
-			if (this.opts.baseline) s.new = this.isNew(d);
+			if (this.baseline) s.new = this.isNew(d);
 			const payload = payloadReading(d.reading);
 			if (payload) {
 				s.payload = payload;
@@ -936,13 +944,12 @@ export class Session implements AnalyzerSink {
 	 * does not make it known); an address by the baseline's names and addresses.
 	 */
 	private isNew(d: DestAgg): boolean {
-		const baseline = this.opts.baseline;
-		return baseline !== undefined && !baseline.has(d.host);
+		return this.baseline !== undefined && !this.baseline.has(d.host);
 	}
 
 	/** `{new: true}` for an NDJSON event naming a destination new against the baseline, else nothing. */
 	private newMark(d: DestAgg | undefined): {new?: true} {
-		if (!d || !this.opts.baseline) return {};
+		if (!d || !this.baseline) return {};
 		while (d.mergedInto) d = d.mergedInto;
 		return this.isNew(d) ? {new: true} : {};
 	}

@@ -38,6 +38,8 @@ export type CliOptions = {
 	/** Incognito windows given by hand (--incognito [PKG=]FROM..TO). */
 	incognito: IncognitoWindow[];
 	quiet: boolean;
+	/** An earlier run (bundle, capture or JSON report): destinations not in it are marked new. */
+	baseline?: string;
 };
 
 /** A span of time a browser was in incognito mode, as the user states it. */
@@ -88,6 +90,9 @@ Common options:
                        TLS key log (NSS SSLKEYLOGFILE format) to decrypt what the phone sends
                        (TLS 1.2/1.3 AEAD suites, HTTP/1.1 and HTTP/2); follow: a log still being
                        written. pcapng Decryption Secrets Blocks are used without it
+  --baseline B         an earlier run to compare with (a capture bundle, a .pcap/.pcapng file
+                       or a tattle JSON report): destinations it never saw are marked new on
+                       the dashboard, and carry new: true in --json events and the report
   --fail-on KIND       exit 3 if a flag of this kind was raised (repeatable; or "any")
                        kinds: ${FLAG_KINDS.join(', ')}
   --max-body BYTES     HTTP body bytes kept per request for inspection (default ${DEFAULT_MAX_BODY})
@@ -129,6 +134,7 @@ const OPTIONS = {
 	incognito: {type: 'string'},
 	'no-color': {type: 'boolean'},
 	ascii: {type: 'boolean'},
+	baseline: {type: 'string'},
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -206,6 +212,7 @@ const APPLY: Record<Exclude<OptionName, 'help' | 'version'>, (o: CliOptions, val
 	incognito: (o, v) => o.incognito.push(incognitoWindow(v)),
 	'no-color': (o) => (o.color = false),
 	ascii: (o) => (o.ascii = true),
+	baseline: (o, v) => (o.baseline = v),
 };
 
 function defaults(env: Record<string, string | undefined>): CliOptions {
