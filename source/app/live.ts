@@ -36,7 +36,7 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	}
 
 	const {session, geo} = makeSession(opts, {});
-	await applyBaseline(session, baseline);
+	applyBaseline(session, baseline);
 	applyMarkers(session, opts, undefined);
 	if (rec) recordMarkers(session, rec);
 	const abort = new AbortController();

@@ -15,11 +15,13 @@ import {startKeyLog} from './keylog.js';
 import {exitCodeFor, writeReports} from './outputs.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
-import {applyBaseline} from './run-input.js';
+import {applyBaseline, readBaseline} from './run-input.js';
 
 /** Replays `opts.path` / `opts.logcat`; `notice` is shown on the dashboard (the demo says it is one). */
 export async function runReplayMode(opts: CliOptions, notice?: string): Promise<number> {
 	const input = replayInput(opts);
+	// Read before anything is shown: a wrong --baseline is an error at once.
+	const baseline = await readBaseline(opts);
 	const tui = wantsTui(opts);
 	noteHeadless(opts, tui);
 	const speed = opts.speed ?? (tui ? 1 : 'max');
@@ -27,7 +29,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 	const logYear = opts.logYear ?? input.meta?.logYear;
 	const logZone = opts.logZone ?? input.meta?.logZone;
 	const {session, geo} = makeSession(opts, {logYear, logZone});
-	await applyBaseline(session, opts);
+	applyBaseline(session, baseline);
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	session.logClockOffset = input.meta?.clockOffset ?? 0;
 	if (input.meta?.device) session.device = input.meta.device;

@@ -27,12 +27,8 @@ export async function readBaseline(opts: CliOptions): Promise<Set<string> | unde
 	return opts.baseline === undefined ? undefined : runHosts(await readRun(opts.baseline, '--baseline', opts));
 }
 
-/**
- * Marks the session's destinations that `baseline` (hosts, or the options naming a run) never saw.
- * Nothing is marked without one.
- */
-export async function applyBaseline(session: Session, baseline: CliOptions | Set<string> | undefined): Promise<void> {
-	const hosts = baseline instanceof Set || baseline === undefined ? baseline : await readBaseline(baseline);
+/** Marks the session's destinations the baseline run's `hosts` never saw; nothing without one. */
+export function applyBaseline(session: Session, hosts: Set<string> | undefined): void {
 	if (hosts) session.setBaseline(hosts);
 }
 

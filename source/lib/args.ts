@@ -58,6 +58,7 @@ Usage:
   tattle                      live if an adb device is attached, else replay the demo bundle
   tattle live   [options]     watch a tethered phone (adb logcat + packets)
   tattle replay [PATH] [opts] replay a capture bundle folder or a .pcap/.pcapng file
+  tattle diff A B [opts]      what changed between two runs (README "Comparing runs")
   tattle --help | --version
 
 Live options:
@@ -76,6 +77,16 @@ Replay options:
   --log-zone ZONE      time zone of such logcat lines (IANA name or +HH:MM; default UTC)
   --speed N|max        1 = recorded pace (default on a terminal), 10 = ten times, max = no pacing
   --from T, --to T     replay only this window (epoch seconds or ISO 8601 time)
+
+Diff options (diff is the first word):
+  A, B                 the reference run and the run compared with it: capture bundles,
+                       .pcap/.pcapng files (replayed at full speed) or tattle JSON reports
+  --json, --md         the diff as JSON or Markdown on stdout (default: text)
+  --fail-on KIND       exit 3 if the diff shows this (comma-separated, repeatable, or "any");
+                       kinds: new-destination, identifier, new-flag. new-destination: B talks
+                       to a host A never did; identifier: a device identifier sent in both
+                       runs; new-flag: B raised a flag of a kind at a host where A raised none
+  --rules FILE, --blocklist FILE, --max-body BYTES   as below, for the runs replayed
 
 Common options:
   --incognito [PKG=]FROM..TO
@@ -104,7 +115,7 @@ Common options:
   -V, --version        print the version
 
 Exit codes: 0 ok (also when a damaged capture was read up to the damage), 2 usage error or
-nothing readable, 3 a --fail-on flag was raised.
+nothing readable, 3 a --fail-on flag was raised (diff: a --fail-on kind was met).
 Keys in the dashboard: press ? for the full list.`;
 
 /** Every option, as node:util parseArgs declares them (string = takes a value). */
