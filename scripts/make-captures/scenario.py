@@ -349,7 +349,8 @@ def normal_browsing(phone):
     phone.curl('https://graph.facebook.com/v12.0/1602183663354627/activities', ua='FBAndroidSDK.12.1.0',
                body=b'event=CUSTOM_APP_EVENTS&custom_events=' + os.urandom(300).hex().encode() + b'&advertiser_id=&anon_id=XZ' + os.urandom(16).hex().encode())
     firebase_upload(phone, BROWSER)
-    time.sleep(1.5)
+    # The user reads the page (as long as the incognito run's search takes).
+    time.sleep(4)
     onetrack(phone, 'com.mi.globalbrowser')
     time.sleep(3)
     go_home(phone)
