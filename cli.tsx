@@ -4,6 +4,7 @@
  * source/app/ (live, replay, and plain `tattle` choosing between them); exit is source/app/exit.ts's.
  */
 import {HELP, parseArgs, UsageError, type CliOptions} from './source/lib/args.js';
+import {parseDiffArgs, type DiffOptions} from './source/lib/diff-args.js';
 import {fail, runToExit} from './source/app/exit.js';
 import {version} from './source/app/package-info.js';
 import {checkInputFiles} from './source/app/input-files.js';
@@ -11,8 +12,11 @@ import {firstFrameForLive} from './source/app/first-frame.js';
 
 async function main(argv: string[]): Promise<number> {
 	let opts: CliOptions;
+	let diffOpts: DiffOptions | undefined;
 	try {
-		opts = parseArgs(argv, process.env);
+		// `diff` has options of its own (source/lib/diff-args.ts); it is the first word. --help wins, as elsewhere.
+		if (argv[0] === 'diff' && !argv.some((a) => a === '--help' || a === '-h')) diffOpts = parseDiffArgs(argv.slice(1));
+		opts = parseArgs(diffOpts ? [] : argv, process.env);
 	} catch (error) {
 		if (error instanceof UsageError) fail(error.message);
 		throw error;
@@ -25,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`tattle ${version}\n`);
 		return 0;
 	}
+	if (diffOpts) return (await import('./source/app/diff.js')).runDiff(diffOpts);
 	checkInputFiles(opts);
 	let notice: string | undefined;
 	if (opts.command === 'auto') ({opts, notice} = await (await import('./source/app/auto.js')).autoMode(opts));

@@ -300,6 +300,12 @@ export type DestinationSummary = {
 	payload?: 'read' | 'partly-read' | 'encrypted' | 'app-encrypted' | 'cleartext';
 	/** Its TLS connections and how many were decrypted; `note` is why one could not be. */
 	tls?: {connections: number; read: number; noKeys: number; stopped: number; appEncrypted: number; note?: string};
+	/** Decoded field keys its readable uploads carried (array positions dropped), sorted, capped. */
+	fields?: string[];
+	/** Device identifiers its readable uploads carried (kind as in classify/identifiers.ts). */
+	identifiers?: Array<{kind: string; value: string; key?: string}>;
+	/** Not seen in the --baseline run; absent without a baseline. */
+	new?: boolean;
 };
 
 export type CategorySummary = {category: Category; destinations: number; packets: number; bytesOut: number; bytesIn: number};
@@ -367,11 +373,11 @@ export type FlowEnds = {src: string; sport: number; dst: string; dport: number};
  * happens there, so ingest builds nothing when nobody listens.
  */
 export type SessionEvent =
-	| ({type: 'flow'; ts: number; host: string; proto: number; packets: number; bytesOut: number; bytesIn: number; app?: string; tls?: 'read' | 'no-keys' | 'stopped'} & FlowEnds)
+	| ({type: 'flow'; ts: number; host: string; proto: number; packets: number; bytesOut: number; bytesIn: number; app?: string; tls?: 'read' | 'no-keys' | 'stopped'; new?: true} & FlowEnds)
 	| {type: 'dns'; event: DnsEvent}
-	| {type: 'tls'; event: TlsEvent}
-	| {type: 'quic'; event: QuicEvent}
-	| {type: 'http'; event: HttpEvent; host: string}
+	| {type: 'tls'; event: TlsEvent; new?: true}
+	| {type: 'quic'; event: QuicEvent; new?: true}
+	| {type: 'http'; event: HttpEvent; host: string; new?: true}
 	| ({type: 'tls-read'; ts: number; host: string; state: 'read' | 'no-keys' | 'stopped'; reason?: string} & FlowEnds)
 	| {type: 'log'; record: LogRecord; ts: number | null; app?: string; kind?: string; signal?: string}
 	| {type: 'flag'; flag: Flag}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the demo capture bundles in captures/ from REAL traffic.
 #
-#   sudo scripts/make-captures/build.sh [incognito-leak|ordinary-day ...]   (default: both)
+#   sudo scripts/make-captures/build.sh [incognito-leak|normal-browsing|ordinary-day ...]   (default: all three)
 #
 # How: two Linux network namespaces joined by a veth pair.
 #   tt-phone : the phone, 192.168.1.23 on "wlan0", default route via 192.168.1.1, resolv.conf -> 192.168.1.1
@@ -134,7 +134,7 @@ build_bundle() {
 }
 
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(incognito-leak ordinary-day)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(incognito-leak normal-browsing ordinary-day)
 setup_network
 start_servers
 for name in "${NAMES[@]}"; do

@@ -4,7 +4,7 @@ real clients (curl, Python sockets, ngtcp2's gtlsclient), while writing the logc
 phone would print at the same moments. Runs inside the phone network namespace (build.sh starts
 it there, with tcpdump already capturing).
 
-Usage: scenario.py NAME OUT_DIR     (NAME: incognito-leak | ordinary-day)
+Usage: scenario.py NAME OUT_DIR     (NAME: incognito-leak | normal-browsing | ordinary-day)
 
 Writes OUT_DIR/logcat.txt, meta.json and README.md; the capture itself is tcpdump's.
 Payload formats follow research/xiaomi.md section 3 (Sensors Analytics gzip=1, MiStat v2 AES,
@@ -320,6 +320,43 @@ def incognito_leak(phone):
     time.sleep(2)
 
 
+NORMAL_URL = 'http://example.org/recipes/borscht'
+FEED_URL = 'https://feed.browser.intl.miui.com/api/v2/feed/list?channel=recommend&region=RU'
+
+
+def normal_browsing(phone):
+    """incognito-leak's counterpart: the same phone and browser, a page visited in normal mode (no
+    incognito tab, no search), the browser's news feed loaded (it is not loaded in incognito)."""
+    push_start(phone)
+    connectivity_check(phone)
+    time.sleep(1.5)
+    app_launch(phone, 'com.mi.globalbrowser', 'com.android.browser.BrowserActivity', BROWSER, BROWSER_UID, 798)
+    phone.curl('https://api.browser.intl.miui.com/bsr/api/v3/config?pkg=com.mi.globalbrowser&v=13.5.40', ua=OKHTTP_UA)
+    phone.curl('https://app-measurement.com/a', body=os.urandom(398), ctype='application/x-www-form-urlencoded', ua=DALVIK_UA)
+    phone.curl(FEED_URL, ua=OKHTTP_UA)
+    time.sleep(2.5)
+    visit = time.time()
+    phone.curl(NORMAL_URL, ua=BROWSER_UA, headers=('Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8', 'Accept-Language: ru-RU,ru;q=0.9,en-US;q=0.8'))
+    phone.curl('http://example.org/favicon.ico', ua=BROWSER_UA, headers=('Accept: image/webp,image/apng,image/*,*/*;q=0.8',))
+    time.sleep(1.2)
+    done = time.time()
+    phone.curl(SA_URL, body=sa_body([sa_event('page_load_event_start', {'url': NORMAL_URL}, visit),
+                                      sa_event('page_load_event_finish', {'url': NORMAL_URL}, done)]), ua=DALVIK_UA)
+    phone.curl(MISTAT_URL, body=mistat_body('2882303761517492012', '5601749255012', [
+        {'category': 'browser', 'key': 'page_finish', 'type': 'count', 'value': 1, 'params': {'url': NORMAL_URL, 'load_ms': int((done - visit) * 1000)}}]),
+        ua=DALVIK_UA)
+    phone.curl('https://app-measurement.com/a', body=os.urandom(521), ctype='application/x-www-form-urlencoded', ua=DALVIK_UA)
+    phone.curl('https://graph.facebook.com/v12.0/1602183663354627/activities', ua='FBAndroidSDK.12.1.0',
+               body=b'event=CUSTOM_APP_EVENTS&custom_events=' + os.urandom(300).hex().encode() + b'&advertiser_id=&anon_id=XZ' + os.urandom(16).hex().encode())
+    firebase_upload(phone, BROWSER)
+    # The user reads the page (as long as the incognito run's search takes).
+    time.sleep(4)
+    onetrack(phone, 'com.mi.globalbrowser')
+    time.sleep(3)
+    go_home(phone)
+    time.sleep(2)
+
+
 def ordinary_day(phone):
     push_start(phone)
     connectivity_check(phone)
@@ -356,6 +393,10 @@ SCENARIOS = {
                        'A Redmi Note 8 (MIUI 12, Android 10) opens Mi Browser, switches to incognito, visits '
                        f'{PRIVATE_URL} and searches Google for "{SEARCH_TERM}"; the visited URL and the search then '
                        'leave the phone in Sensors Analytics and MiStat uploads, next to Firebase, Facebook and OneTrack uploads.'),
+    'normal-browsing': (normal_browsing, ('i.globalbrowser', BROWSER),
+                        'The incognito-leak phone (same serial, same identifiers) with Mi Browser in normal mode: it '
+                        f'loads its news feed and visits {NORMAL_URL}; the URL leaves in Sensors Analytics and MiStat uploads '
+                        'as in incognito, next to Firebase, Facebook and OneTrack uploads. No incognito tab, no search.'),
     'ordinary-day': (ordinary_day, ('com.miui.weather2'[-15:], WEATHER),
                      'The same kind of phone on an ordinary minute: push channels, the connectivity check, Google '
                      'check-in and logging, Mi Weather, a MIUI update check, MiStat and OneTrack over HTTPS. No incognito, no browsing.'),
@@ -384,6 +425,20 @@ READMES = {
         'HTTPS; its body is opaque either way). Addresses come from a fixed table chosen for their GeoIP/ASN (not '
         'measured resolutions), TLS servers use a self-signed certificate, and all identifiers are synthetic.',
     ],
+    'normal-browsing': [
+        'Normal browsing: the counterpart of incognito-leak for `tattle diff`: the same phone (serial a1b2c3d4, '
+        'the same Android ID and Sensors Analytics ids) with Mi Browser in normal mode. It loads its news feed '
+        f'(feed.browser.intl.miui.com, not loaded in incognito) and visits {NORMAL_URL}; no incognito tab, no search.',
+        '',
+        'What to look for: `tattle diff captures/normal-browsing captures/incognito-leak` shows feed.browser.intl.miui.com '
+        'only in this run, www.google.com (the search) only in incognito, the search fields of the Sensors Analytics '
+        'upload only in incognito, and the Android ID 6f1c0b3a9d2e4875 sent to sa.api.intl.miui.com in both runs.',
+        '',
+        'How it was made: as incognito-leak (scripts/make-captures/build.sh normal-browsing): real traffic between two '
+        'Linux network namespaces, recorded with `tcpdump -i any` (SLL2) in the phone namespace; logcat lines written at '
+        'the moments the clients acted. Plain HTTP where incognito-leak has it, for the same reason (readable without '
+        'TLS keys); addresses from scripts/make-captures/hosts.tsv; identifiers are synthetic.',
+    ],
     'ordinary-day': [
         'Ordinary day: the same kind of Xiaomi phone with no browsing and no incognito: push, connectivity check, '
         'Google check-in/logging, Mi Weather, a MIUI update check, MiStat and OneTrack uploads over HTTPS. No leak is expected.',
@@ -395,7 +450,7 @@ READMES = {
     ],
 }
 
-SERIALS = {'incognito-leak': 'a1b2c3d4', 'ordinary-day': 'e5f6a7b8'}
+SERIALS = {'incognito-leak': 'a1b2c3d4', 'normal-browsing': 'a1b2c3d4', 'ordinary-day': 'e5f6a7b8'}
 
 
 def main():

@@ -9,5 +9,6 @@ import {fail} from './exit.js';
 /** Fails (one line, exit 2) when a file named on the command line does not exist. */
 export function checkInputFiles(opts: CliOptions): void {
 	if (opts.keylog && !opts.keylog.startsWith('follow:') && !existsSync(opts.keylog)) fail(`--keylog ${opts.keylog}: no such file`);
+	if (opts.baseline && !existsSync(opts.baseline)) fail(`--baseline ${opts.baseline}: no such file or folder`);
 	for (const f of [...opts.rules, ...opts.blocklist]) if (!existsSync(f)) fail(`${opts.rules.includes(f) ? '--rules' : '--blocklist'} ${f}: no such file`);
 }

@@ -17,10 +17,13 @@ import {phoneStatusLines, watchPhone} from './phone.js';
 import {openRecorder, recordSession} from './recorder.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
+import {applyBaseline, readBaseline} from './run-input.js';
 
 export async function runLive(opts: CliOptions): Promise<number> {
 	const tui = wantsTui(opts);
 	checkPcapSpec(opts);
+	// Read before any device is looked for: a wrong --baseline is an error at once.
+	const baseline = await readBaseline(opts);
 	noteHeadless(opts, tui);
 	// Ink and React load while adb answers and the session is built, not after.
 	if (tui) void loadDashboard();
@@ -38,6 +41,7 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	const {session, geo} = makeSession(opts, {});
 	// Named from the start (as the first frame did); the phone's own facts replace it when read.
 	if (serial) session.device = {serial};
+	applyBaseline(session, baseline);
 	applyMarkers(session, opts, undefined);
 	if (rec) recordSession(session, rec, !tui);
 	const abort = new AbortController();

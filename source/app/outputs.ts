@@ -51,7 +51,7 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 
 /** The report's `input` record of `tattle live` (at exit and for `e`); `pcap` is the packet spec in use. */
 export function liveReportInput(opts: CliOptions, session: Session, serial: string | undefined, pcap: string | undefined): Record<string, unknown> {
-	return {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (pcap ?? 'adb'), ...(opts.record ? {record: opts.record} : {})};
+	return {command: 'live', serial: session.device?.serial ?? serial ?? null, pcap: opts.noPcap ? null : (pcap ?? 'adb'), ...(opts.record ? {record: opts.record} : {}), ...(opts.baseline ? {baseline: opts.baseline} : {})};
 }
 
 /** 3 when a --fail-on flag kind was raised, else 0. */

@@ -15,10 +15,13 @@ import {startKeyLog} from './keylog.js';
 import {exitCodeFor, writeReports} from './outputs.js';
 import {applyMarkers, captureHooks, makeSession} from './session-setup.js';
 import {noteHeadless, wantsTui} from './terminal.js';
+import {applyBaseline, readBaseline} from './run-input.js';
 
 /** Replays `opts.path` / `opts.logcat`; `notice` is shown on the dashboard (the demo says it is one). */
 export async function runReplayMode(opts: CliOptions, notice?: string): Promise<number> {
 	const input = replayInput(opts);
+	// Read before anything is shown: a wrong --baseline is an error at once.
+	const baseline = await readBaseline(opts);
 	const tui = wantsTui(opts);
 	noteHeadless(opts, tui);
 	const speed = opts.speed ?? (tui ? 1 : 'max');
@@ -26,6 +29,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 	const logYear = opts.logYear ?? input.meta?.logYear;
 	const logZone = opts.logZone ?? input.meta?.logZone;
 	const {session, geo} = makeSession(opts, {logYear, logZone});
+	applyBaseline(session, baseline);
 	session.input = {path: input.bundle ?? input.capture, logcat: input.logcat, speed, paused: false};
 	session.logClockOffset = input.meta?.clockOffset ?? 0;
 	if (input.meta?.device) session.device = input.meta.device;
@@ -42,6 +46,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 		path: input.bundle ?? input.capture ?? null,
 		logcat: input.logcat ?? null,
 		speed: String(speed),
+		...(opts.baseline ? {baseline: opts.baseline} : {}),
 		...(result?.aborted ? {stoppedEarly: true} : {}),
 	});
 	const ui = tui ? await startDashboard(opts, session, abort, {mode: 'replay', control, notice, reportInput, ready: geo}) : stopOnSignals(abort);
@@ -87,7 +92,7 @@ function stopOnSignals(abort: AbortController): undefined {
 }
 
 /** Records and lines into the session; statuses on the capture's clock; a progress line on stderr if asked. */
-function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
+export function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
 	return {
 		onPacket: (p) => session.addPacket(p),
 		onLogLine: (l) => session.addLogLine(l),
@@ -105,7 +110,7 @@ function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
 }
 
 /** A damaged capture is read up to the damage (a notice, exit 0); one with nothing readable and no logcat is an error. */
-function checkCapture(result: ReplayResult, input: ReplayInput, session: Session, ui: Dashboard | undefined): void {
+export function checkCapture(result: ReplayResult, input: ReplayInput, session: Session, ui: Dashboard | undefined): void {
 	const capture = result.capture;
 	if (!capture?.error) return;
 	if (capture.error.fatal && capture.packets === 0 && !input.logcat) {

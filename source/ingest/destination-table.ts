@@ -4,6 +4,7 @@
  * packet, move counts, drop, iterate) so the storage behind it can change without its callers.
  */
 import type {Classification, NameVia} from '../types.js';
+import {mergePayloadSeen, type PayloadSeen} from './payload-seen.js';
 
 /**
  * Entries one eviction may pass over before it takes the one it stops at. Passing over clears an
@@ -56,6 +57,8 @@ export type DestinationEntry = {
 	mergedInto?: DestinationEntry;
 	/** How its TLS and HTTP traffic could be read; made on first use. */
 	reading: Reading | undefined;
+	/** Field keys and identifiers its readable uploads carried; made on first use. */
+	seen: PayloadSeen | undefined;
 };
 
 /** Packets, bytes out and bytes in: what a flow carried, moved as one when the flow is renamed. */
@@ -128,6 +131,7 @@ export class DestinationTable {
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
 			if (d.reading) mergeReading(readingOf(target), d.reading);
+			target.seen = mergePayloadSeen(target.seen, d.seen);
 			addIp(target, d.host);
 			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
@@ -185,6 +189,7 @@ function newEntry(key: string, ts: number): DestinationEntry {
 		flags: 0,
 		used: false,
 		reading: undefined,
+		seen: undefined,
 	};
 	if (isIp) d.ips.add(key);
 	return d;

@@ -19,9 +19,10 @@ import {VisitedSet} from '../classify/incognito.js';
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {addIncognitoEvidence, judgeEncryptedUpload, judgeReadUpload} from '../classify/upload-judgement.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
+import {notePayload} from './payload-seen.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 import {AppTable} from './app-table.js';
-import {addEvidence, addIp, DestinationTable, readingOf, type DestinationEntry} from './destination-table.js';
+import {addEvidence, addIp, DestinationTable, liveEntry, readingOf, type DestinationEntry} from './destination-table.js';
 import {FlagList} from './flag-list.js';
 import {FlowAccounting} from './flow-accounting.js';
 import {KeyWait} from './key-wait.js';
@@ -49,6 +50,11 @@ export type SessionOptions = {
 	logZone?: string;
 	/** Called for every event (for --json, shaped by report/ndjson.ts); absent = no events are built. */
 	onEvent?: (event: SessionEvent) => void;
+	/**
+	 * Hosts and addresses of an earlier run (--baseline): a destination not among them is new
+	 * (`new: true` in its summary and in the NDJSON events that name it). Absent: nothing is new.
+	 */
+	baseline?: ReadonlySet<string>;
 };
 
 /** A marker as it is made, told to subscribers (the recorder): a note, or incognito toggled by hand. */
@@ -90,8 +96,12 @@ export class Session implements AnalyzerSink {
 	 */
 	logClockOffset = 0;
 
+	/** Hosts and addresses of the --baseline run (see SessionOptions.baseline). */
+	private baseline?: ReadonlySet<string>;
+
 	constructor(private readonly opts: SessionOptions) {
 		this.ipInfo = opts.ipInfo;
+		this.baseline = opts.baseline;
 		this.emit = opts.onEvent;
 		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody, keys: this.tlsReading.keys});
 		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
@@ -100,6 +110,26 @@ export class Session implements AnalyzerSink {
 	/** The phone's time zone, for log formats without one (live learns it from getprop). */
 	setLogZone(zone: string): void {
 		this.logParser.setZone(zone);
+	}
+
+	/** The --baseline run's hosts and addresses: destinations not among them are new from now on. */
+	setBaseline(hosts: ReadonlySet<string>): void {
+		this.baseline = hosts;
+	}
+
+	/**
+	 * Not in the --baseline run: a name is matched by name (a CDN address shared with another name
+	 * does not make it known); an address by the baseline's names and addresses.
+	 */
+	private isNewHost(host: string): boolean {
+		return this.baseline !== undefined && !this.baseline.has(host);
+	}
+
+	/** `{new: true}` for an event naming a destination new against the baseline, else nothing. */
+	private newMark(host: string | undefined): {new?: true} {
+		if (!host || !this.baseline) return {};
+		// As the destination table keys it: lower case, no trailing dot.
+		return this.isNewHost(host.toLowerCase().replace(/\.$/, '')) ? {new: true} : {};
 	}
 
 	/** Installs the IP look-up once the offline databases are loaded. */
@@ -130,7 +160,7 @@ export class Session implements AnalyzerSink {
 	/** A flow's `flow` event, when its totals changed since it was last reported. */
 	private emitFlow(flow: AnalyzerFlow, ts: number): void {
 		const e = this.emit && this.flows.totals(flow, ts);
-		if (e) this.emit!(e);
+		if (e) this.emit!(e.type === 'flow' && this.isNewHost(e.host) ? {...e, new: true} : e);
 	}
 
 	/** Keys may come for this session (a key log was given, the capture is pcapng): TLS is kept for them. */
@@ -294,7 +324,7 @@ export class Session implements AnalyzerSink {
 			else this.judgeEncrypted(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'tls', `TLS ${e.sni ?? '(no SNI)'}${e.ech ? ' ECH' : ''} ${e.dst}:${e.dport}`, e.index);
-		this.emit?.({type: 'tls', event: e});
+		this.emit?.({type: 'tls', event: e, ...this.newMark(e.sni)});
 	}
 
 	quic(e: QuicEvent, flow: AnalyzerFlow): void {
@@ -305,7 +335,7 @@ export class Session implements AnalyzerSink {
 			this.judgeEncrypted(d, flow, e.ts, e.packets);
 		}
 		this.remember('net', e.ts, 'quic', `QUIC ${e.sni ?? '(no SNI)'} ${e.dst}:${e.dport}`, e.index);
-		this.emit?.({type: 'quic', event: e});
+		this.emit?.({type: 'quic', event: e, ...this.newMark(e.sni)});
 	}
 
 	http(e: HttpEvent, flow: AnalyzerFlow): void {
@@ -315,6 +345,7 @@ export class Session implements AnalyzerSink {
 		const cls = this.classify(d);
 		const contentType = e.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
 		const findings = inspectPayload({body: e.body, path: e.path, contentType, headers: e.headers});
+		d.seen = notePayload(d.seen, findings);
 		const reading = readingOf(d);
 		if (!e.tls) reading.plainHttp++;
 		// Decrypted, yet the body is still opaque: the app encrypts inside TLS.
@@ -324,7 +355,7 @@ export class Session implements AnalyzerSink {
 		// Two uploads to one host with the same summary but different endpoints are two findings.
 		for (const f of judgeReadUpload(upload, this.incognito, this.visited)) this.raise(f, d, `${f.summary}\u0000${e.method} ${e.path}`);
 		this.remember('net', e.ts, 'http', `${e.method} ${host}${e.path}${e.bodyBytes ? ` (${e.bodyBytes} B)` : ''}`, e.index);
-		this.emit?.({type: 'http', event: e, host});
+		this.emit?.({type: 'http', event: e, host, ...this.newMark(liveEntry(d).host)});
 	}
 
 	problem(kind: string): void {
@@ -457,6 +488,7 @@ export class Session implements AnalyzerSink {
 			ipInfo: this.ipInfo,
 			nowSec: Math.floor(this.now),
 			rates: opts.rates !== false,
+			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
 			flags: this.flags.list(),
 			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),

@@ -5,6 +5,7 @@
  */
 import type {AppSummary, Classification, DestinationSummary, Flag, IpInfo, SessionSnapshot} from '../types.js';
 import {categoryTotals} from './category-totals.js';
+import {payloadSeenSummary} from './payload-seen.js';
 import type {AppEntry} from './app-table.js';
 import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
 
@@ -24,13 +25,15 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	nowSec: number;
 	/** false: every rate series is empty (the report has no sparklines). */
 	rates: boolean;
+	/** Whether a destination is new against the --baseline run; absent without one. */
+	isNew?: (d: DestinationEntry) => boolean;
 };
 
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 	const {classify, ipInfo, nowSec, rates} = parts;
 	const destinations: DestinationSummary[] = [];
-	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rates ? rateSeries(d, nowSec) : NO_RATE));
+	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rates ? rateSeries(d, nowSec) : NO_RATE, parts.isNew?.(d)));
 	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
 	const apps: AppSummary[] = [...parts.apps]
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
@@ -52,7 +55,7 @@ export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 }
 
 /** One destination for the stores: its classification, where its addresses are, what could be read. */
-export function destinationSummary(d: DestinationEntry, cls: Classification, info: IpInfo | undefined, rate: number[]): DestinationSummary {
+export function destinationSummary(d: DestinationEntry, cls: Classification, info: IpInfo | undefined, rate: number[], isNew?: boolean): DestinationSummary {
 	const s: DestinationSummary = {
 		host: d.host,
 		ips: [...d.ips],
@@ -79,6 +82,12 @@ export function destinationSummary(d: DestinationEntry, cls: Classification, inf
 		rate,
 		flags: d.flags,
 	};
+	const seen = payloadSeenSummary(d.seen);
+	if (seen) {
+		s.fields = seen.fields;
+		s.identifiers = seen.identifiers;
+	}
+	if (isNew !== undefined) s.new = isNew;
 	const r = d.reading;
 	const payload = payloadReading(r);
 	if (payload && r) {

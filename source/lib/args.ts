@@ -41,6 +41,8 @@ export type CliOptions = {
 	/** Incognito windows given by hand (--incognito [PKG=]FROM..TO). */
 	incognito: IncognitoWindow[];
 	quiet: boolean;
+	/** An earlier run (bundle, capture or JSON report): destinations not in it are marked new. */
+	baseline?: string;
 };
 
 /** A span of time a browser was in incognito mode, as the user states it. */
@@ -59,6 +61,7 @@ Usage:
   tattle                      live if an adb device is attached, else replay the demo bundle
   tattle live   [options]     watch a tethered phone (adb logcat + packets)
   tattle replay [PATH] [opts] replay a capture bundle folder or a .pcap/.pcapng file
+  tattle diff A B [opts]      what changed between two runs (README "Comparing runs")
   tattle --help | --version
 
 Live options:
@@ -81,6 +84,16 @@ Replay options:
   --speed N|max        1 = recorded pace (default on a terminal), 10 = ten times, max = no pacing
   --from T, --to T     replay only this window (epoch seconds or ISO 8601 time)
 
+Diff options (diff is the first word):
+  A, B                 the reference run and the run compared with it: capture bundles,
+                       .pcap/.pcapng files (replayed at full speed) or tattle JSON reports
+  --json, --md         the diff as JSON or Markdown on stdout (default: text)
+  --fail-on KIND       exit 3 if the diff shows this (comma-separated, repeatable, or "any");
+                       kinds: new-destination, identifier, new-flag. new-destination: B talks
+                       to a host A never did; identifier: a device identifier sent in both
+                       runs; new-flag: B raised a flag of a kind at a host where A raised none
+  --rules FILE, --blocklist FILE, --max-body BYTES   as below, for the runs replayed
+
 Common options:
   --incognito [PKG=]FROM..TO
                        the browser (PKG, or whichever is in front) was in incognito mode
@@ -94,6 +107,9 @@ Common options:
                        TLS key log (NSS SSLKEYLOGFILE format) to decrypt what the phone sends
                        (TLS 1.2/1.3 AEAD suites, HTTP/1.1 and HTTP/2); follow: a log still being
                        written. pcapng Decryption Secrets Blocks are used without it
+  --baseline B         an earlier run to compare with (a capture bundle, a .pcap/.pcapng file
+                       or a tattle JSON report): destinations it never saw are marked new on
+                       the dashboard, and carry new: true in --json events and the report
   --fail-on KIND       exit 3 if a flag of this kind was raised (repeatable; or "any")
                        kinds: ${FLAG_KINDS.join(', ')}
   --max-body BYTES     HTTP body bytes kept per request for inspection (default ${DEFAULT_MAX_BODY})
@@ -105,7 +121,7 @@ Common options:
   -V, --version        print the version
 
 Exit codes: 0 ok (also when a damaged capture was read up to the damage), 2 usage error or
-nothing readable, 3 a --fail-on flag was raised.
+nothing readable, 3 a --fail-on flag was raised (diff: a --fail-on kind was met).
 Keys in the dashboard: press ? for the full list.`;
 
 /** Every option, as node:util parseArgs declares them (string = takes a value). */
@@ -136,6 +152,7 @@ const OPTIONS = {
 	incognito: {type: 'string'},
 	'no-color': {type: 'boolean'},
 	ascii: {type: 'boolean'},
+	baseline: {type: 'string'},
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -222,6 +239,7 @@ const APPLY: Record<Exclude<OptionName, 'help' | 'version'>, (o: CliOptions, val
 	incognito: (o, v) => o.incognito.push(incognitoWindow(v)),
 	'no-color': (o) => (o.color = false),
 	ascii: (o) => (o.ascii = true),
+	baseline: (o, v) => (o.baseline = v),
 };
 
 function defaults(env: Record<string, string | undefined>): CliOptions {

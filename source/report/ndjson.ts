@@ -13,7 +13,7 @@ export function ndjsonRecord(e: SessionEvent): NdjsonRecord {
 	switch (e.type) {
 		case 'flow': {
 			const proto = e.proto === 6 ? 'tcp' : e.proto === 17 ? 'udp' : String(e.proto);
-			return {type: 'flow', ts: e.ts, host: e.host, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, proto, packets: e.packets, bytesOut: e.bytesOut, bytesIn: e.bytesIn, ...(e.app ? {app: e.app} : {}), ...(e.tls ? {tls: e.tls} : {})};
+			return {type: 'flow', ts: e.ts, host: e.host, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, proto, packets: e.packets, bytesOut: e.bytesOut, bytesIn: e.bytesIn, ...(e.app ? {app: e.app} : {}), ...(e.tls ? {tls: e.tls} : {}), ...newMark(e)};
 		}
 		case 'dns': {
 			const d = e.event;
@@ -21,15 +21,15 @@ export function ndjsonRecord(e: SessionEvent): NdjsonRecord {
 		}
 		case 'tls': {
 			const t = e.event;
-			return {type: 'tls', ts: t.ts, index: t.index, sni: t.sni ?? null, alpn: t.alpn, ech: t.ech, src: t.src, sport: t.sport, dst: t.dst, dport: t.dport};
+			return {type: 'tls', ts: t.ts, index: t.index, sni: t.sni ?? null, alpn: t.alpn, ech: t.ech, src: t.src, sport: t.sport, dst: t.dst, dport: t.dport, ...newMark(e)};
 		}
 		case 'quic': {
 			const q = e.event;
-			return {type: 'quic', ts: q.ts, index: q.index, sni: q.sni ?? null, alpn: q.alpn, version: q.version, src: q.src, sport: q.sport, dst: q.dst, dport: q.dport};
+			return {type: 'quic', ts: q.ts, index: q.index, sni: q.sni ?? null, alpn: q.alpn, version: q.version, src: q.src, sport: q.sport, dst: q.dst, dport: q.dport, ...newMark(e)};
 		}
 		case 'http': {
 			const h = e.event;
-			return {type: 'http', ts: h.ts, index: h.index, method: h.method, host: e.host, path: h.path, bodyBytes: h.bodyBytes, body: bodyBase64(h.body), tls: h.tls, alpn: h.alpn ?? null, src: h.src, sport: h.sport, dst: h.dst, dport: h.dport};
+			return {type: 'http', ts: h.ts, index: h.index, method: h.method, host: e.host, path: h.path, bodyBytes: h.bodyBytes, body: bodyBase64(h.body), tls: h.tls, alpn: h.alpn ?? null, src: h.src, sport: h.sport, dst: h.dst, dport: h.dport, ...newMark(e)};
 		}
 		case 'tls-read':
 			return {type: 'tls-read', ts: e.ts, host: e.host, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, state: e.state, reason: e.reason ?? null};
@@ -44,6 +44,11 @@ export function ndjsonRecord(e: SessionEvent): NdjsonRecord {
 		case 'marker':
 			return {type: 'marker', ts: e.ts, text: e.text};
 	}
+}
+
+/** `new: true` on an event naming a destination new against the --baseline run; nothing otherwise. */
+function newMark(e: {new?: true}): {new?: true} {
+	return e.new ? {new: true} : {};
 }
 
 /** The kept body prefix (at most --max-body bytes): base64, since bodies are binary as often as text. */

@@ -45,6 +45,11 @@ function destinationEntry(d: DestinationSummary) {
 		// What of the payload could be read (read, partly-read, encrypted, app-encrypted, cleartext).
 		payload: d.payload ?? null,
 		tls: d.tls ? {...d.tls, note: clean(d.tls.note) ?? null} : null,
+		// Decoded field keys and device identifiers its readable uploads carried (what `tattle diff` compares).
+		fields: (d.fields ?? []).map((k) => clean(k)!),
+		identifiers: (d.identifiers ?? []).map((i) => ({kind: clean(i.kind)!, value: clean(i.value)!, key: clean(i.key) ?? null})),
+		// Only with --baseline: not seen in the baseline run.
+		...(d.new !== undefined ? {new: d.new} : {}),
 	};
 }
 

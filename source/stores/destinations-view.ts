@@ -34,6 +34,8 @@ export type DestinationRow = {
 	flags: number;
 	/** What of its payload tattle could read: `READING_WORDS` (empty when it carried no TLS or HTTP). */
 	reading: string;
+	/** Not seen in the --baseline run. */
+	isNew: boolean;
 };
 
 /** One short word per payload reading, for the Read column (README "Reading inside HTTPS"). */
@@ -57,6 +59,9 @@ export type DestinationsView = {
 	focused: boolean;
 	sort: SortMode;
 	filter: string;
+	/** A --baseline is in use (the panel shows the new mark column), and how many destinations are new. */
+	baseline: boolean;
+	newCount: number;
 };
 
 /** One destination as table cells. `now` is the session clock (the newest packet), so replays age correctly. */
@@ -78,6 +83,7 @@ export function destinationRow(d: DestinationSummary, now: number | undefined): 
 		rate: d.rate.slice(-SPARK_SAMPLES),
 		flags: d.flags,
 		reading: d.payload ? READING_WORDS[d.payload] : '',
+		isNew: d.new === true,
 	};
 }
 
@@ -89,6 +95,9 @@ export const $destinationsView = computed(
 		const index = resolveIndex(sel, list.map(d => d.host));
 		const start = windowStart(sel.offset, index, budget, list.length);
 		const visible = list.slice(start, start + Math.max(0, budget));
+		// With a baseline every summary says whether it is new; without one none does.
+		let newCount = 0;
+		for (const d of all) if (d.new) newCount++;
 		return {
 			rows: visible.map(d => destinationRow(d, stats.lastTs)),
 			total: list.length,
@@ -98,6 +107,8 @@ export const $destinationsView = computed(
 			focused: ui.focus === 'destinations' && !ui.detail,
 			sort: ui.sort,
 			filter: ui.filter,
+			baseline: all.length > 0 && all[0]!.new !== undefined,
+			newCount,
 		};
 	},
 );

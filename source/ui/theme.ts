@@ -39,6 +39,8 @@ export type Glyphs = {
 	barTrack: string;
 	spark: readonly string[];
 	more: string;
+	/** A destination the --baseline run never saw. */
+	fresh: string;
 };
 
 const UNICODE: Glyphs = {
@@ -52,6 +54,7 @@ const UNICODE: Glyphs = {
 	barTrack: '░',
 	spark: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
 	more: '↓',
+	fresh: '✚',
 };
 
 const ASCII: Glyphs = {
@@ -65,6 +68,7 @@ const ASCII: Glyphs = {
 	barTrack: '.',
 	spark: ['_', '.', ':', '-', '=', '+', '*', '#'],
 	more: 'v',
+	fresh: '+',
 };
 
 /** The symbol set for a theme. */

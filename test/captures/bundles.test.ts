@@ -68,7 +68,7 @@ function logLineTime(dir: string, needle: string): {ts: number; index: number} {
 	return {ts: ts!, index: i + 1};
 }
 
-describe.each(['incognito-leak', 'ordinary-day'])('bundle %s: files', (name) => {
+describe.each(['incognito-leak', 'normal-browsing', 'ordinary-day'])('bundle %s: files', (name) => {
 	const dir = bundleDir(name);
 
 	it('has a capture, a logcat, meta.json and a README, under 2 MB in all', () => {

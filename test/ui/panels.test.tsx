@@ -50,6 +50,26 @@ describe('panels', () => {
 		expect(row).toContain('com.mi.globalbrowser');
 	});
 
+	it('destinations with --baseline: a mark on the hosts the baseline never saw, and how many in the title', () => {
+		const base = leakSession();
+		applySnapshot({...base, destinations: base.destinations.map(d => ({...d, new: d.host === 'www.google.com'}))});
+		const frame = show(<DestinationsPanel width={100} height={12} />).lastFrame()!;
+		const row = (host: string) => frame.split('\n').find(l => l.includes(host))!;
+		expect(row('www.google.com')).toMatch(/✚ www\.google\.com/);
+		expect(row('sa.api.intl.miui.com')).not.toContain('✚');
+		expect(frame).toContain('4 · 1 new · sort: bytes');
+		cleanup();
+		const ascii = show(<DestinationsPanel width={100} height={12} />, {...NO_COLOR, ascii: true}).lastFrame()!;
+		expect(ascii.split('\n').find(l => l.includes('www.google.com'))).toMatch(/\+ www\.google\.com/);
+		expect(ascii).toContain('4 | 1 new | sort: bytes');
+	});
+
+	it('destinations without --baseline: no mark column, no new count', () => {
+		const frame = show(<DestinationsPanel width={100} height={12} />).lastFrame()!;
+		expect(frame).not.toContain('✚');
+		expect(frame).not.toContain('new');
+	});
+
 	it('destinations: an empty session says so', () => {
 		applySnapshot(snapshot());
 		expect(show(<DestinationsPanel width={80} height={6} />).lastFrame()).toContain('no traffic yet');

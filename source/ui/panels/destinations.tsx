@@ -7,7 +7,7 @@ import {sparkline} from '../glyph-text.js';
 import type {ColumnSpec} from '../table-layout.js';
 import {categoryColor, glyphs, useTheme, type Glyphs} from '../theme.js';
 
-type Key = 'flag' | 'host' | 'category' | 'owner' | 'country' | 'read' | 'asOrg' | 'app' | 'out' | 'in' | 'packets' | 'last' | 'rate';
+type Key = 'flag' | 'new' | 'host' | 'category' | 'owner' | 'country' | 'read' | 'asOrg' | 'app' | 'out' | 'in' | 'packets' | 'last' | 'rate';
 
 /**
  * Widths fit the longest usual value (category "browser-service" is 15). Priorities: at 80
@@ -30,6 +30,9 @@ const COLUMNS: ReadonlyArray<ColumnSpec<Key>> = [
 	{key: 'rate', title: 'Out/s', width: 8, priority: 4},
 ];
 
+/** With --baseline: a mark column after the flag one, for destinations the baseline run never saw. */
+const COLUMNS_WITH_NEW: ReadonlyArray<ColumnSpec<Key>> = [COLUMNS[0]!, {key: 'new', title: '', width: 1, priority: 0}, ...COLUMNS.slice(1)];
+
 /** Read column colours: read is good news for the researcher, plain HTTP and app-encrypted bodies stand out. */
 const READING_COLORS: Record<string, string | undefined> = {yes: 'green', part: 'yellow', app: 'magenta', plain: 'red'};
 
@@ -41,6 +44,7 @@ function toRow(d: DestinationRow, g: Glyphs): TableRow<Key> {
 		key: d.key,
 		cells: {
 			flag: d.flags > 0 ? {text: g.flagged, color: 'red', bold: true} : {text: ''},
+			new: d.isNew ? {text: g.fresh, color: 'cyan', bold: true} : {text: ''},
 			host: {text: d.host, bold: d.flags > 0},
 			category: {text: d.category, color: categoryColor(d.category)},
 			owner: {text: d.owner || '-', dim: !d.owner},
@@ -65,11 +69,11 @@ export const DestinationsPanel = React.memo(function DestinationsPanel({width, h
 	const theme = useTheme();
 	const g = glyphs(theme);
 	const count = view.total === view.all ? `${view.all}` : `${view.total}/${view.all}`;
-	const info = [count, `sort: ${view.sort}`, view.filter ? `filter: ${view.filter}` : ''].filter(Boolean).join(` ${g.separator} `);
+	const info = [count, view.baseline ? `${view.newCount} new` : '', `sort: ${view.sort}`, view.filter ? `filter: ${view.filter}` : ''].filter(Boolean).join(` ${g.separator} `);
 	return (
 		<PanelFrame number={1} title="Destinations" info={info} focused={view.focused} width={width} height={height}>
 			<Table
-				columns={COLUMNS}
+				columns={view.baseline ? COLUMNS_WITH_NEW : COLUMNS}
 				rows={view.rows.map(d => toRow(d, g))}
 				selected={view.selected}
 				focused={view.focused}
