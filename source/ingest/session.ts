@@ -37,6 +37,7 @@ import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incogn
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {categoryTotals} from './category-totals.js';
+import {UploadGrid, type UploadSeries} from './upload-timeline.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 
 /**
@@ -102,6 +103,8 @@ type DestAgg = {
 	 */
 	rate: Float64Array | undefined;
 	rateSec: number;
+	/** Bytes out over the whole session, for the report's timeline; made on the first outbound byte. */
+	uploads: UploadSeries | undefined;
 	flags: number;
 	/** Looked up again since eviction last passed it over (the CLOCK mark, see evictDestination). */
 	used: boolean;
@@ -145,6 +148,8 @@ export class Session implements AnalyzerSink {
 	private readonly flags: Flag[] = [];
 	private readonly apps = new Map<string, AppAgg>();
 	private readonly timeline = new RingBuffer<TimelineEntry>(MAX_TIMELINE);
+	/** The grid the destinations' upload series share (the report's timeline). */
+	private readonly uploadGrid = new UploadGrid();
 	private readonly sources = new Map<string, SourceInfo>();
 	private readonly analyzer: PacketAnalyzer;
 	private readonly logParser: LogcatParser;
@@ -407,6 +412,7 @@ export class Session implements AnalyzerSink {
 			const sec = Math.floor(meta.ts);
 			if (sec !== dest.rateSec) advanceRate(dest, sec);
 			(dest.rate ??= new Float64Array(RATE_SECONDS))[sec % RATE_SECONDS]! += meta.len;
+			dest.uploads = this.uploadGrid.add(dest.uploads, meta.ts, meta.len);
 		} else {
 			dest.bytesIn += meta.len;
 			fi.in += meta.len;
@@ -657,6 +663,7 @@ export class Session implements AnalyzerSink {
 				evidence: [],
 				rate: undefined,
 				rateSec: Math.floor(ts),
+				uploads: undefined,
 				flags: 0,
 				used: false,
 				reading: undefined,
@@ -716,6 +723,7 @@ export class Session implements AnalyzerSink {
 			dest.packets += fi.packets;
 			dest.bytesOut += fi.out;
 			dest.bytesIn += fi.in;
+			dest.uploads = this.uploadGrid.move(old.uploads, dest.uploads, flow.firstTs, fi.out);
 			if (fi.packets > 0 && flow.firstTs < dest.firstTs) dest.firstTs = flow.firstTs;
 			mergeApps(dest, old);
 			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) this.dests.delete(old.host);
@@ -831,6 +839,7 @@ export class Session implements AnalyzerSink {
 			target.firstTs = Math.min(target.firstTs, d.firstTs);
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
+			target.uploads = this.uploadGrid.merge(target.uploads, d.uploads);
 			if (d.reading) mergeReading((target.reading ??= newReading()), d.reading);
 			addIp(target, d.host);
 			mergeApps(target, d);
@@ -851,8 +860,10 @@ export class Session implements AnalyzerSink {
 		const rates = opts.rates !== false;
 		this.mergeNamedIps();
 		const destinations: DestinationSummary[] = [];
+		const uploading: DestAgg[] = [];
 		const nowSec = Math.floor(this.now);
 		for (const d of this.dests.values()) {
+			if (d.uploads) uploading.push(d);
 			const cls = this.classify(d);
 			const info = this.lookupIps(d);
 			const s: DestinationSummary = {
@@ -911,6 +922,9 @@ export class Session implements AnalyzerSink {
 			incognito: this.incognito.active(),
 			incognitoSignals: this.incognito.signals(),
 			tls: this.tlsSummary(),
+			// Copies: an open window's end is set in place later, and a snapshot must not change under the stores.
+			incognitoWindows: this.incognito.intervals().map((w) => ({...w})),
+			uploads: this.uploadGrid.timeline(uploading),
 		};
 	}
 
