@@ -4,13 +4,20 @@
  * (countries, owners). Sizes are SVG attributes, never style attributes, so the page's CSP holds;
  * every untrusted string goes through `esc`.
  */
-import {formatBytes} from '../lib/format.js';
-import {truncateMiddle} from '../lib/sanitize.js';
+import {browserWords, formatBytes} from '../lib/format.js';
+import {sanitize, truncateMiddle} from '../lib/sanitize.js';
 import type {Report} from './report.js';
 
-/** Escapes text for HTML content and double- or single-quoted attributes (SVG is parsed as HTML here). */
+/** Longest string one field of the page shows (the report caps its strings at 2,048 already). */
+const HTML_FIELD_MAX = 4096;
+
+/**
+ * Text for HTML content and double- or single-quoted attributes (SVG is parsed as HTML here):
+ * sanitised again, whatever the report did (controls, bidi overrides, escape sequences out), then
+ * the five characters that could end text or an attribute written as numeric entities.
+ */
 export function esc(v: unknown): string {
-	return String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+	return sanitize(String(v ?? ''), HTML_FIELD_MAX).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** ISO time of epoch seconds, '' when it is not a time a Date holds. */
@@ -65,8 +72,9 @@ export function timelineSvg(r: Report): string {
 		const at = ts - t.start;
 		return Number.isFinite(at) ? X0 + (Math.min(Math.max(at, 0), span) / span) * (X1 - X0) : X0;
 	};
-	const rowIndex = new Map(t.rows.map((row, i) => [row.host, i]));
-	const flagged = new Set(r.flags.map((f) => f.host));
+	// Host names are case-insensitive: destinations are kept in lower case, a flag quotes the name as sent.
+	const rowIndex = new Map(t.rows.map((row, i) => [row.host.toLowerCase(), i]));
+	const flagged = new Set(r.flags.map((f) => f.host.toLowerCase()));
 	const height = AXIS_H + FLAG_LANE_H + t.rows.length * ROW_H + 6;
 	const out: string[] = [`<svg viewBox="0 0 ${W} ${height}" role="img" aria-labelledby="timeline-title" data-bins="${bins}">`, `<title id="timeline-title">Bytes sent per destination over time</title>`];
 
@@ -80,7 +88,7 @@ export function timelineSvg(r: Report): string {
 	for (const [i, w] of r.incognitoWindows.entries()) {
 		const from = x(w.from);
 		const to = x(w.to ?? t.start + span);
-		const tip = `incognito: ${w.app} from ${isoTime(w.from)} to ${w.to === null ? 'the end' : isoTime(w.to)} (${w.signal})`;
+		const tip = `incognito: ${browserWords(w.app)} from ${isoTime(w.from)} to ${w.to === null ? 'the end' : isoTime(w.to)} (${w.signal})`;
 		out.push(
 			`<g class="incognito-window" data-window="${i}"><title>${esc(tip)}</title><rect class="incog" x="${from.toFixed(1)}" y="${AXIS_H - 6}" width="${Math.max(2, to - from).toFixed(1)}" height="${bottom - AXIS_H + 6}"/>` +
 				`<line class="incog-edge" x1="${from.toFixed(1)}" x2="${from.toFixed(1)}" y1="${AXIS_H - 6}" y2="${bottom}"/></g>`,
@@ -93,7 +101,7 @@ export function timelineSvg(r: Report): string {
 	const bw = (X1 - X0) / bins;
 	for (const [i, row] of t.rows.entries()) {
 		const top = AXIS_H + FLAG_LANE_H + i * ROW_H;
-		const hot = flagged.has(row.host);
+		const hot = flagged.has(row.host.toLowerCase());
 		const total = row.bytesOut.reduce((a, b) => a + b, 0);
 		out.push(`<g class="row" data-host="${esc(row.host)}"><title>${esc(`${row.host}: ${formatBytes(total)} sent`)}</title>`);
 		out.push(`<text x="${LABEL_W}" y="${top + ROW_H - 7}" text-anchor="end">${esc(truncateMiddle(row.host, LABEL_COLUMNS))}</text>`);
@@ -107,7 +115,7 @@ export function timelineSvg(r: Report): string {
 	}
 
 	for (const [n, f] of r.flags.entries()) {
-		const row = rowIndex.get(f.host);
+		const row = rowIndex.get(f.host.toLowerCase());
 		const cy = row === undefined ? laneY : AXIS_H + FLAG_LANE_H + row * ROW_H + 6;
 		out.push(`<a href="#flag-${n + 1}" class="flag-mark" data-flag="${n + 1}"><title>${esc(`${f.severity} ${f.kind} ${f.host} at ${isoTime(f.ts)}`)}</title>${diamond(x(f.ts), cy, f.severity)}</a>`);
 	}

@@ -5,7 +5,7 @@
  * phone is escaped with `esc` (text and quoted attributes) and isolated with <bdi> so right-to-left
  * text cannot reorder what surrounds it; no untrusted string reaches a URL, a style or the script.
  */
-import {formatBytes, formatInteger} from '../lib/format.js';
+import {browserWords, formatBytes, formatInteger} from '../lib/format.js';
 import {REPORT_CSP, REPORT_CSS, REPORT_SCRIPT} from './html-assets.js';
 import {barsBy, barsSvg, esc, isoTime, secondsWords, timelineSvg} from './html-charts.js';
 import type {Report} from './report.js';
@@ -119,7 +119,7 @@ function timeline(r: Report): string {
 		: '';
 	const more = t && sending > t.rows.length ? `<p class="note">${t.rows.length} of ${sending} destinations that received data: flagged ones first, then by bytes sent.</p>` : '';
 	const windows = r.incognitoWindows.map(
-		(w, i) => `<tr data-window="${i}"><td>${u(w.app)}</td><td class="nowrap">${esc(isoTime(w.from))}</td><td class="nowrap">${w.to === null ? 'still open' : esc(isoTime(w.to))}</td><td>${u(w.signal)}</td><td>${u(w.endedBy ?? '')}</td><td class="n">${w.logLine ?? ''}</td></tr>`,
+		(w, i) => `<tr data-window="${i}"><td>${u(browserWords(w.app))}</td><td class="nowrap">${esc(isoTime(w.from))}</td><td class="nowrap">${w.to === null ? 'still open' : esc(isoTime(w.to))}</td><td>${u(w.signal)}</td><td>${u(w.endedBy ?? '')}</td><td class="n">${w.logLine ?? ''}</td></tr>`,
 	);
 	const table =
 		windows.length > 0
