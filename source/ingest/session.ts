@@ -37,7 +37,7 @@ import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incogn
 import {matchBrowserLogRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {categoryTotals} from './category-totals.js';
-import {UploadGrid, type UploadSeries} from './upload-timeline.js';
+import {GONE_SERIES, NO_SERIES, UploadGrid} from './upload-timeline.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 
 /**
@@ -103,8 +103,8 @@ type DestAgg = {
 	 */
 	rate: Float64Array | undefined;
 	rateSec: number;
-	/** Bytes out over the whole session, for the report's timeline; made on the first outbound byte. */
-	uploads: UploadSeries | undefined;
+	/** Slot of its bytes-out series in the upload grid (the report's timeline); taken on the first outbound byte. */
+	uploads: number;
 	flags: number;
 	/** Looked up again since eviction last passed it over (the CLOCK mark, see evictDestination). */
 	used: boolean;
@@ -663,7 +663,7 @@ export class Session implements AnalyzerSink {
 				evidence: [],
 				rate: undefined,
 				rateSec: Math.floor(ts),
-				uploads: undefined,
+				uploads: NO_SERIES,
 				flags: 0,
 				used: false,
 				reading: undefined,
@@ -695,6 +695,7 @@ export class Session implements AnalyzerSink {
 		}
 		if (!victim) return;
 		this.dests.delete(victim.host);
+		victim.uploads = this.uploadGrid.release(victim.uploads);
 		this.problem('destinations-evicted');
 		for (const d of moved) {
 			d.used = false;
@@ -726,7 +727,10 @@ export class Session implements AnalyzerSink {
 			dest.uploads = this.uploadGrid.move(old.uploads, dest.uploads, flow.firstTs, fi.out);
 			if (fi.packets > 0 && flow.firstTs < dest.firstTs) dest.firstTs = flow.firstTs;
 			mergeApps(dest, old);
-			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) this.dests.delete(old.host);
+			if (old.isIp && old.packets <= 0 && old.via.size === 0 && old.flags === 0) {
+				this.dests.delete(old.host);
+				old.uploads = this.uploadGrid.release(old.uploads);
+			}
 		}
 		fi.dest = dest;
 		fi.destName = name;
@@ -839,7 +843,9 @@ export class Session implements AnalyzerSink {
 			target.firstTs = Math.min(target.firstTs, d.firstTs);
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
+			// merge gave d's slot back: d is only a forwarding address from now on.
 			target.uploads = this.uploadGrid.merge(target.uploads, d.uploads);
+			d.uploads = GONE_SERIES;
 			if (d.reading) mergeReading((target.reading ??= newReading()), d.reading);
 			addIp(target, d.host);
 			mergeApps(target, d);
@@ -863,7 +869,7 @@ export class Session implements AnalyzerSink {
 		const uploading: DestAgg[] = [];
 		const nowSec = Math.floor(this.now);
 		for (const d of this.dests.values()) {
-			if (d.uploads) uploading.push(d);
+			if (d.uploads >= 0) uploading.push(d);
 			const cls = this.classify(d);
 			const info = this.lookupIps(d);
 			const s: DestinationSummary = {
