@@ -27,11 +27,11 @@ export function isoTime(ts: number | null | undefined): string {
 	return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
-/** Seconds in words: "0.25 s", "45 s", "2 min", "1.5 h", "3 d". */
+/** Seconds in words: "0.25 s", "45 s", "1 min", "2.5 min", "1.5 h", "3 d". */
 export function secondsWords(s: number): string {
 	if (!Number.isFinite(s)) return '?';
 	if (s < 1) return `${Number(s.toPrecision(2))} s`;
-	if (s < 120) return `${Number(s.toFixed(s < 10 ? 1 : 0))} s`;
+	if (s < 60) return `${Number(s.toFixed(s < 10 ? 1 : 0))} s`;
 	if (s < 7200) return `${Number((s / 60).toFixed(1))} min`;
 	if (s < 172_800) return `${Number((s / 3600).toFixed(1))} h`;
 	return `${Number((s / 86_400).toFixed(1))} d`;

@@ -91,6 +91,22 @@ describe.runIf(needTool('chromium', 'chromium'))('HTML report in Chromium', () =
 		await page.context().close();
 	});
 
+	it('prints: no navigation or buttons on paper, every flag card whole, and Chromium makes a PDF of it', async () => {
+		const {page, consoleErrors} = await openFile(browser!, demo.html);
+		await page.emulateMedia({media: 'print'});
+		expect(await page.locator('nav').isVisible()).toBe(false);
+		expect(await page.locator('button[data-copy]').first().isVisible()).toBe(false);
+		expect(await page.locator('#flag-1 .excerpt').isVisible()).toBe(true);
+		expect(await page.evaluate(() => getComputedStyle(document.querySelector('article.flag')!).breakInside)).toBe('avoid');
+		const pdf = await page.pdf({format: 'A4'});
+		expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+		// The demo report is longer than a page.
+		const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+		expect(pages).toBeGreaterThan(1);
+		expect(consoleErrors).toEqual([]);
+		await page.context().close();
+	});
+
 	it('the hostile capture: no script runs, no dialog, no request, no console error; its text is shown as text and the page keeps its width', async () => {
 		const {page, consoleErrors, requests, dialogs} = await openFile(browser!, hostile.html);
 		await screenshot(page, 'report-hostile');
