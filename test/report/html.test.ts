@@ -57,6 +57,14 @@ describe('HTML report', () => {
 		expect(html.startsWith('<!doctype html>')).toBe(true);
 	});
 
+	it('an empty session (no packet, no flag, no window) still makes a whole page that says so', () => {
+		const empty = {stats: {packets: 0, bytes: 0, logLines: 0, malformed: 0, dropped: 0, problems: {}}, destinations: [], categories: [], flags: [], apps: [], sources: [], timeline: [], incognito: []} as unknown as SessionSnapshot;
+		const html = renderReport(buildReport(empty, {version: 't', input: {command: 'replay'}}), 'r.html');
+		expect(scanHtml(html).problems).toEqual([]);
+		for (const said of ['No uploads in this session', 'No flags raised.', 'No incognito window in this session.', 'No app attribution', 'No destinations.']) expect(html).toContain(said);
+		expect(html.trimEnd().endsWith('</html>')).toBe(true);
+	});
+
 	it('goes out in pieces like the other formats; destinations past the cap are left to the JSON report, and it says so', () => {
 		const r = buildReport(snapshot(['h.example'], HTML_MAX_DESTINATIONS + 50), {version: 't', input: {}});
 		const pieces = [...reportPieces(r, 'r.html')];
