@@ -27,7 +27,7 @@ th{font-weight:600;background:var(--panel)}td.n,th.n{text-align:right;font-varia
 .scroll{overflow-x:auto}.nowrap{white-space:nowrap}figure{margin:0}.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 col.host{width:21%}col.owner{width:10%}col.cat{width:9%}col.geo{width:13%}col.apps{width:13%}col.num{width:7%}col.read{width:8%}col.few{width:5%}
 svg{display:block;width:100%;height:auto;font:12px system-ui,sans-serif}
-svg text{fill:var(--fg)}svg .muted{fill:var(--muted)}svg .grid{stroke:var(--line)}
+svg text{fill:var(--fg);direction:ltr;unicode-bidi:isolate}svg .muted{fill:var(--muted)}svg .grid{stroke:var(--line)}
 svg .bar{fill:var(--accent)}svg .bar.flagged{fill:var(--high)}svg .incog{fill:var(--incog);fill-opacity:.16}svg .incog-edge{stroke:var(--incog)}
 svg .sev-high{fill:var(--high)}svg .sev-medium{fill:var(--medium)}svg .sev-low{fill:var(--low)}svg .sev-info{fill:var(--info)}
 svg .hbar{fill:var(--accent)}svg a:focus polygon{stroke:var(--fg);stroke-width:2}

@@ -2,7 +2,7 @@
  * The HTML report: one self-contained page from the same report object as JSON, Markdown and
  * CSV (pure: report -> text, in pieces). Inline CSS, one small inline script (copy a Wireshark
  * filter) and inline SVG; a Content-Security-Policy forbids every request. Every string from the
- * phone is escaped with `esc` (text and quoted attributes) and isolated with <bdi> so right-to-left
+ * phone is escaped with `esc` (text and quoted attributes) and isolated with <bdi dir="ltr"> so right-to-left
  * text cannot reorder what surrounds it; no untrusted string reaches a URL, a style or the script.
  */
 import {browserWords, formatBytes, formatInteger} from '../lib/format.js';
@@ -17,8 +17,11 @@ const FILTER_MAX_PACKETS = 64;
 
 type Flag = Report['flags'][number];
 
-/** Untrusted text, escaped and isolated (bidi), for inline use. */
-const u = (v: unknown): string => `<bdi>${esc(v)}</bdi>`;
+/**
+ * Untrusted text, escaped and isolated for inline use. Left to right inside: host names, package
+ * names and URLs read that way, and a name that starts with a Hebrew word must not be shown reversed.
+ */
+const u = (v: unknown): string => `<bdi dir="ltr">${esc(v)}</bdi>`;
 /** A number cell. */
 const num = (n: number): string => `<td class="n">${esc(formatInteger(n))}</td>`;
 /** A bytes cell. */
@@ -70,7 +73,7 @@ function head(r: Report): string {
 function subtitle(r: Report): string {
 	const parts: string[] = [];
 	const input = Object.entries(r.input).filter(([, v]) => v !== undefined && v !== null && v !== '');
-	if (input.length > 0) parts.push(input.map(([k, v]) => `${esc(k)}: ${u(v)}`).join(' · '));
+	if (input.length > 0) parts.push(input.map(([k, v]) => `${esc(k)}: ${u(typeof v === 'object' ? JSON.stringify(v) : v)}`).join(' · '));
 	const d = r.device;
 	if (d) {
 		const name = [d.manufacturer, d.model].filter(Boolean).join(' ');

@@ -122,8 +122,22 @@ describe.runIf(needTool('chromium', 'chromium'))('HTML report in Chromium', () =
 			rows: [...document.querySelectorAll('#timeline svg g.row')].map((g) => g.getAttribute('data-host')),
 			cells: [...document.querySelectorAll('#destinations td:first-child')].map((td) => td.textContent),
 			wide: document.documentElement.scrollWidth,
+			// A name that starts with a Hebrew word reads left to right: the Hebrew word first (leftmost), then "-rtl".
+			rtl: (() => {
+				const bdi = [...document.querySelectorAll('#destinations td:first-child bdi')].find((b) => b.textContent!.includes('-rtl.example.com'))!;
+				const text = bdi.firstChild!;
+				const at = (from: number, to: number) => {
+					const r = document.createRange();
+					r.setStart(text, from);
+					r.setEnd(text, to);
+					return r.getBoundingClientRect().left;
+				};
+				const i = bdi.textContent!.indexOf('-rtl');
+				return {hebrew: at(0, i), latin: at(i + 1, i + 4)};
+			})(),
 		}));
 		expect(dom.pwned).toBeUndefined();
+		expect(dom.rtl.hebrew).toBeLessThan(dom.rtl.latin);
 		// The marker does catch a payload that runs: the same kind of payload in a page without escaping or policy sets it.
 		const control = await browser!.newPage();
 		await control.setContent('<img src="data:," onerror="window.__tattlepwned=2">');

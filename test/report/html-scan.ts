@@ -11,7 +11,7 @@ const TAGS = new Set(
 );
 /** Every attribute the report writes (data-* aside). */
 const ATTRS = new Set(
-	'lang charset http-equiv content name class id href viewBox role aria-labelledby x y x1 x2 y1 y2 width height text-anchor points datetime type'.split(' '),
+	'lang dir charset http-equiv content name class id href viewBox role aria-labelledby x y x1 x2 y1 y2 width height text-anchor points datetime type'.split(' '),
 );
 
 export type Scan = {

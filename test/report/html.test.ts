@@ -70,7 +70,7 @@ describe('HTML report', () => {
 		const pieces = [...reportPieces(r, 'r.html')];
 		expect(pieces.join('')).toBe(renderReport(r, 'R.HTML'));
 		const html = pieces.join('');
-		expect(html.match(/<tr><td><bdi>h\.example<\/bdi><\/td><td><bdi>h\.example/g)).toHaveLength(HTML_MAX_DESTINATIONS);
+		expect(html.match(/<tr><td><bdi dir="ltr">h\.example<\/bdi><\/td><td><bdi dir="ltr">h\.example/g)).toHaveLength(HTML_MAX_DESTINATIONS);
 		expect(html).toContain(`The ${HTML_MAX_DESTINATIONS} with the most traffic; the JSON report has all ${HTML_MAX_DESTINATIONS + 50}.`);
 	});
 
@@ -142,6 +142,6 @@ describe('HTML report', () => {
 		for (const row of t.rows) expect(page).toContain(`<g class="row" data-host="${row.host}">`);
 		expect(r.incognitoWindows).toEqual([expect.objectContaining({app: 'com.mi.globalbrowser', signal: 'secure-window', logLine: 25})]);
 		expect(page).toContain('<g class="incognito-window" data-window="0">');
-		expect(page).toMatch(/<td><bdi>com\.mi\.globalbrowser<\/bdi><\/td><td class="nowrap">2026-11-23T19:36:50\.597Z<\/td>/);
+		expect(page).toMatch(/<td><bdi dir="ltr">com\.mi\.globalbrowser<\/bdi><\/td><td class="nowrap">2026-11-23T19:36:50\.597Z<\/td>/);
 	});
 });
