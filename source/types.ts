@@ -347,7 +347,27 @@ export type SessionSnapshot = {
 	incognitoSignals?: Record<string, IncognitoSignal>;
 	/** TLS decryption: keys seen and connections read (present when keys could come). */
 	tls?: TlsSummary;
+	/** Every incognito window kept (capped per package), oldest first: the report's timeline shades them. */
+	incognitoWindows?: IncognitoWindow[];
+	/** Bytes sent over time for the chosen destinations (ingest/upload-timeline.ts); absent before any upload. */
+	uploads?: UploadTimeline;
 };
+
+/** One incognito period of a browser package; `end` is absent while it lasts. */
+export type IncognitoWindow = {
+	pkg: string;
+	start: number;
+	end?: number;
+	/** The kind of signal that opened it. */
+	signal: IncognitoSignal;
+	/** What ended it: a signal, or the browser's process dying. */
+	endedBy?: IncognitoSignal | 'proc-died';
+	/** Log line that opened it. */
+	logLine?: number;
+};
+
+/** Bytes out per time bucket for a few destinations, on one grid: bucket i starts at start + i * bucketSeconds. */
+export type UploadTimeline = {start: number; bucketSeconds: number; rows: Array<{host: string; bytesOut: number[]}>};
 
 /** What the key log and DSBs gave, and what came of it. */
 export type TlsSummary = {

@@ -5,6 +5,7 @@
  */
 import type {Classification, NameVia} from '../types.js';
 import {mergePayloadSeen, type PayloadSeen} from './payload-seen.js';
+import {GONE_SERIES, NO_SERIES, UploadGrid} from './upload-timeline.js';
 
 /**
  * Entries one eviction may pass over before it takes the one it stops at. Passing over clears an
@@ -48,6 +49,8 @@ export type DestinationEntry = {
 	 */
 	rate: Float64Array | undefined;
 	rateSec: number;
+	/** Slot of its bytes-out series in the upload grid (the report's timeline); taken on the first outbound byte. */
+	uploads: number;
 	flags: number;
 	/** Looked up again since eviction last passed it over (the CLOCK mark, see evict). */
 	used: boolean;
@@ -66,6 +69,8 @@ export type Counts = {packets: number; out: number; in: number};
 
 export class DestinationTable {
 	private readonly byHost = new Map<string, DestinationEntry>();
+	/** The grid the entries' upload series share (the report's timeline). */
+	readonly uploadGrid = new UploadGrid();
 
 	/** `onEvict` hears of each entry dropped for room (counted as a problem by the session). */
 	constructor(private readonly onEvict: () => void) {}
@@ -97,7 +102,10 @@ export class DestinationTable {
 
 	/** Forgets an entry (an address whose counts moved to its name). */
 	drop(host: string): void {
+		const d = this.byHost.get(host);
+		if (!d) return;
 		this.byHost.delete(host);
+		d.uploads = this.uploadGrid.release(d.uploads);
 	}
 
 	/**
@@ -111,9 +119,13 @@ export class DestinationTable {
 		to.packets += c.packets;
 		to.bytesOut += c.out;
 		to.bytesIn += c.in;
+		to.uploads = this.uploadGrid.move(from.uploads, to.uploads, flowFirstTs, c.out);
 		if (c.packets > 0 && flowFirstTs < to.firstTs) to.firstTs = flowFirstTs;
 		mergeApps(to, from);
-		if (from.isIp && from.packets <= 0 && from.via.size === 0 && from.flags === 0) this.byHost.delete(from.host);
+		if (from.isIp && from.packets <= 0 && from.via.size === 0 && from.flags === 0) {
+			this.byHost.delete(from.host);
+			from.uploads = this.uploadGrid.release(from.uploads);
+		}
 	}
 
 	/** Folds address-keyed entries into the name DNS later gave their address (`nameOf`). */
@@ -130,6 +142,9 @@ export class DestinationTable {
 			target.firstTs = Math.min(target.firstTs, d.firstTs);
 			target.lastTs = Math.max(target.lastTs, d.lastTs);
 			target.flags += d.flags;
+			// merge gave d's slot back: d is only a forwarding address from now on.
+			target.uploads = this.uploadGrid.merge(target.uploads, d.uploads);
+			d.uploads = GONE_SERIES;
 			if (d.reading) mergeReading(readingOf(target), d.reading);
 			target.seen = mergePayloadSeen(target.seen, d.seen);
 			addIp(target, d.host);
@@ -159,6 +174,7 @@ export class DestinationTable {
 		}
 		if (!victim) return;
 		this.byHost.delete(victim.host);
+		victim.uploads = this.uploadGrid.release(victim.uploads);
 		this.onEvict();
 		for (const d of moved) {
 			d.used = false;
@@ -186,6 +202,7 @@ function newEntry(key: string, ts: number): DestinationEntry {
 		evidence: [],
 		rate: undefined,
 		rateSec: Math.floor(ts),
+		uploads: NO_SERIES,
 		flags: 0,
 		used: false,
 		reading: undefined,

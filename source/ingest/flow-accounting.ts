@@ -27,6 +27,7 @@ export class FlowAccounting {
 		if (outbound) fi.out += len;
 		else fi.in += len;
 		countPacket(dest, len, outbound, ts, index);
+		if (outbound) dest.uploads = this.dests.uploadGrid.add(dest.uploads, ts, len);
 		return dest;
 	}
 

@@ -476,6 +476,8 @@ export class Session implements AnalyzerSink {
 	 */
 	snapshot(opts: {rates?: boolean} = {}): SessionSnapshot {
 		this.dests.foldNamedAddresses((ip) => this.analyzer.nameOf(ip));
+		const uploading: DestinationEntry[] = [];
+		for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		if (this.analyzer.flowsEvicted > 0) stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		else delete stats.problems['flows-evicted'];
@@ -498,6 +500,9 @@ export class Session implements AnalyzerSink {
 			incognito: this.incognito.active(),
 			incognitoSignals: this.incognito.signals(),
 			tls: this.tlsReading.summary(waitingDropped),
+			// Copies: an open window's end is set in place later, and a snapshot must not change under the stores.
+			incognitoWindows: this.incognito.intervals().map((w) => ({...w})),
+			uploads: this.dests.uploadGrid.timeline(uploading),
 		});
 	}
 }

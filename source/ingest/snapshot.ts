@@ -51,6 +51,8 @@ export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 		incognito: parts.incognito,
 		incognitoSignals: parts.incognitoSignals,
 		tls: parts.tls,
+		incognitoWindows: parts.incognitoWindows,
+		uploads: parts.uploads,
 	};
 }
 

@@ -100,7 +100,9 @@ Common options:
                        from FROM to TO (repeatable; epoch seconds or ISO 8601; live --record
                        writes them into the bundle's markers)
   --json               NDJSON events on stdout, no dashboard
-  --report FILE        write the session report at the end: .json, .md or .csv (repeatable)
+  --report FILE        write the session report at the end: .json, .md, .csv or .html
+                       (one self-contained page: timeline, flags with their evidence and
+                       Wireshark filters, charts; loads nothing) (repeatable)
   --rules FILE         more destination rules (JSON, same format as the bundled ones)
   --blocklist FILE     hosts file or adblock list; listed hosts are categorised as trackers
   --keylog FILE|follow:FILE
@@ -181,7 +183,7 @@ function speed(value: string): number | 'max' {
 }
 
 function reportFile(value: string): string {
-	if (!/\.(json|md|csv)$/i.test(value)) throw new UsageError(`--report: file must end in .json, .md or .csv: ${value}`);
+	if (!/\.(json|md|csv|html)$/i.test(value)) throw new UsageError(`--report: file must end in .json, .md, .csv or .html: ${value}`);
 	return value;
 }
 

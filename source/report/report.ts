@@ -5,6 +5,7 @@
  */
 import type {DestinationSummary, Flag, SessionSnapshot} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
+import {htmlChunks} from './html.js';
 
 /** Longest string kept in a report field (a hostile 64 KiB host name stays readable). */
 const MAX_FIELD = 2048;
@@ -96,6 +97,17 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 					reasons: Object.fromEntries(Object.entries(s.tls.reasons).map(([k, v]) => [clean(k)!, v])),
 				}
 			: null,
+		// Incognito windows (capped per browser in classify/incognito.ts); `to` null while one lasts.
+		incognitoWindows: (s.incognitoWindows ?? []).map((w) => ({
+			app: clean(w.pkg)!,
+			from: w.start,
+			to: w.end ?? null,
+			signal: w.signal,
+			endedBy: w.endedBy ?? null,
+			logLine: w.logLine ?? null,
+		})),
+		// Bytes out per time bucket for at most TIMELINE_ROWS destinations (ingest/upload-timeline.ts).
+		uploadTimeline: s.uploads ? {...s.uploads, rows: s.uploads.rows.map((r) => ({host: clean(r.host)!, bytesOut: r.bytesOut}))} : null,
 	};
 }
 
@@ -223,10 +235,11 @@ function* jsonChunks(r: Report): Generator<string> {
 	yield present.length > 0 ? '\n}\n' : '}\n';
 }
 
-/** The report for a file name by its extension (.md, .csv, else JSON), in pieces. */
+/** The report for a file name by its extension (.md, .csv, .html, else JSON), in pieces. */
 export function* reportChunks(r: Report, file: string): Generator<string> {
 	if (/\.md$/i.test(file)) for (const l of markdownLines(r)) yield `${l}\n`;
 	else if (/\.csv$/i.test(file)) for (const l of csvLines(r)) yield `${l}\n`;
+	else if (/\.html$/i.test(file)) yield* htmlChunks(r);
 	else yield* jsonChunks(r);
 }
 

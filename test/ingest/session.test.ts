@@ -100,6 +100,25 @@ describe('Session', () => {
 		expect(since.has('h0.flood.example')).toBe(false);
 	});
 
+	it('upload timeline: each row adds up to its destination\'s bytes out, through a flood that evicts destinations and hands their series on', () => {
+		const s = new Session({classifier});
+		const n = MAX_DESTINATIONS + 3000;
+		// One query to each of n servers over 100 s; every 500th server is asked three times (the top senders).
+		for (let i = 0; i < n; i++) {
+			const server = [11, (i >> 16) & 255, (i >> 8) & 255, i & 255];
+			for (let k = 0; k < (i % 500 === 0 ? 3 : 1); k++) s.addPacket(dnsQuery('x.example', i + 1, 1000 + i / 230 + k, server));
+		}
+		const snap = s.snapshot();
+		expect(snap.stats.problems['destinations-evicted']).toBeGreaterThanOrEqual(3000);
+		const t = snap.uploads!;
+		expect(t.rows).toHaveLength(40);
+		expect(t.bucketSeconds * 96).toBeGreaterThanOrEqual(snap.stats.lastTs! - t.start);
+		const out = new Map(snap.destinations.map((d) => [d.host, d.bytesOut]));
+		for (const row of t.rows) expect(row.bytesOut.reduce((a, b) => a + b, 0), row.host).toBe(out.get(row.host));
+		// The top senders are the ones asked three times, still held after the flood.
+		expect(t.rows.slice(0, 5).every((r) => out.get(r.host) === 3 * out.get(t.rows.at(-1)!.host)!)).toBe(true);
+	});
+
 	it.runIf(hasCorpus)('names flows by SNI and moves their bytes from the address to the name', async () => {
 		const s = new Session({classifier});
 		for await (const batch of openCapture(corpusPath('pcap', 'zeek__tls__chrome-34-google.pcap'))) for (const p of batch) s.addPacket(p);
@@ -109,6 +128,10 @@ describe('Session', () => {
 		expect(named.length).toBeGreaterThan(0);
 		const total = snap.destinations.reduce((a, d) => a + d.bytesIn + d.bytesOut, 0);
 		expect(total).toBe(snap.stats.bytes);
+		// The timeline's series moved with the bytes: each row adds up to its destination's bytes out.
+		const out = new Map(snap.destinations.map((d) => [d.host, d.bytesOut]));
+		expect(snap.uploads!.rows.length).toBeGreaterThan(0);
+		for (const row of snap.uploads!.rows) expect(row.bytesOut.reduce((a, b) => a + b, 0), row.host).toBe(out.get(row.host));
 	});
 });
 

@@ -3,8 +3,8 @@ import {HELP, parseArgs, UsageError} from '../../source/lib/args.js';
 
 describe('parseArgs', () => {
 	it('reads the replay contract of DESIGN.md', () => {
-		const o = parseArgs(['replay', 'x.pcap', '--speed', 'max', '--report', 'out.json', '--report=out.md', '--fail-on', 'incognito-url-leak']);
-		expect(o).toMatchObject({command: 'replay', path: 'x.pcap', speed: 'max', report: ['out.json', 'out.md'], failOn: ['incognito-url-leak']});
+		const o = parseArgs(['replay', 'x.pcap', '--speed', 'max', '--report', 'out.json', '--report=out.md', '--report', 'out.html', '--fail-on', 'incognito-url-leak']);
+		expect(o).toMatchObject({command: 'replay', path: 'x.pcap', speed: 'max', report: ['out.json', 'out.md', 'out.html'], failOn: ['incognito-url-leak']});
 		expect(parseArgs(['replay', '--logcat', 'l.txt']).path).toBeUndefined();
 		expect(parseArgs(['replay', 'b', '--from', '2026-01-01T00:00:00Z', '--to', '1767225700']).from).toBe(1767225600);
 	});
@@ -19,7 +19,8 @@ describe('parseArgs', () => {
 		[['replay', 'a', 'b'], /one PATH/],
 		[['frobnicate'], /unknown command/],
 		[['replay', 'x', '--speed', '0'], /--speed/],
-		[['replay', 'x', '--report', 'r.txt'], /\.json, \.md or \.csv/],
+		[['replay', 'x', '--report', 'r.txt'], /\.json, \.md, \.csv or \.html/],
+		[['replay', 'x', '--report', 'r.htm'], /\.json, \.md, \.csv or \.html/],
 		[['replay', 'x', '--fail-on', 'nope'], /unknown flag kind/],
 		[['replay', 'x', '--serial', 'S'], /for tattle live/],
 		[['live', '--speed', '2'], /for tattle replay/],

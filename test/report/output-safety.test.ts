@@ -2,9 +2,10 @@
  * Output safety beyond the terminal: every untrusted string gets its format's escaping. One
  * capture full of HTML/JS/Markdown/CSV injection (DNS names, an HTTP Host and body, PCAPdroid app
  * names, device facts, the input path) goes through the built CLI into every report format and
- * NDJSON; then each output is read back the way its consumer would read it.
+ * NDJSON; then each output is read back the way its consumer would read it (the HTML report also
+ * in a real browser: html-browser.test.ts).
  */
-import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -12,69 +13,12 @@ import {describe, expect, it} from 'vitest';
 import {buildReport, markdownText, renderReport} from '../../source/report/report.js';
 import {sanitize} from '../../source/lib/sanitize.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
-import {bytes, be16, ipv4, tcp, udp} from '../decode/frames.js';
 import {tattle} from '../helpers/cli.js';
 import {parseCsv} from '../helpers/csv.js';
 import {fuzzOptions} from '../fuzz/fuzz-options.js';
-import {concat} from '../sources/capture-builders.js';
-import {epb, pcapngPreamble, uidMapBlock} from '../sources/pcapdroid-dumper.js';
-
-/** Names a DNS query asks for: each label as raw bytes (so CR/LF/tab ride in label bytes). */
-const HOSTILE_NAMES: string[] = [
-	"<script>document.title='x'</script>.example.com",
-	'[a](javascript:alert(1)).example',
-	'=HYPERLINK("http://x").example.com',
-	'|pipe|.example.com',
-	'`tick`and``two``.example.com',
-	'*star*._under_.example.com',
-	'cr\r\nlf.example.com',
-	'\t=1+2.example.com',
-	'+cmd.example.com',
-	'-2+3.example.com',
-	'@SUM(A1).example.com',
-	'<img src=x onerror=alert(1)>.example.com',
-	'&lt;entity&gt;&amp;.example.com',
-	'back\\slash|\\|.example.com',
-	'![img](http://x/y.png).example.com',
-];
-const HOSTILE_HOST = "<svg onload=alert(2)>|[h](javascript:alert(3))|=cmd|' /C calc'!A0|*_`.example.org";
-const HOSTILE_KEY = '<script>alert(4)</script>|[k](javascript:k)|`*_.android_id';
-const HOSTILE_PACKAGE = 'com.<b>evil</b>|[p](javascript:p)';
-const HOSTILE_LABEL = '=cmd|`*_';
-const DEVICE = {model: '<img src=x onerror=alert(5)>|Phone', manufacturer: "=cmd|' /C calc'!A0", serial: '`rm`_*x*[s](javascript:s)'};
-const UID = 10_321;
-
-const enc = new TextEncoder();
-
-function dnsQuery(name: string, id: number): Uint8Array {
-	const labels = name.split('.').flatMap((l) => {
-		const b = Buffer.from(l, 'utf8');
-		return [b.length, ...b];
-	});
-	return bytes(be16(id), [1, 0], be16(1), be16(0), be16(0), be16(0), labels, [0], be16(1), be16(1));
-}
-
-function httpPost(): Uint8Array {
-	const body = JSON.stringify({[HOSTILE_KEY]: '9774d56d682e549c', note: '<script>alert(6)</script> | =1+1 `x`'});
-	const head = `POST /collect?u=<script>alert(7)</script> HTTP/1.1\r\nHost: ${HOSTILE_HOST}\r\nContent-Type: application/json\r\nContent-Length: ${enc.encode(body).length}\r\n\r\n`;
-	return enc.encode(head + body);
-}
-
-/** A PCAPdroid pcapng export (UID map + `u-<uid>` comments) of the hostile DNS queries and POST. */
-function hostileCapture(): Uint8Array {
-	const phone = '10.0.0.2';
-	const ips: Uint8Array[] = HOSTILE_NAMES.map((n, i) => ipv4(phone, '8.8.8.8', 17, udp(40_000 + i, 53, dnsQuery(n, 0x100 + i))));
-	const server = '203.0.113.9';
-	const req = httpPost();
-	ips.push(
-		ipv4(phone, server, 6, tcp(50_000, 80, 0x02, 1000, new Uint8Array(0))),
-		ipv4(server, phone, 6, tcp(80, 50_000, 0x12, 5000, new Uint8Array(0))),
-		ipv4(phone, server, 6, tcp(50_000, 80, 0x18, 1001, req)),
-	);
-	const blocks = [pcapngPreamble(), uidMapBlock(UID, HOSTILE_PACKAGE, HOSTILE_LABEL)];
-	ips.forEach((data, i) => blocks.push(epb({sec: 1_700_000_000 + i, usec: 0, data}, UID)));
-	return concat(...blocks);
-}
+import {REPORT_CSS, REPORT_SCRIPT} from '../../source/report/html-assets.js';
+import {scanHtml} from './html-scan.js';
+import {DEVICE, HOSTILE_HOST, HOSTILE_NAMES, HOSTILE_PACKAGE, hostileBundle, PAGE_BREAKERS} from './hostile-capture.js';
 
 /** GFM cell splitting: a backslash escapes the next character, an unescaped `|` separates. */
 function splitRow(line: string): string[] {
@@ -127,11 +71,7 @@ const host = (name: string): string => shown(name).toLowerCase();
 
 describe('output safety: the hostile capture through every format', () => {
 	const dir = mkdtempSync(path.join(tmpdir(), 'tattle-output-safety-'));
-	// The input path is untrusted too (a file name from the phone or a colleague).
-	const bundle = path.join(dir, 'bundle <script>x<!-- |[l](javascript:z)| =HYPERLINK _*`');
-	mkdirSync(bundle);
-	writeFileSync(path.join(bundle, 'capture.pcapng'), hostileCapture());
-	writeFileSync(path.join(bundle, 'meta.json'), JSON.stringify({device: DEVICE, clockOffset: 0}));
+	const bundle = hostileBundle(dir);
 	const out = {md: path.join(dir, 'r.md'), csv: path.join(dir, 'r.csv'), json: path.join(dir, 'r.json')};
 	let run: Promise<{code: number; stdout: string; stderr: string}> | undefined;
 	const replay = () => (run ??= tattle(['replay', bundle, '--report', out.md, '--report', out.csv, '--report', out.json, '--json']));
@@ -186,13 +126,32 @@ describe('output safety: the hostile capture through every format', () => {
 		const rows = parseCsv(readFileSync(out.csv, 'utf8'));
 		const width = rows[0]!.length;
 		expect(width).toBe(16);
-		expect(rows.length).toBe(1 + HOSTILE_NAMES.length + 2);
+		expect(rows.length).toBe(1 + HOSTILE_NAMES.length + PAGE_BREAKERS.length + 2);
 		for (const row of rows) {
 			expect(row, row.join(',')).toHaveLength(width);
 			for (const cell of row) if (!PLAIN_NUMBER.test(cell)) expect(cell, cell).not.toMatch(FORMULA_START);
 		}
 		const hosts = rows.slice(1).map((r) => r[0]!.replace(/^'(?=[=+\-@\t\r])/, ''));
 		for (const n of [...HOSTILE_NAMES, HOSTILE_HOST]) expect(hosts, n).toContain(host(n));
+	});
+
+	it('HTML: only the tags and attributes the report writes, its one script and style by hash, no control or bidi character; the text survives', async () => {
+		const page = path.join(dir, 'r.html');
+		// An incognito window over the POST: shaded on the timeline, among rows of hostile names.
+		const r = await tattle(['replay', bundle, '--report', page, '--incognito', '1700000003..1700000040']);
+		expect(r.code, r.stderr).toBe(0);
+		const html = readFileSync(page, 'utf8');
+		const scan = scanHtml(html);
+		expect(scan.problems).toEqual([]);
+		expect(scan.scripts).toEqual([REPORT_SCRIPT]);
+		expect(scan.styles).toEqual([REPORT_CSS]);
+		expect(scan.csp).toContain("default-src 'none'");
+		expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+		for (const n of [...HOSTILE_NAMES.map(host), HOSTILE_HOST, HOSTILE_PACKAGE, DEVICE.model, DEVICE.serial, '<script>alert(4)</script>']) expect(scan.text, n).toContain(n);
+		expect(scan.text).toContain(`${'a'.repeat(63)}.${'b'.repeat(63)}`);
+		expect(scan.text).toContain('window.__tattlepwned=1');
+		expect(html).toContain('<g class="incognito-window" data-window="0">');
+		expect(html).toContain('<article class="flag sev-medium" id="flag-1" data-kind="cleartext-identifier">');
 	});
 
 	it('NDJSON: every line parses and keeps the text', async () => {
