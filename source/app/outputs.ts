@@ -2,7 +2,7 @@
 import {closeSync, openSync, writeSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
-import {buildReport, reportPieces} from '../report/report.js';
+import {buildReport, reportPieces, SCHEMA_VERSION} from '../report/report.js';
 import type {Session} from '../ingest/session.js';
 import type {SessionSnapshot} from '../types.js';
 import {fail} from './exit.js';
@@ -16,9 +16,9 @@ function cleanStrings(_key: string, value: unknown): unknown {
 	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
 }
 
-/** The session's event sink for --json: one cleaned JSON object a line on `out`. */
+/** The session's event sink for --json: one cleaned JSON object a line on `out`, each with the schema version. */
 export function ndjsonWriter(out: NodeJS.WritableStream): (event: Record<string, unknown>) => void {
-	return (e) => out.write(JSON.stringify(e, cleanStrings) + '\n');
+	return (e) => out.write(JSON.stringify({...e, schema: SCHEMA_VERSION}, cleanStrings) + '\n');
 }
 
 /** Writes every --report file; a write failure is a clear error, not a stack trace. */

@@ -88,7 +88,7 @@ function stopOnSignals(abort: AbortController): undefined {
 }
 
 /** Records and lines into the session; statuses on the capture's clock; a progress line on stderr if asked. */
-function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
+export function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
 	return {
 		onPacket: (p) => session.addPacket(p),
 		onLogLine: (l) => session.addLogLine(l),
@@ -106,7 +106,7 @@ function replayHandlers(session: Session, progress: boolean): ReplayHandlers {
 }
 
 /** A damaged capture is read up to the damage (a notice, exit 0); one with nothing readable and no logcat is an error. */
-function checkCapture(result: ReplayResult, input: ReplayInput, session: Session, ui: Dashboard | undefined): void {
+export function checkCapture(result: ReplayResult, input: ReplayInput, session: Session, ui: Dashboard | undefined): void {
 	const capture = result.capture;
 	if (!capture?.error) return;
 	if (capture.error.fatal && capture.packets === 0 && !input.logcat) {

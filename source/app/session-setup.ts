@@ -16,8 +16,15 @@ export function checkInputFiles(opts: CliOptions): void {
 	for (const f of [...opts.rules, ...opts.blocklist]) if (!existsSync(f)) fail(`${opts.rules.includes(f) ? '--rules' : '--blocklist'} ${f}: no such file`);
 }
 
-/** The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`). */
-export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: string}): {session: Session; geo: Promise<void>} {
+/**
+ * The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`).
+ * `onEvent` takes the events instead of --json's stdout (export builds its tables from them).
+ */
+export function makeSession(
+	opts: CliOptions,
+	log: {logYear?: number; logZone?: string},
+	onEvent: ((event: Record<string, unknown>) => void) | undefined = opts.json ? ndjsonWriter(process.stdout) : undefined,
+): {session: Session; geo: Promise<void>} {
 	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
 	if (!classifier.ok) fail(classifier.error);
 	const session = new Session({
@@ -25,7 +32,7 @@ export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: 
 		maxBody: opts.maxBody,
 		logYear: log.logYear,
 		logZone: log.logZone,
-		onEvent: opts.json ? ndjsonWriter(process.stdout) : undefined,
+		onEvent,
 	});
 	const geo = loadGeoData()
 		.then((data) => session.setIpInfo(createIpInfo(data)))

@@ -56,6 +56,8 @@ Usage:
   tattle                      live if an adb device is attached, else replay the demo bundle
   tattle live   [options]     watch a tethered phone (adb logcat + packets)
   tattle replay [PATH] [opts] replay a capture bundle folder or a .pcap/.pcapng file
+  tattle export --out DIR PATH...
+                              many sessions as tables for DuckDB (README "Many sessions")
   tattle --help | --version
 
 Live options:
@@ -74,6 +76,14 @@ Replay options:
   --log-zone ZONE      time zone of such logcat lines (IANA name or +HH:MM; default UTC)
   --speed N|max        1 = recorded pace (default on a terminal), 10 = ten times, max = no pacing
   --from T, --to T     replay only this window (epoch seconds or ISO 8601 time)
+
+Export options (export is the first word):
+  --out DIR            new or empty folder for the tables: sessions, destinations, flows,
+                       contacts, flags, log_facts, incognito (one .ndjson file each) and
+                       load.sql (cd DIR && duckdb sessions.duckdb < load.sql); docs/schema.md
+  PATH...              capture bundles, .pcap/.pcapng files (replayed at full speed) or
+                       tattle JSON reports (sessions, destinations and flags only); one session each
+  --rules FILE, --blocklist FILE, -q   as below
 
 Common options:
   --incognito [PKG=]FROM..TO
