@@ -194,6 +194,17 @@ describe('tattle export: sessions as tables in DuckDB', () => {
 		expect(await rows(q!)).toEqual(expected);
 	});
 
+	it('docs/schema.md documents every column of every table, in order, with its type', () => {
+		const doc = readFileSync(path.join(repoRoot, 'docs/schema.md'), 'utf8');
+		for (const t of TABLE_NAMES) {
+			const start = doc.indexOf(`### \`${t}\``);
+			expect(start, t).toBeGreaterThan(0);
+			const section = doc.slice(start, doc.indexOf('\n### ', start + 4));
+			const documented = [...section.matchAll(/^\| `(\w+)` \| ([A-Z[\]]+) \|/gm)].map((m) => [m[1], m[2]]);
+			expect(documented, t).toEqual(TABLES[t].map((c) => [c.name, c.type]));
+		}
+	});
+
 	it('the README has exactly the queries tested here', () => {
 		expect([...readmeQueries().keys()]).toHaveLength(4);
 	});
