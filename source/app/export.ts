@@ -2,7 +2,8 @@
  * `tattle export --out DIR PATH...`: many sessions as tables DuckDB reads as they are (docs/schema.md
  * "Tables"). Each PATH is one session: a bundle or capture is replayed headless through the same
  * pipeline as `tattle replay`, a JSON report is read as written. The rows go to DIR/<table>.ndjson
- * with DIR/load.sql, the DuckDB script that loads them with their types declared.
+ * with DIR/load.sql, the DuckDB script that loads them with their types declared, and
+ * DIR/clickhouse.sql, the same tables for ClickHouse.
  */
 import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync} from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import {sanitize} from '../lib/sanitize.js';
 import {LogcatParser} from '../decode/logcat.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from '../sources/replay.js';
 import {buildReport, type Report} from '../report/report.js';
-import {duckdbLoadScript, rowLine, SessionTableBuilder, TABLE_NAMES, type SessionInput, type SessionTables, type TableName} from '../report/tables.js';
+import {clickhouseScript, duckdbLoadScript, rowLine, SessionTableBuilder, TABLE_NAMES, type SessionInput, type SessionTables, type TableName} from '../report/tables.js';
 import {fail} from './exit.js';
 import {startKeyLog} from './keylog.js';
 import {version} from './package-info.js';
@@ -43,6 +44,7 @@ export async function runExport(opts: ExportOptions): Promise<number> {
 	}
 	out.close();
 	writeFileSync(path.join(opts.out, 'load.sql'), duckdbLoadScript());
+	writeFileSync(path.join(opts.out, 'clickhouse.sql'), clickhouseScript());
 	return 0;
 }
 

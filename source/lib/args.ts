@@ -79,8 +79,9 @@ Replay options:
 
 Export options (export is the first word):
   --out DIR            new or empty folder for the tables: sessions, destinations, flows,
-                       contacts, flags, log_facts, incognito (one .ndjson file each) and
-                       load.sql (cd DIR && duckdb sessions.duckdb < load.sql); docs/schema.md
+                       contacts, flags, log_facts, incognito (one .ndjson file each),
+                       load.sql (cd DIR && duckdb sessions.duckdb < load.sql) and
+                       clickhouse.sql (the same tables for ClickHouse); docs/schema.md
   PATH...              capture bundles, .pcap/.pcapng files (replayed at full speed) or
                        tattle JSON reports (sessions, destinations and flags only); one session each
   --rules FILE, --blocklist FILE, -q   as below

@@ -8,7 +8,7 @@ import {createHash} from 'node:crypto';
 import {sanitize} from '../lib/sanitize.js';
 import {SCHEMA_VERSION, type Report} from './report.js';
 
-/** DuckDB types of the columns (ClickHouse: docs/schema.md maps them). */
+/** DuckDB types of the columns (ClickHouse's: CLICKHOUSE_TYPES). */
 export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN' | 'VARCHAR[]' | 'BIGINT[]';
 
 export type Column = {readonly name: string; readonly type: ColumnType};
@@ -325,6 +325,31 @@ export function duckdbLoadScript(): string {
 	for (const table of TABLE_NAMES) {
 		const columns = TABLES[table].map((c) => `${c.name}: ${sqlString(c.type)}`).join(', ');
 		lines.push(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_json(${sqlString(`${table}.ndjson`)}, format = 'newline_delimited', columns = {${columns}});`);
+	}
+	return lines.join('\n') + '\n';
+}
+
+/** ClickHouse's type for each column type: NDJSON nulls need Nullable; booleans load as 0/1. */
+export const CLICKHOUSE_TYPES: Readonly<Record<ColumnType, string>> = {
+	VARCHAR: 'Nullable(String)',
+	DOUBLE: 'Nullable(Float64)',
+	BIGINT: 'Nullable(Int64)',
+	INTEGER: 'Nullable(Int32)',
+	BOOLEAN: 'Nullable(UInt8)',
+	'VARCHAR[]': 'Array(String)',
+	'BIGINT[]': 'Array(Int64)',
+};
+
+/** The ClickHouse tables for the same files (loaded with FORMAT JSONEachRow, as the script's comment says). */
+export function clickhouseScript(): string {
+	const lines = [
+		`-- tattle export, schema ${SCHEMA_VERSION}: ClickHouse tables for the .ndjson files beside this script.`,
+		'--   clickhouse-client --multiquery < clickhouse.sql',
+		`--   for t in ${TABLE_NAMES.join(' ')}; do clickhouse-client -q "INSERT INTO $t FORMAT JSONEachRow" < $t.ndjson; done`,
+	];
+	for (const table of TABLE_NAMES) {
+		const columns = TABLES[table].map((c) => `\`${c.name}\` ${CLICKHOUSE_TYPES[c.type]}`).join(', ');
+		lines.push(`CREATE TABLE IF NOT EXISTS ${table} (${columns}) ENGINE = MergeTree ORDER BY tuple();`);
 	}
 	return lines.join('\n') + '\n';
 }
