@@ -14,7 +14,7 @@ import {LogcatParser} from '../decode/logcat.js';
 import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from '../sources/replay.js';
 import {buildReport, type Report} from '../report/report.js';
 import {clickhouseScript, duckdbLoadScript, rowLine, SessionTableBuilder, TABLE_NAMES, type SessionInput, type SessionTables, type TableName} from '../report/tables.js';
-import {fail} from './exit.js';
+import {ExitError, fail} from './exit.js';
 import {startKeyLog} from './keylog.js';
 import {version} from './package-info.js';
 import {checkCapture, replayHandlers} from './replay.js';
@@ -23,12 +23,27 @@ import {applyMarkers, checkInputFiles, makeSession} from './session-setup.js';
 /** Largest JSON report read (a 20,000-destination report is ~15 MB): a bigger file is refused, not parsed. */
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
-/** Runs the export; returns the exit code. */
+/**
+ * Runs the export; returns the exit code: 0, or 2 when an input could not be read (it is named on
+ * stderr and skipped; the other sessions are still written).
+ */
 export async function runExport(opts: ExportOptions): Promise<number> {
+	// Missing inputs and options are found before anything is written.
+	for (const p of opts.paths) if (!existsSync(p)) fail(`export: ${p}: no such file or folder`);
+	replayOptions(opts.paths[0]!, opts);
 	const out = openOutput(opts.out);
 	const seen = new Map<string, string>();
+	let skipped = 0;
 	for (const p of opts.paths) {
-		const tables = /\.json$/i.test(p) ? reportSession(p) : await replaySession(p, opts);
+		let tables: SessionTables;
+		try {
+			tables = /\.json$/i.test(p) ? reportSession(p) : await replaySession(p, opts);
+		} catch (error) {
+			if (!(error instanceof ExitError)) throw error;
+			process.stderr.write(`tattle: ${sanitize(error.message.replace(/^export: /, ''))}: skipped\n`);
+			skipped++;
+			continue;
+		}
 		const id = tables.sessions[0]!.session_id as string;
 		const same = seen.get(id);
 		if (same !== undefined) {
@@ -45,7 +60,8 @@ export async function runExport(opts: ExportOptions): Promise<number> {
 	out.close();
 	writeFileSync(path.join(opts.out, 'load.sql'), duckdbLoadScript());
 	writeFileSync(path.join(opts.out, 'clickhouse.sql'), clickhouseScript());
-	return 0;
+	if (skipped > 0) process.stderr.write(`tattle: export: ${skipped} of ${opts.paths.length} inputs skipped; the others are in ${sanitize(opts.out)}\n`);
+	return skipped > 0 ? 2 : 0;
 }
 
 /** The table files, created in a folder that is new or empty (an export never mixes with older files). */

@@ -4,7 +4,7 @@
  * the README's own queries (read from README.md, not copied here) must give the answers computed
  * independently from `tattle replay --json` events and `--report` JSON of the same bundles.
  */
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {DuckDBInstance, type DuckDBConnection} from '@duckdb/node-api';
@@ -235,20 +235,61 @@ describe('tattle export: inputs and errors', () => {
 		mkdirSync(full);
 		writeFileSync(path.join(full, 'x'), 'x');
 		const leak = path.join(repoRoot, 'captures/incognito-leak');
-		const notReport = path.join(dir, 'other.json');
-		writeFileSync(notReport, '{"hello": 1}');
 		for (const [args, msg] of [
 			[['export', '--out', full, leak], /not an empty folder/],
 			[['export', leak], /needs --out DIR/],
 			[['export', '--out', path.join(dir, 'e1')], /at least one PATH/],
 			[['export', '--out', path.join(dir, 'e2'), '--speed', 'max', leak], /Unknown option '--speed'/],
-			[['export', '--out', path.join(dir, 'e3'), path.join(dir, 'nope')], /nope: no such file/],
-			[['export', '--out', path.join(dir, 'e4'), notReport], /not a tattle JSON report/],
+			[['export', '--out', path.join(dir, 'e3'), leak, path.join(dir, 'nope')], /nope: no such file or folder/],
 		] as const) {
 			const r = await tattle([...args]);
 			expect(r.code, args.join(' ')).toBe(2);
 			expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(msg)]);
 		}
+		// Nothing was written for a wrong command line.
+		expect(existsSync(path.join(dir, 'e3'))).toBe(false);
+	});
+
+	it('an input that cannot be read is named and skipped, the others are written, exit 2', async () => {
+		const notReport = path.join(dir, 'other.json');
+		writeFileSync(notReport, '{"hello": 1}');
+		const broken = path.join(dir, 'broken.pcap');
+		writeFileSync(broken, Buffer.from('d4c3b2a101000400', 'hex'));
+		const o = path.join(dir, 'skips');
+		const r = await tattle(['export', '-q', '--out', o, notReport, path.join(repoRoot, 'captures/incognito-https'), broken]);
+		expect(r.code).toBe(2);
+		expect(r.stderr.trim().split('\n')).toEqual([
+			expect.stringMatching(/other\.json: not a tattle JSON report .*: skipped$/),
+			expect.stringMatching(/broken\.pcap: .*: skipped$/),
+			expect.stringMatching(/2 of 3 inputs skipped; the others are in /),
+		]);
+		const sessionsOut = readFileSync(path.join(o, 'sessions.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+		expect(sessionsOut.map((x) => x.input_path)).toEqual([path.join(repoRoot, 'captures/incognito-https')]);
+	});
+
+	it('hostile input: no control character reaches a table file (bundle and report)', async () => {
+		// The hostile bundle, plus classified log lines (they become log_facts) with escapes in them.
+		const bundle = path.join(dir, 'hostile-bundle');
+		cpSync(path.join(repoRoot, 'test/fixtures/hostile'), bundle, {recursive: true});
+		appendFileSync(
+			path.join(bundle, 'logcat.txt'),
+			'1795462603.000  1000  1200 I ActivityManager: Start proc 4242:com.evil\x1b[2J/u0a99 for activity {com.evil/.Main}\n' +
+				'1795462604.000  1000  1200 I ActivityTaskManager: START u0 {cmp=com.evil\x1b]0;PWNED\x07/.Main} from uid 10099\n',
+		);
+		const report = path.join(dir, 'hostile-report.json');
+		const r0 = JSON.parse(readFileSync(path.join(dir, 'incognito-https.json'), 'utf8'));
+		r0.destinations[0].host = 'evil\x1b[2J\u202e.example';
+		r0.flags[0].summary = 'sum\x9b31m\x07mary';
+		r0.device.model = 'Evil\x1b]0;x\x07Phone';
+		writeFileSync(report, JSON.stringify(r0));
+		const o = path.join(dir, 'hostile');
+		const r = await tattle(['export', '-q', '--out', o, bundle, report]);
+		expect(r.code, r.stderr).toBe(0);
+		const all = TABLE_NAMES.map((t) => readFileSync(path.join(o, `${t}.ndjson`), 'utf8')).join('');
+		expect(all).toMatch(/com\.evil/);
+		expect(all).toMatch(/evil.*\.example/);
+		// JSON writes a raw control character as \u00XX: none may be there, nor bidi overrides.
+		for (const line of all.split('\n')) expect(line).not.toMatch(/\\u00[01][0-9a-f]|\\u007f|\\u009b|[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/i);
 	});
 
 	it('--help shows export', async () => {
