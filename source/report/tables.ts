@@ -162,6 +162,9 @@ export class SessionTableBuilder {
 	private readonly flows = new Map<string, Row>();
 	private dropped = 0;
 
+	/** `maxRows`: rows kept per table (tests use a small one). */
+	constructor(private readonly maxRows = MAX_ROWS_PER_TABLE) {}
+
 	/** One NDJSON event of the session (the objects Session's onEvent hands out). */
 	event(e: Record<string, unknown>): void {
 		switch (e.type) {
@@ -198,18 +201,21 @@ export class SessionTableBuilder {
 		const key = [e.proto, e.src, e.sport, e.dst, e.dport].join(' ');
 		const row = {host: str(e.host), proto: str(e.proto), src: str(e.src), sport: int(e.sport), dst: str(e.dst), dport: int(e.dport), app: str(e.app), tls: str(e.tls), packets: int(e.packets), bytes_out: int(e.bytesOut), bytes_in: int(e.bytesIn), reported_ts: num(e.ts)};
 		const known = this.flows.get(key);
-		// Fewer packets than last reported: the 5-tuple was reused by a new connection, a new row.
-		if (known && (int(known.packets) ?? 0) <= (row.packets ?? 0)) Object.assign(known, row);
-		else if (known) {
-			this.flows.delete(key);
-			this.flows.set(`${key} ${String(known.reported_ts)}`, known);
-			this.flows.set(key, row);
-		} else if (this.flows.size < MAX_ROWS_PER_TABLE) this.flows.set(key, row);
-		else this.dropped++;
+		if (known && (int(known.packets) ?? 0) <= (row.packets ?? 0)) {
+			Object.assign(known, row);
+			return;
+		}
+		if (this.flows.size >= this.maxRows) {
+			this.dropped++;
+			return;
+		}
+		// Fewer packets than last reported: the 5-tuple was reused by a new connection; the old one keeps its row.
+		if (known) this.flows.set(`${key} #${this.flows.size}`, known);
+		this.flows.set(key, row);
 	}
 
 	private push(rows: Row[], row: Row): void {
-		if (rows.length < MAX_ROWS_PER_TABLE) rows.push(row);
+		if (rows.length < this.maxRows) rows.push(row);
 		else this.dropped++;
 	}
 
@@ -223,8 +229,8 @@ export class SessionTableBuilder {
 		const withId = (rows: Iterable<Row>): Row[] => Array.from(rows, (row) => ({session_id: id, ...row}));
 		const stats = obj(r.stats);
 		const device = obj(r.device);
-		const destinations = list(r.destinations).slice(0, MAX_ROWS_PER_TABLE).map(destinationRow);
-		const flags = list(r.flags).slice(0, MAX_ROWS_PER_TABLE).map(flagRow);
+		const destinations = list(r.destinations).slice(0, this.maxRows).map(destinationRow);
+		const flags = list(r.flags).slice(0, this.maxRows).map(flagRow);
 		const session: Row = {
 			schema: SCHEMA_VERSION,
 			tool_version: str(obj(r.tool).version),
