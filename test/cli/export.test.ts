@@ -32,6 +32,18 @@ function readmeQueries(): Map<string, string> {
 	return queries;
 }
 
+/** Rows of a query on a fresh in-memory DuckDB (no tables loaded). */
+async function rows0(sql: string): Promise<Array<Record<string, unknown>>> {
+	const i = await DuckDBInstance.create(':memory:');
+	const c = await i.connect();
+	try {
+		return (await c.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
+	} finally {
+		c.closeSync();
+		i.closeSync();
+	}
+}
+
 async function rows(sql: string): Promise<Array<Record<string, unknown>>> {
 	return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
 }
@@ -290,6 +302,27 @@ describe('tattle export: inputs and errors', () => {
 		expect(all).toMatch(/evil.*\.example/);
 		// JSON writes a raw control character as \u00XX: none may be there, nor bidi overrides.
 		for (const line of all.split('\n')) expect(line).not.toMatch(/\\u00[01][0-9a-f]|\\u007f|\\u009b|[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/i);
+	});
+
+	it('--blocklist and --rules classify as in replay', async () => {
+		const list = path.join(dir, 'block.txt');
+		writeFileSync(list, '0.0.0.0 example.org\n');
+		const o = path.join(dir, 'blocked');
+		expect((await tattle(['export', '-q', '--out', o, '--blocklist', list, path.join(repoRoot, 'captures/incognito-https')])).code).toBe(0);
+		const rowsOf = (d: string) => readFileSync(path.join(d, 'destinations.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+		expect(rowsOf(o).find((d) => d.host === 'example.org')?.category).toBe('tracker');
+		const plain = path.join(dir, 'unblocked');
+		expect((await tattle(['export', '-q', '--out', plain, path.join(repoRoot, 'captures/incognito-https')])).code).toBe(0);
+		expect(rowsOf(plain).find((d) => d.host === 'example.org')?.category).not.toBe('tracker');
+		const r = await tattle(['export', '--out', path.join(dir, 'e5'), '--rules', path.join(dir, 'no-rules.json'), path.join(repoRoot, 'captures/incognito-https')]);
+		expect(r.code).toBe(2);
+		expect(r.stderr).toMatch(/--rules .*no-rules\.json: no such file/);
+	});
+
+	it('DuckDB reads several export folders at once, in place (read_json of a list of files)', async () => {
+		const files = ['tables', 'blocked'].map((d) => `'${path.join(dir, d, 'sessions.ndjson').replace(/'/g, "''")}'`);
+		const rows = await rows0(`SELECT count(*) AS n, count(DISTINCT device_serial) AS phones FROM read_json([${files.join(', ')}])`);
+		expect(rows).toEqual([{n: '4', phones: '2'}]);
 	});
 
 	it('--help shows export', async () => {
