@@ -1,6 +1,7 @@
 /** The export's table shaping (source/report/tables.ts): events and reports to rows, caps, hostile reports. */
 import {describe, expect, it} from 'vitest';
-import {duckdbLoadScript, clickhouseScript, rowLine, sessionId, SessionTableBuilder, TABLE_NAMES, TABLES} from '../../source/report/tables.js';
+import {sessionId, SessionTableBuilder, TABLE_NAMES, TABLES} from '../../source/report/tables.js';
+import {clickhouseScript, duckdbLoadScript, rowLine} from '../../source/report/table-files.js';
 
 const report = {
 	tool: {name: 'tattle', version: '9.9.9'},
