@@ -12,6 +12,9 @@ import {Ajv2020, type ErrorObject} from 'ajv/dist/2020.js';
 import {describe, expect, it} from 'vitest';
 import {corpusPath, hasCorpus, repoRoot} from '../helpers/corpus.js';
 import {tattle} from '../helpers/cli.js';
+import {killAll, startLive, terminate, until, type LiveRun} from '../helpers/live.js';
+import {needTool} from '../helpers/tools.js';
+import {AdbHarness} from '../sim/adb-harness.js';
 
 const schemaDir = path.join(repoRoot, 'docs/schema');
 const load = (f: string) => JSON.parse(readFileSync(path.join(schemaDir, f), 'utf8')) as Record<string, unknown>;
@@ -66,6 +69,26 @@ describe('JSON Schemas against real output', () => {
 	it.runIf(hasCorpus)('real captures from the shared corpus', async () => {
 		for (const f of CORPUS) for (const t of check(f, await run(f, [corpusPath('pcap', f)]))) seen.add(t);
 	}, 120_000);
+	it.runIf(needTool('adb', 'adb'))('tattle live --record against a simulated phone through the real adb server', async () => {
+		const h = new AdbHarness();
+		const runs: LiveRun[] = [];
+		try {
+			await h.start();
+			const bundle = path.join(repoRoot, 'captures/incognito-leak');
+			const {serial} = await h.addSim({logcatPath: path.join(bundle, 'logcat.txt'), pcapPath: path.join(bundle, 'capture.pcap'), speed: 4, rebase: true});
+			const report = path.join(dir, 'live.json');
+			const run = startLive(h.env, ['--serial', serial, '--json', '--report', report, '--record', path.join(dir, 'live-bundle')], runs);
+			// The bundle's first seconds hold log lines, DNS, TLS and HTTP; enough to see each shape.
+			await until(() => ['log', 'dns', 'tls', 'http'].every((t) => run.events.some(({e}) => e.type === t)), 20_000);
+			expect(await terminate(run), run.stderr()).toBe(0);
+			const types = check('live', {events: run.events.map(({e}) => e), report: JSON.parse(readFileSync(report, 'utf8'))});
+			for (const t of ['log', 'dns', 'tls', 'http', 'source']) expect(types).toContain(t);
+			for (const t of types) seen.add(t);
+		} finally {
+			killAll(runs);
+			await h.stop();
+		}
+	}, 60_000);
 	it('covered every event type the schema names but marker', () => {
 		expect([...seen].sort()).toEqual(['dns', 'flag', 'flow', 'http', 'log', 'quic', 'source', 'tls', 'tls-read']);
 	});
