@@ -110,7 +110,7 @@ Common options:
   -V, --version        print the version
 
 Exit codes: 0 ok (also when a damaged capture was read up to the damage), 2 usage error or
-nothing readable, 3 a --fail-on flag was raised.
+nothing readable (export: an input skipped), 3 a --fail-on flag was raised.
 Keys in the dashboard: press ? for the full list.`;
 
 /** Every option, as node:util parseArgs declares them (string = takes a value). */
