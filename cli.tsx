@@ -5,6 +5,7 @@
  */
 import {HELP, parseArgs, UsageError, type CliOptions} from './source/lib/args.js';
 import {parseDiffArgs, type DiffOptions} from './source/lib/diff-args.js';
+import {parseExportArgs, type ExportOptions} from './source/lib/export-args.js';
 import {fail, runToExit} from './source/app/exit.js';
 import {version} from './source/app/package-info.js';
 import {checkInputFiles} from './source/app/input-files.js';
@@ -13,10 +14,12 @@ import {firstFrameForLive} from './source/app/first-frame.js';
 async function main(argv: string[]): Promise<number> {
 	let opts: CliOptions;
 	let diffOpts: DiffOptions | undefined;
+	let exportOpts: ExportOptions | undefined;
 	try {
-		// `diff` has options of its own (source/lib/diff-args.ts); it is the first word. --help wins, as elsewhere.
+		// `diff` and `export` have options of their own (source/lib/diff-args.ts, export-args.ts); each is the first word. --help wins, as elsewhere.
 		if (argv[0] === 'diff' && !argv.some((a) => a === '--help' || a === '-h')) diffOpts = parseDiffArgs(argv.slice(1));
-		opts = parseArgs(diffOpts ? [] : argv, process.env);
+		if (argv[0] === 'export' && !argv.some((a) => a === '--help' || a === '-h')) exportOpts = parseExportArgs(argv.slice(1));
+		opts = parseArgs(diffOpts || exportOpts ? [] : argv, process.env);
 	} catch (error) {
 		if (error instanceof UsageError) fail(error.message);
 		throw error;
@@ -30,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
 		return 0;
 	}
 	if (diffOpts) return (await import('./source/app/diff.js')).runDiff(diffOpts);
+	if (exportOpts) return (await import('./source/app/export.js')).runExport(exportOpts);
 	checkInputFiles(opts);
 	let notice: string | undefined;
 	if (opts.command === 'auto') ({opts, notice} = await (await import('./source/app/auto.js')).autoMode(opts));

@@ -2,7 +2,7 @@
 import {closeSync, openSync, writeSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
-import {buildReport, reportPieces} from '../report/report.js';
+import {buildReport, reportPieces, SCHEMA_VERSION} from '../report/report.js';
 import {ndjsonRecord} from '../report/ndjson.js';
 import type {Session} from '../ingest/session.js';
 import type {SessionEvent, SessionSnapshot} from '../types.js';
@@ -20,9 +20,9 @@ function cleanStrings(_key: string, value: unknown): unknown {
 	return typeof value === 'string' ? sanitize(value, MAX_EVENT_STRING) : value;
 }
 
-/** The session's event sink for --json: each event shaped (report/ndjson.ts), cleaned, one JSON object a line on `out`. */
+/** The session's event sink for --json: each event shaped (report/ndjson.ts), cleaned, with the schema version, one JSON object a line on `out`. */
 export function ndjsonWriter(out: NodeJS.WritableStream): (event: SessionEvent) => void {
-	return (e) => out.write(JSON.stringify(ndjsonRecord(e), cleanStrings) + '\n');
+	return (e) => out.write(JSON.stringify({...ndjsonRecord(e), schema: SCHEMA_VERSION}, cleanStrings) + '\n');
 }
 
 /** Writes every --report file; a write failure is a clear error, not a stack trace. */

@@ -1,5 +1,6 @@
 /** The session every mode shares, and what the user states up front: rules, markers. */
 import type {CliOptions} from '../lib/args.js';
+import type {SessionEvent} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
 import {loadClassifier} from '../classify/load.js';
 import {createIpInfo} from '../classify/geo.js';
@@ -9,8 +10,15 @@ import {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {ndjsonWriter} from './outputs.js';
 
-/** The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`). */
-export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: string}): {session: Session; geo: Promise<void>} {
+/**
+ * The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`).
+ * `onEvent` takes the events instead of --json's stdout (export builds its tables from them).
+ */
+export function makeSession(
+	opts: CliOptions,
+	log: {logYear?: number; logZone?: string},
+	onEvent: ((event: SessionEvent) => void) | undefined = opts.json ? ndjsonWriter(process.stdout) : undefined,
+): {session: Session; geo: Promise<void>} {
 	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
 	if (!classifier.ok) fail(classifier.error);
 	const session = new Session({
@@ -18,7 +26,7 @@ export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: 
 		maxBody: opts.maxBody,
 		logYear: log.logYear,
 		logZone: log.logZone,
-		onEvent: opts.json ? ndjsonWriter(process.stdout) : undefined,
+		onEvent,
 	});
 	const geo = loadGeoData()
 		.then((data) => session.setIpInfo(createIpInfo(data)))

@@ -62,6 +62,8 @@ Usage:
   tattle live   [options]     watch a tethered phone (adb logcat + packets)
   tattle replay [PATH] [opts] replay a capture bundle folder or a .pcap/.pcapng file
   tattle diff A B [opts]      what changed between two runs (README "Comparing runs")
+  tattle export --out DIR PATH...
+                              many sessions as tables for DuckDB (README "Many sessions")
   tattle --help | --version
 
 Live options:
@@ -94,6 +96,15 @@ Diff options (diff is the first word):
                        runs; new-flag: B raised a flag of a kind at a host where A raised none
   --rules FILE, --blocklist FILE, --max-body BYTES   as below, for the runs replayed
 
+Export options (export is the first word):
+  --out DIR            new or empty folder for the tables: sessions, destinations, flows,
+                       contacts, flags, log_facts, incognito (one .ndjson file each),
+                       load.sql (cd DIR && duckdb sessions.duckdb < load.sql) and
+                       clickhouse.sql (the same tables for ClickHouse); docs/schema.md
+  PATH...              capture bundles, .pcap/.pcapng files (replayed at full speed) or
+                       tattle JSON reports (sessions, destinations and flags only); one session each
+  --rules FILE, --blocklist FILE, -q   as below
+
 Common options:
   --incognito [PKG=]FROM..TO
                        the browser (PKG, or whichever is in front) was in incognito mode
@@ -123,7 +134,7 @@ Common options:
   -V, --version        print the version
 
 Exit codes: 0 ok (also when a damaged capture was read up to the damage), 2 usage error or
-nothing readable, 3 a --fail-on flag was raised (diff: a --fail-on kind was met).
+nothing readable (export: an input skipped), 3 a --fail-on flag was raised (diff: a --fail-on kind was met).
 Keys in the dashboard: press ? for the full list.`;
 
 /** Every option, as node:util parseArgs declares them (string = takes a value). */

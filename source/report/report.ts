@@ -10,6 +10,13 @@ import {htmlChunks} from './html.js';
 /** Longest string kept in a report field (a hostile 64 KiB host name stays readable). */
 const MAX_FIELD = 2048;
 
+/**
+ * Version of the documented output shapes (docs/schema.md): the JSON report, every NDJSON event
+ * and the export tables carry it. Adding a field keeps it; renaming, removing or retyping one
+ * bumps it.
+ */
+export const SCHEMA_VERSION = 1;
+
 export type ReportMeta = {version: string; input: Record<string, unknown>};
 
 export type Report = ReturnType<typeof buildReport>;
@@ -72,6 +79,7 @@ export function cleanFlag(f: Flag): ReportFlag {
 export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 	return {
 		tool: {name: 'tattle', version: meta.version},
+		schema: SCHEMA_VERSION,
 		input: cleanStrings(meta.input),
 		device: s.device ? cleanStrings(s.device) : null,
 		stats: {
