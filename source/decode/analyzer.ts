@@ -77,6 +77,8 @@ export type AnalyzerFlow = {
 	plain?: DecryptedApp;
 	tries: number;
 	requests: number;
+	/** IpNames.changes when the server's DNS name was last looked for (-1: never). */
+	namesAt: number;
 	/** True when the flow carries nothing more to learn and can leave the flow table (a UDP DNS exchange once answered). */
 	finished: boolean;
 	/** Ingest's per-flow state (opaque here). */
@@ -178,7 +180,9 @@ export class PacketAnalyzer {
 			if (meta.proto === PROTO_UDP) this.udp(meta, st);
 			else if (meta.proto === PROTO_TCP) this.tcp(meta, st, fromClient);
 		}
-		if (!st.name) {
+		// Looked up again only when DNS taught something since the last miss (a miss touches nothing).
+		if (!st.name && st.namesAt !== this.names.changes) {
+			st.namesAt = this.names.changes;
 			const n = this.names.nameOf(st.server);
 			if (n) {
 				st.name = n.name;
@@ -518,6 +522,7 @@ function newFlowState(meta: PacketMeta, fromClient: boolean): AnalyzerFlow {
 		plain: undefined,
 		tries: 0,
 		requests: 0,
+		namesAt: -1,
 		finished: false,
 		ingest: undefined,
 	};

@@ -14,6 +14,8 @@ export type IpName = {name: string; via: 'dns'};
 /** Address -> the name the user asked DNS for (CNAME chains followed back), capped LRU. */
 export class IpNames {
 	readonly maxEntries: number;
+	/** Bumped by every set: a name missing at one count is still missing while it is unchanged. */
+	changes = 0;
 	private readonly map = new Map<string, IpName>();
 
 	constructor(maxEntries = IP_NAMES_DEFAULT_MAX) {
@@ -48,6 +50,7 @@ export class IpNames {
 
 	/** Remember one address's name (most recent answer wins). */
 	set(ip: string, name: string): void {
+		this.changes++;
 		const had = this.map.get(ip);
 		if (had) this.map.delete(ip);
 		else if (this.map.size >= this.maxEntries) this.map.delete(this.map.keys().next().value as string);
