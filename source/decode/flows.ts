@@ -3,7 +3,8 @@
  * flow is a slot number, its key is the address words and ports (no string), found through an
  * open-addressing hash index; the LRU and expiry lists are slot links, so a look-up, a touch and
  * an eviction are O(1) with no allocation. Other decoders hang their per-flow state on `ext[slot]`.
- * Pure: time comes from the packets.
+ * Pure: time comes from the packets. Over 300 lines on purpose: one structure whose index, LRU
+ * and expiry lists share the same arrays and invariants; split, they would expose them.
  */
 
 import type {PacketMeta} from '../types.js';
