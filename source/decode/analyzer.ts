@@ -87,6 +87,7 @@ export type AnalyzerFlow = {
 
 /** Receives decoded events, in packet order. */
 export interface AnalyzerSink {
+	/** Every decoded packet. `meta` is refilled for the next packet: read it now, keep a copy (`toMeta`-like) if needed. */
 	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void;
 	dns(e: DnsEvent): void;
 	tls(e: TlsEvent, flow: AnalyzerFlow): void;
