@@ -97,7 +97,7 @@ export function labelVariant(label, k) {
 }
 
 /** Internet checksum over `buf[from, to)` plus an initial sum. */
-function checksum(buf, from, to, sum) {
+export function checksum(buf, from, to, sum) {
 	let i = from;
 	for (; i + 1 < to; i += 2) sum += (buf[i] << 8) | buf[i + 1];
 	if (i < to) sum += buf[i] << 8;
@@ -105,12 +105,12 @@ function checksum(buf, from, to, sum) {
 	return ~sum & 0xffff;
 }
 
-function put16(b, at, v) {
+export function put16(b, at, v) {
 	b[at] = (v >>> 8) & 0xff;
 	b[at + 1] = v & 0xff;
 }
 
-function put32(b, at, v) {
+export function put32(b, at, v) {
 	b[at] = (v >>> 24) & 0xff;
 	b[at + 1] = (v >>> 16) & 0xff;
 	b[at + 2] = (v >>> 8) & 0xff;

@@ -5,8 +5,9 @@
  * buffered, and buffering stops once the hello is read, so the hot path stays a few compares.
  */
 import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
-import {decodePacket, PROTO_TCP, PROTO_UDP} from './packet.js';
-import {FlowTable, IpNames, type Flow} from './flows.js';
+import {decodeInto, PacketFields, PROTO_TCP, PROTO_UDP} from './packet.js';
+import {FlowTable} from './flows.js';
+import {IpNames} from './ip-names.js';
 import {dnsEventFrom, dnsProtoForPorts, DnsTcpStream, parseDns} from './dns.js';
 import {looksLikeTls, parseClientHello} from './tls.js';
 import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
@@ -76,6 +77,8 @@ export type AnalyzerFlow = {
 	plain?: DecryptedApp;
 	tries: number;
 	requests: number;
+	/** IpNames.changes when the server's DNS name was last looked for (-1: never). */
+	namesAt: number;
 	/** True when the flow carries nothing more to learn and can leave the flow table (a UDP DNS exchange once answered). */
 	finished: boolean;
 	/** Ingest's per-flow state (opaque here). */
@@ -84,6 +87,7 @@ export type AnalyzerFlow = {
 
 /** Receives decoded events, in packet order. */
 export interface AnalyzerSink {
+	/** Every decoded packet. `meta` is refilled for the next packet: read it now, keep a copy (`toMeta`-like) if needed. */
 	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void;
 	dns(e: DnsEvent): void;
 	tls(e: TlsEvent, flow: AnalyzerFlow): void;
@@ -110,21 +114,23 @@ export class PacketAnalyzer {
 	private readonly waiting = new Map<string, AnalyzerFlow>();
 	/** Encrypted bytes held for keys, across connections. */
 	readonly waitBudget: WaitBudget = {used: 0, cap: MAX_WAITING_BYTES, droppedRecords: 0, droppedBytes: 0};
+	/** The packet at hand: filled again for each one, so a packet costs no object (sinks must not keep it). */
+	private readonly fields = new PacketFields();
 
 	constructor(
 		private readonly sink: AnalyzerSink,
 		opts: {maxBody?: number; maxFlows?: number; keys?: TlsKeyStore} = {},
 	) {
 		this.maxBody = opts.maxBody ?? 64 * 1024;
-		const gone = (f: Flow) => this.flowGone(f);
+		const gone = (slot: number) => this.flowGone(slot);
 		this.flows = new FlowTable({maxFlows: opts.maxFlows, onEvict: gone, onExpire: gone});
 		this.keys = opts.keys;
 		if (this.keys) this.keys.onKeys = (random) => this.keysArrived(random);
 	}
 
 	/** A flow leaves before the end: what its reassembly buffer holds is read as at the end of input. */
-	private flowGone(f: Flow): void {
-		const st = f.ext as AnalyzerFlow | undefined;
+	private flowGone(slot: number): void {
+		const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
 		if (!st) return;
 		this.flushBuffer(st);
 		this.sink.flowEnd?.(st);
@@ -155,30 +161,29 @@ export class PacketAnalyzer {
 	/** Decodes one frame and reports what it carried. */
 	push(raw: RawPacket): void {
 		attachAppMetadata(raw, this.apps);
-		const r = decodePacket(raw);
-		if (typeof r === 'string') {
-			this.sink.problem(r);
+		const meta = this.fields;
+		const problem = decodeInto(raw, meta);
+		if (problem !== undefined) {
+			this.sink.problem(problem);
 			return;
 		}
-		const meta = r;
-		if (raw.app) meta.app = raw.app;
-		if (meta.ipVersion === 0) {
-			this.sink.packet(meta, undefined, false);
-			return;
-		}
-		const f = this.flows.observe(meta);
-		let st = f.ext as AnalyzerFlow | undefined;
+		const flows = this.flows;
+		const slot = flows.observe(meta);
+		const fromClient = flows.fromClient;
+		let st = flows.ext[slot] as AnalyzerFlow | undefined;
 		if (!st) {
-			st = newFlowState(f, meta);
-			f.ext = st;
+			st = newFlowState(meta, fromClient);
+			flows.ext[slot] = st;
 		}
-		const fromClient = meta.src === st.client && meta.sport === st.cport;
 		if (meta.app && !st.app) st.app = meta.app;
-		if (meta.payload.length > 0 && !meta.fragment) {
+		// Only a flow still being read looks at its payload; every other packet only adds counters.
+		if (meta.payloadLength > 0 && !meta.fragment) {
 			if (meta.proto === PROTO_UDP) this.udp(meta, st);
 			else if (meta.proto === PROTO_TCP) this.tcp(meta, st, fromClient);
 		}
-		if (!st.name) {
+		// Looked up again only when DNS taught something since the last miss (a miss touches nothing).
+		if (!st.name && st.namesAt !== this.names.changes) {
+			st.namesAt = this.names.changes;
 			const n = this.names.nameOf(st.server);
 			if (n) {
 				st.name = n.name;
@@ -188,13 +193,13 @@ export class PacketAnalyzer {
 		this.sink.packet(meta, st, fromClient);
 		// A handshake-heavy capture is half DNS exchanges: keeping each answered one in the table
 		// until LRU eviction doubled its size. A late duplicate just starts a new flow.
-		if (st.finished) this.flows.remove(f);
+		if (st.finished) flows.remove(slot);
 	}
 
 	/** The flows in the table, least recently seen first (bounded by the table's size). */
 	*activeFlows(): IterableIterator<AnalyzerFlow> {
-		for (const f of this.flows.values()) {
-			const st = f.ext as AnalyzerFlow | undefined;
+		for (const slot of this.flows.slots()) {
+			const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
 			if (st) yield st;
 		}
 	}
@@ -205,8 +210,8 @@ export class PacketAnalyzer {
 	 * would otherwise stay alive alongside it. Learnt names stay.
 	 */
 	end(): void {
-		for (const f of this.flows.values()) {
-			const st = f.ext as AnalyzerFlow | undefined;
+		for (const slot of this.flows.slots()) {
+			const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
 			if (st) this.flushBuffer(st);
 		}
 		this.flows.clear();
@@ -495,16 +500,17 @@ function sameDcid(d: Uint8Array, dcid: Uint8Array | undefined): boolean {
 	return true;
 }
 
-function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
+/** A new flow's state; its first packet went client -> server when `fromClient`. */
+function newFlowState(meta: PacketMeta, fromClient: boolean): AnalyzerFlow {
 	// Every field up front, so all flows share one object shape: fields added later (kind, name,
 	// ingest...) gave each flow a shape transition and an out-of-object property array (~10% of
 	// the heap at 60k flows).
 	return {
 		proto: meta.proto,
-		client: f.client,
-		cport: f.clientPort,
-		server: f.server,
-		sport: f.serverPort,
+		client: fromClient ? meta.src : meta.dst,
+		cport: fromClient ? meta.sport : meta.dport,
+		server: fromClient ? meta.dst : meta.src,
+		sport: fromClient ? meta.dport : meta.sport,
 		firstTs: meta.ts,
 		name: undefined,
 		via: undefined,
@@ -517,6 +523,7 @@ function newFlowState(f: Flow, meta: PacketMeta): AnalyzerFlow {
 		plain: undefined,
 		tries: 0,
 		requests: 0,
+		namesAt: -1,
 		finished: false,
 		ingest: undefined,
 	};

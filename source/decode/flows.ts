@@ -1,21 +1,23 @@
 /**
- * The flow table (5-tuple -> per-flow totals, bounded, LRU) and the IP -> name map learnt from
- * DNS answers. Pure data structures: time comes from the packets.
+ * The flow table: 5-tuple -> per-flow totals, bounded, LRU. Struct-of-arrays in typed arrays: a
+ * flow is a slot number, its key is the address words and ports (no string), found through an
+ * open-addressing hash index; the LRU and expiry lists are slot links, so a look-up, a touch and
+ * an eviction are O(1) with no allocation. Other decoders hang their per-flow state on `ext[slot]`.
+ * Pure: time comes from the packets. Over 300 lines on purpose: one structure whose index, LRU
+ * and expiry lists share the same arrays and invariants; split, they would expose them.
  */
 
-import type {NameVia, PacketMeta} from '../types.js';
-import type {DnsMessage} from './dns.js';
+import type {PacketMeta} from '../types.js';
+import {ipv4Text, ipv6Text} from './ip.js';
+
+export {IpNames, IP_NAMES_DEFAULT_MAX, MAX_CNAME_CHAIN, type IpName} from './ip-names.js';
 
 /**
  * Flows kept at once. A phone holds a few hundred connections; a long capture accumulates tens of
- * thousands of short ones. 65 536 flows at ~300 bytes each is ~20 MB: the most we spend before
- * folding the oldest into aggregates (onEvict).
+ * thousands of short ones. 65 536 flows cost ~7 MB of typed arrays (only the slots in use are
+ * touched): the most we spend before folding the oldest into aggregates (onEvict).
  */
 export const FLOW_TABLE_DEFAULT_MAX = 65_536;
-/** Addresses remembered by IpNames; one per resolved address, a day of browsing stays under this. */
-export const IP_NAMES_DEFAULT_MAX = 16_384;
-/** CNAME links followed back to the queried name; resolvers stop chains at 8-16 links. */
-export const MAX_CNAME_CHAIN = 16;
 /** Ports below this are service ports; the other side of such a flow is the client. */
 const EPHEMERAL_PORT_MIN = 1024;
 
@@ -34,12 +36,26 @@ const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
-/** FlowRecord.closing bits. */
+/** closing bits. */
 const FIN_FROM_CLIENT = 1;
 const FIN_FROM_SERVER = 2;
 const RESET = 4;
 
-/** One conversation, both directions. "Out" is client -> server. */
+/** Key words per flow: lower endpoint's address (4 words), higher one's (4), both ports, protocol and IP version. */
+const KEY_WORDS = 10;
+const PORTS = 8;
+const PROTO = 9;
+/** No slot (end of a list). */
+const NONE = -1;
+
+/** What the table reads of a packet: its facts and where its addresses lie in the frame (PacketFields). */
+export type FlowPacket = Pick<PacketMeta, 'ipVersion' | 'proto' | 'sport' | 'dport' | 'tcpFlags' | 'len' | 'ts' | 'index'> & {
+	readonly data: Uint8Array;
+	readonly srcOff: number;
+	readonly dstOff: number;
+};
+
+/** One conversation, both directions, as read from the table (a copy). "Out" is client -> server. */
 export type Flow = {
 	key: string;
 	proto: number;
@@ -55,15 +71,9 @@ export type Flow = {
 	lastTs: number;
 	/** Frame number of the first packet (evidence). */
 	firstIndex: number;
-	name?: string;
-	via?: NameVia;
-	/** App attribution, filled by a later layer. */
-	app?: {uid?: number; package?: string};
-	/** Free slot for other decoders' per-flow state (reassembly buffers...). */
-	ext?: unknown;
 };
 
-/** The 5-tuple key, the same for both directions (lower endpoint first). */
+/** The 5-tuple key text, the same for both directions (lower endpoint first, in text order). */
 export function flowKey(proto: number, src: string, sport: number, dst: string, dport: number): string {
 	return src < dst || (src === dst && sport <= dport)
 		? `${proto} ${src} ${sport} ${dst} ${dport}`
@@ -71,46 +81,28 @@ export function flowKey(proto: number, src: string, sport: number, dst: string, 
 }
 
 /** Which side of a new flow's first packet is the client: true when the sender is. */
-function senderIsClient(meta: PacketMeta): boolean {
-	if (meta.proto === 6) {
-		const syn = (meta.tcpFlags & TCP_SYN) !== 0;
-		const ack = (meta.tcpFlags & TCP_ACK) !== 0;
+function senderIsClient(p: FlowPacket): boolean {
+	if (p.proto === 6) {
+		const syn = (p.tcpFlags & TCP_SYN) !== 0;
+		const ack = (p.tcpFlags & TCP_ACK) !== 0;
 		if (syn) return !ack;
 	}
 	// Mid-stream start: the side on a service port is the server.
-	if (meta.sport !== 0 && meta.sport < EPHEMERAL_PORT_MIN && meta.dport >= EPHEMERAL_PORT_MIN) return false;
+	if (p.sport !== 0 && p.sport < EPHEMERAL_PORT_MIN && p.dport >= EPHEMERAL_PORT_MIN) return false;
 	return true;
-}
-
-/** Names a flow, unless it already has a name from the connection itself (SNI/Host beat DNS). */
-export function nameFlow(flow: Flow, name: string, via: NameVia): void {
-	if (flow.name && flow.via !== 'dns' && via === 'dns') return;
-	flow.name = name;
-	flow.via = via;
 }
 
 export type FlowTableOptions = {
 	maxFlows?: number;
-	/** Called with a flow as it is evicted, so its totals can be folded into aggregates. */
-	onEvict?: (flow: Flow) => void;
-	/** Called with a flow as it expires (closed TCP past its linger, UDP gone quiet). */
-	onExpire?: (flow: Flow) => void;
+	/** Called with a flow's slot as it is evicted (still readable: ext, flow()), so its totals can be folded into aggregates. */
+	onEvict?: (slot: number) => void;
+	/** Called with a flow's slot as it expires (closed TCP past its linger, UDP gone quiet). */
+	onExpire?: (slot: number) => void;
 };
 
-/**
- * LRU list node: the flow record itself carries its neighbours, so a touch is a few pointer
- * moves, not a Map re-insert (and a flow costs one object, not two).
- */
-type Node = FlowRecord;
-
-/** Ports and protocol of a 5-tuple as one number (lower endpoint's port first; < 2^40, exact). */
-function portsKey(proto: number, lowPort: number, highPort: number): number {
-	return (lowPort * 65536 + highPort) * 256 + proto;
-}
-
-/** True when (a, aPort) is the lower endpoint, in flowKey's order. */
-function isLow(a: string, aPort: number, b: string, bPort: number): boolean {
-	return a < b || (a === b && aPort <= bPort);
+/** Big-endian 32-bit word at `off`, signed (a small integer, never a heap number). */
+function word(d: Uint8Array, off: number): number {
+	return (d[off]! << 24) | (d[off + 1]! << 16) | (d[off + 2]! << 8) | d[off + 3]!;
 }
 
 /** Bounded 5-tuple flow table; the least recently seen flow is evicted first, in O(1). */
@@ -119,327 +111,405 @@ export class FlowTable {
 	evictions = 0;
 	/** Flows that left because they were over (closed TCP past TCP_CLOSED_LINGER_SECONDS, UDP idle UDP_IDLE_SECONDS). */
 	expired = 0;
+	/** Direction of the packet `observe` saw last: true when it went client -> server. */
+	fromClient = false;
+	/** True when that packet started its flow. */
+	created = false;
 	readonly maxFlows: number;
+	/** Other decoders' state per slot (cleared when the slot is freed). */
+	readonly ext: unknown[] = [];
+
+	private readonly keys: Int32Array;
+	private readonly hashes: Int32Array;
+	private readonly packetsOut: Float64Array;
+	private readonly bytesOut: Float64Array;
+	private readonly packetsIn: Float64Array;
+	private readonly bytesIn: Float64Array;
+	private readonly firstTs: Float64Array;
+	private readonly lastTs: Float64Array;
+	private readonly firstIndex: Float64Array;
+	private readonly queuedAt: Float64Array;
+	/** LRU links (least recently seen at head, evicted first). */
+	private readonly prev: Int32Array;
+	private readonly next: Int32Array;
 	/**
-	 * Flows by lower address, higher address, then ports and protocol. Nested maps, not one map by
-	 * the flowKey string: building and hashing that string per packet was the costliest step of
-	 * the whole pipeline (measured 3x slower); address strings come memoised with their hash.
+	 * Expiry queue links: flows that can expire (UDP, closed TCP), oldest queueing first. The head
+	 * is checked per packet: still in use, it goes back to the tail (once per linger period at
+	 * most); quiet for its linger, it leaves. A second list, not the LRU: a quiet open TCP
+	 * connection (a push channel) must not hold back the flows queued after it.
 	 */
-	private readonly nodes = new Map<string, Map<string, Map<number, Node>>>();
+	private readonly expPrev: Int32Array;
+	private readonly expNext: Int32Array;
+	/** Per slot: bit 0 in use, bit 1 queued for expiry, bit 2 the client is the key's lower endpoint; bits 3-5 closing (FIN/RST). */
+	private readonly bits: Uint8Array;
+	/** Hash index: slot + 1 per entry, 0 empty; linear probing, at most half full. */
+	private readonly index: Int32Array;
+	private readonly mask: number;
+	/** Freed slots to reuse first (a stack), then never-used ones from `fresh`: only touched pages become resident. */
+	private readonly free: Int32Array;
+	private freeTop = 0;
+	private fresh = 0;
 	private count = 0;
-	private readonly onEvict?: (flow: Flow) => void;
-	private readonly onExpire?: (flow: Flow) => void;
-	/** Least recently seen (evicted first) and most recently seen ends of the LRU list. */
-	private head: Node | undefined;
-	private tail: Node | undefined;
-	/**
-	 * Flows that can expire (UDP, closed TCP), oldest queueing first. The head is checked per
-	 * packet: still in use, it goes back to the tail (once per linger period at most); quiet for
-	 * its linger, it leaves. A second list, not the LRU: a quiet open TCP connection (a push
-	 * channel) must not hold back the flows queued after it.
-	 */
-	private expHead: Node | undefined;
-	private expTail: Node | undefined;
+	private head = NONE;
+	private tail = NONE;
+	private expHead = NONE;
+	private expTail = NONE;
 	/** Latest packet time seen (packets may come slightly out of order). */
 	private now = 0;
+	/** The key of the packet at hand. */
+	private readonly k = new Int32Array(KEY_WORDS);
+	private readonly onEvict?: (slot: number) => void;
+	private readonly onExpire?: (slot: number) => void;
 
 	constructor(opts: FlowTableOptions = {}) {
-		this.maxFlows = Math.max(1, opts.maxFlows ?? FLOW_TABLE_DEFAULT_MAX);
+		const max = Math.max(1, opts.maxFlows ?? FLOW_TABLE_DEFAULT_MAX);
+		this.maxFlows = max;
 		this.onEvict = opts.onEvict;
 		this.onExpire = opts.onExpire;
+		this.keys = new Int32Array(max * KEY_WORDS);
+		this.hashes = new Int32Array(max);
+		this.packetsOut = new Float64Array(max);
+		this.bytesOut = new Float64Array(max);
+		this.packetsIn = new Float64Array(max);
+		this.bytesIn = new Float64Array(max);
+		this.firstTs = new Float64Array(max);
+		this.lastTs = new Float64Array(max);
+		this.firstIndex = new Float64Array(max);
+		this.queuedAt = new Float64Array(max);
+		this.prev = new Int32Array(max);
+		this.next = new Int32Array(max);
+		this.expPrev = new Int32Array(max);
+		this.expNext = new Int32Array(max);
+		this.bits = new Uint8Array(max);
+		this.free = new Int32Array(max);
+		let size = 8;
+		while (size < max * 2) size *= 2;
+		this.index = new Int32Array(size);
+		this.mask = size - 1;
 	}
 
 	get size(): number {
 		return this.count;
 	}
 
-	/** Account one packet to its flow (created on first sight) and return the flow. */
-	observe(meta: PacketMeta): Flow {
-		let node = this.tail;
-		// Packet trains: the same flow again needs no key string and no look-up.
-		if (node === undefined || !sameFlow(node, meta)) {
-			node = this.lookup(meta.proto, meta.src, meta.sport, meta.dst, meta.dport);
-			if (node === undefined) node = this.create(meta);
-			else this.moveToTail(node);
+	/** Account one packet to its flow (created on first sight); returns the flow's slot and sets fromClient/created. */
+	observe(p: FlowPacket): number {
+		const k = this.k;
+		const srcLow = this.keyOf(p, k);
+		let slot = this.tail;
+		this.created = false;
+		// Packet trains: the same flow again needs no hashing.
+		if (slot === NONE || !this.keyIs(slot, k)) {
+			slot = this.find(k);
+			if (slot === NONE) slot = this.create(p, srcLow);
+			else this.moveToTail(slot);
 		}
-		const flow = node;
-		const out = meta.src === flow.client && meta.sport === flow.clientPort;
+		const b = this.bits[slot]!;
+		// A flow between one endpoint and itself: every packet goes "out" (the sender is the client).
+		const same = k[PORTS]! >>> 16 === (k[PORTS]! & 0xffff) && this.sameAddress(k);
+		const out = same || srcLow === ((b & 4) !== 0);
+		this.fromClient = out;
 		if (out) {
-			flow.packetsOut++;
-			flow.bytesOut += meta.len;
+			this.packetsOut[slot]++;
+			this.bytesOut[slot] += p.len;
 		} else {
-			flow.packetsIn++;
-			flow.bytesIn += meta.len;
+			this.packetsIn[slot]++;
+			this.bytesIn[slot] += p.len;
 		}
-		flow.lastTs = meta.ts;
-		if (meta.proto === 6 && (meta.tcpFlags & (TCP_FIN | TCP_RST)) !== 0) this.closing(flow, meta.tcpFlags, out);
-		if (meta.ts > this.now) this.now = meta.ts;
-		if (this.expHead !== undefined) this.expire(flow);
-		return flow;
+		this.lastTs[slot] = p.ts;
+		if (p.proto === 6 && (p.tcpFlags & (TCP_FIN | TCP_RST)) !== 0) this.closing(slot, p.tcpFlags, out);
+		if (p.ts > this.now) this.now = p.ts;
+		if (this.expHead !== NONE) this.expire(slot);
+		return slot;
+	}
+
+	/** Fills `k` with the packet's key; true when the sender is the key's lower endpoint. */
+	private keyOf(p: FlowPacket, k: Int32Array): boolean {
+		const d = p.data;
+		let srcLow: boolean;
+		if (p.ipVersion === 6) {
+			let cmp = 0;
+			for (let i = 0; i < 4 && cmp === 0; i++) {
+				const s = word(d, p.srcOff + i * 4) >>> 0;
+				const t = word(d, p.dstOff + i * 4) >>> 0;
+				cmp = s < t ? -1 : s > t ? 1 : 0;
+			}
+			srcLow = cmp < 0 || (cmp === 0 && p.sport <= p.dport);
+			const lo = srcLow ? p.srcOff : p.dstOff;
+			const hi = srcLow ? p.dstOff : p.srcOff;
+			for (let i = 0; i < 4; i++) {
+				k[i] = word(d, lo + i * 4);
+				k[4 + i] = word(d, hi + i * 4);
+			}
+		} else {
+			const s = word(d, p.srcOff);
+			const t = word(d, p.dstOff);
+			srcLow = s >>> 0 < t >>> 0 || (s === t && p.sport <= p.dport);
+			k[0] = srcLow ? s : t;
+			k[4] = srcLow ? t : s;
+			k[1] = k[2] = k[3] = k[5] = k[6] = k[7] = 0;
+		}
+		k[PORTS] = srcLow ? (p.sport << 16) | p.dport : (p.dport << 16) | p.sport;
+		k[PROTO] = p.proto | (p.ipVersion << 8);
+		return srcLow;
+	}
+
+	private sameAddress(k: Int32Array): boolean {
+		return k[0] === k[4] && k[1] === k[5] && k[2] === k[6] && k[3] === k[7];
+	}
+
+	private keyIs(slot: number, k: Int32Array): boolean {
+		const keys = this.keys;
+		const o = slot * KEY_WORDS;
+		if (keys[o + PORTS] !== k[PORTS] || keys[o] !== k[0] || keys[o + 4] !== k[4] || keys[o + PROTO] !== k[PROTO]) return false;
+		return keys[o + 1] === k[1] && keys[o + 2] === k[2] && keys[o + 3] === k[3] && keys[o + 5] === k[5] && keys[o + 6] === k[6] && keys[o + 7] === k[7];
+	}
+
+	private static hash(k: Int32Array): number {
+		// murmur3's 32-bit mixing, one key word at a time, then its finaliser.
+		let h = 0x2f0b3c5d;
+		for (let i = 0; i < KEY_WORDS; i++) {
+			let w = Math.imul(k[i]!, 0xcc9e2d51);
+			w = (w << 15) | (w >>> 17);
+			h ^= Math.imul(w, 0x1b873593);
+			h = (h << 13) | (h >>> 19);
+			h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+		}
+		h ^= h >>> 16;
+		h = Math.imul(h, 0x85ebca6b);
+		h ^= h >>> 13;
+		h = Math.imul(h, 0xc2b2ae35);
+		return h ^ (h >>> 16);
+	}
+
+	/** The slot holding key `k`, or NONE. */
+	private find(k: Int32Array): number {
+		const index = this.index;
+		const mask = this.mask;
+		for (let i = FlowTable.hash(k) & mask; ; i = (i + 1) & mask) {
+			const e = index[i]!;
+			if (e === 0) return NONE;
+			if (this.keyIs(e - 1, k)) return e - 1;
+		}
 	}
 
 	/** Notes a FIN or RST; a flow closed both ways (or reset) starts its linger. */
-	private closing(flow: FlowRecord, flags: number, out: boolean): void {
-		if ((flags & TCP_RST) !== 0) flow.closing |= RESET;
-		else flow.closing |= out ? FIN_FROM_CLIENT : FIN_FROM_SERVER;
-		const closed = (flow.closing & RESET) !== 0 || (flow.closing & (FIN_FROM_CLIENT | FIN_FROM_SERVER)) === (FIN_FROM_CLIENT | FIN_FROM_SERVER);
-		if (closed && !flow.queued) this.enqueue(flow, this.now);
+	private closing(slot: number, flags: number, out: boolean): void {
+		let c = this.bits[slot]! >> 3;
+		if ((flags & TCP_RST) !== 0) c |= RESET;
+		else c |= out ? FIN_FROM_CLIENT : FIN_FROM_SERVER;
+		this.bits[slot] = (this.bits[slot]! & 7) | (c << 3);
+		const closed = (c & RESET) !== 0 || (c & (FIN_FROM_CLIENT | FIN_FROM_SERVER)) === (FIN_FROM_CLIENT | FIN_FROM_SERVER);
+		if (closed && (this.bits[slot]! & 2) === 0) this.enqueue(slot, this.now);
 	}
 
 	/** Seconds a queued flow may stay quiet before it leaves. */
-	private static linger(flow: FlowRecord): number {
-		return flow.proto === 6 ? TCP_CLOSED_LINGER_SECONDS : UDP_IDLE_SECONDS;
+	private linger(slot: number): number {
+		return (this.keys[slot * KEY_WORDS + PROTO]! & 0xff) === 6 ? TCP_CLOSED_LINGER_SECONDS : UDP_IDLE_SECONDS;
 	}
 
-	private enqueue(flow: FlowRecord, at: number): void {
-		flow.queued = true;
-		flow.queuedAt = at;
-		flow.expPrev = this.expTail;
-		flow.expNext = undefined;
-		if (this.expTail) this.expTail.expNext = flow;
-		else this.expHead = flow;
-		this.expTail = flow;
+	private enqueue(slot: number, at: number): void {
+		this.bits[slot]! |= 2;
+		this.queuedAt[slot] = at;
+		this.expPrev[slot] = this.expTail;
+		this.expNext[slot] = NONE;
+		if (this.expTail !== NONE) this.expNext[this.expTail] = slot;
+		else this.expHead = slot;
+		this.expTail = slot;
 	}
 
-	private dequeue(flow: FlowRecord): void {
-		if (!flow.queued) return;
-		if (flow.expPrev) flow.expPrev.expNext = flow.expNext;
-		else this.expHead = flow.expNext;
-		if (flow.expNext) flow.expNext.expPrev = flow.expPrev;
-		else this.expTail = flow.expPrev;
-		flow.expPrev = flow.expNext = undefined;
-		flow.queued = false;
+	private dequeue(slot: number): void {
+		if ((this.bits[slot]! & 2) === 0) return;
+		const p = this.expPrev[slot]!;
+		const n = this.expNext[slot]!;
+		if (p !== NONE) this.expNext[p] = n;
+		else this.expHead = n;
+		if (n !== NONE) this.expPrev[n] = p;
+		else this.expTail = p;
+		this.bits[slot]! &= ~2;
 	}
 
 	/** Up to EXPIRE_STEPS looks at the expiry queue's head (never expiring `current`, the flow of the packet at hand). */
-	private expire(current: FlowRecord): void {
+	private expire(current: number): void {
 		for (let i = 0; i < EXPIRE_STEPS; i++) {
 			const f = this.expHead;
-			if (f === undefined) return;
-			const linger = FlowTable.linger(f);
+			if (f === NONE) return;
+			const linger = this.linger(f);
 			// Queued in order: when the head has not waited its linger, nobody behind it has.
-			if (this.now - f.queuedAt < linger) return;
+			if (this.now - this.queuedAt[f]! < linger) return;
 			this.dequeue(f);
-			if (this.now - f.lastTs < linger || f === current) {
-				this.enqueue(f, f.lastTs);
+			if (this.now - this.lastTs[f]! < linger || f === current) {
+				this.enqueue(f, this.lastTs[f]!);
 				continue;
 			}
-			this.remove(f);
 			this.expired++;
 			this.onExpire?.(f);
+			this.remove(f);
 		}
 	}
 
-	/** The flow for a key, without touching it. */
+	/** The flow for a key text (IPv4 addresses), without touching it: a copy of its state. */
 	get(key: string): Flow | undefined {
 		const [proto, a, aPort, b, bPort] = key.split(' ');
-		return this.lookup(Number(proto), a ?? '', Number(aPort), b ?? '', Number(bPort));
+		const words = (text: string | undefined) => {
+			const q = (text ?? '').split('.').map(Number);
+			return q.length === 4 && q.every((x) => Number.isInteger(x) && x >= 0 && x < 256) ? ((q[0]! << 24) | (q[1]! << 16) | (q[2]! << 8) | q[3]!) : undefined;
+		};
+		const x = words(a);
+		const y = words(b);
+		if (x === undefined || y === undefined) return undefined;
+		const xl = x >>> 0 < y >>> 0 || (x === y && Number(aPort) <= Number(bPort));
+		const k = new Int32Array(KEY_WORDS);
+		k[0] = xl ? x : y;
+		k[4] = xl ? y : x;
+		k[PORTS] = xl ? (Number(aPort) << 16) | Number(bPort) : (Number(bPort) << 16) | Number(aPort);
+		k[PROTO] = Number(proto) | (4 << 8);
+		const slot = this.find(k);
+		return slot === NONE ? undefined : this.flow(slot);
 	}
 
-	private lookup(proto: number, src: string, sport: number, dst: string, dport: number): Node | undefined {
-		return isLow(src, sport, dst, dport)
-			? this.nodes.get(src)?.get(dst)?.get(portsKey(proto, sport, dport))
-			: this.nodes.get(dst)?.get(src)?.get(portsKey(proto, dport, sport));
+	/** A copy of the flow in `slot` (for tests and reports; not on the packet path). */
+	flow(slot: number): Flow {
+		const o = slot * KEY_WORDS;
+		const keys = this.keys;
+		const v6 = keys[o + PROTO]! >> 8 === 6;
+		const text = (at: number) => {
+			const b = new Uint8Array(v6 ? 16 : 4);
+			for (let i = 0; i < b.length; i += 4) {
+				const w = keys[o + at + i / 4]!;
+				b[i] = w >>> 24;
+				b[i + 1] = (w >>> 16) & 0xff;
+				b[i + 2] = (w >>> 8) & 0xff;
+				b[i + 3] = w & 0xff;
+			}
+			return v6 ? ipv6Text(b, 0) : ipv4Text(b, 0);
+		};
+		const lowIsClient = (this.bits[slot]! & 4) !== 0;
+		const low = text(0);
+		const high = text(4);
+		const ports = keys[o + PORTS]!;
+		const proto = keys[o + PROTO]! & 0xff;
+		const client = lowIsClient ? low : high;
+		const clientPort = lowIsClient ? ports >>> 16 : ports & 0xffff;
+		const server = lowIsClient ? high : low;
+		const serverPort = lowIsClient ? ports & 0xffff : ports >>> 16;
+		return {
+			key: flowKey(proto, client, clientPort, server, serverPort),
+			proto, client, clientPort, server, serverPort,
+			packetsOut: this.packetsOut[slot]!, bytesOut: this.bytesOut[slot]!, packetsIn: this.packetsIn[slot]!, bytesIn: this.bytesIn[slot]!,
+			firstTs: this.firstTs[slot]!, lastTs: this.lastTs[slot]!, firstIndex: this.firstIndex[slot]!,
+		};
 	}
 
-	/** Takes a flow's node out of the maps (not the LRU list); undefined when it was not there. */
-	private unmap(flow: Flow): Node | undefined {
-		const low = isLow(flow.client, flow.clientPort, flow.server, flow.serverPort);
-		const a = low ? flow.client : flow.server;
-		const b = low ? flow.server : flow.client;
-		const byHigh = this.nodes.get(a);
-		const byPorts = byHigh?.get(b);
-		const ports = low ? portsKey(flow.proto, flow.clientPort, flow.serverPort) : portsKey(flow.proto, flow.serverPort, flow.clientPort);
-		const node = byPorts?.get(ports);
-		if (node === undefined || node !== flow) return undefined;
-		byPorts!.delete(ports);
-		// Empty inner maps go too, so the maps stay bounded by the flows held.
-		if (byPorts!.size === 0) {
-			byHigh!.delete(b);
-			if (byHigh!.size === 0) this.nodes.delete(a);
+	/** Takes a slot out of the hash index (backward-shift deletion: no tombstones, probes stay short). */
+	private unindex(slot: number): void {
+		const index = this.index;
+		const mask = this.mask;
+		let i = this.hashes[slot]! & mask;
+		while (index[i] !== slot + 1) i = (i + 1) & mask;
+		for (;;) {
+			index[i] = 0;
+			let j = i;
+			for (;;) {
+				j = (j + 1) & mask;
+				const e = index[j]!;
+				if (e === 0) return;
+				const home = this.hashes[e - 1]! & mask;
+				// An entry whose home lies cyclically in (i, j] stays; any other moves back into the hole.
+				if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+				index[i] = e;
+				i = j;
+				break;
+			}
 		}
-		this.count--;
-		return node;
 	}
 
-	/** Forgets a finished flow (not counted as an eviction); a later packet of its 5-tuple starts a new one. */
-	remove(flow: Flow): void {
-		const node = this.unmap(flow);
-		if (node === undefined) return;
-		this.dequeue(node);
-		if (node.prev) node.prev.next = node.next;
-		else this.head = node.next;
-		if (node.next) node.next.prev = node.prev;
-		else this.tail = node.prev;
-		node.prev = node.next = undefined;
+	/**
+	 * Forgets a finished flow (not counted as an eviction); a later packet of its 5-tuple starts a
+	 * new one. The slot may then be reused: call it with the slot of a flow still in the table.
+	 */
+	remove(slot: number): void {
+		if ((this.bits[slot]! & 1) === 0) return;
+		this.unindex(slot);
+		this.dequeue(slot);
+		const p = this.prev[slot]!;
+		const n = this.next[slot]!;
+		if (p !== NONE) this.next[p] = n;
+		else this.head = n;
+		if (n !== NONE) this.prev[n] = p;
+		else this.tail = p;
+		this.bits[slot] = 0;
+		this.ext[slot] = undefined;
+		this.free[this.freeTop++] = slot;
+		this.count--;
 	}
 
 	/** Forgets every flow (evictions stay counted); a later packet starts a new one. */
 	clear(): void {
-		this.nodes.clear();
-		this.head = this.tail = undefined;
-		this.expHead = this.expTail = undefined;
+		this.index.fill(0);
+		this.bits.fill(0);
+		this.ext.length = 0;
+		this.head = this.tail = NONE;
+		this.expHead = this.expTail = NONE;
 		this.count = 0;
+		this.freeTop = 0;
+		this.fresh = 0;
 	}
 
-	/** Flows, least recently seen first. */
+	/** Slots in use, least recently seen first. */
+	*slots(): IterableIterator<number> {
+		// Bounded by the table size; a caller that removes flows while iterating sees a prefix.
+		for (let s = this.head, i = 0; s !== NONE && i < this.maxFlows; s = this.next[s]!, i++) yield s;
+	}
+
+	/** Copies of the flows, least recently seen first. */
 	*values(): IterableIterator<Flow> {
-		// Bounded by the table size; a caller that mutates the table while iterating sees a snapshot's prefix.
-		for (let n = this.head, i = 0; n !== undefined && i < this.maxFlows; n = n.next, i++) yield n;
+		for (const s of this.slots()) yield this.flow(s);
 	}
 
-	private moveToTail(node: Node): void {
-		if (node === this.tail) return;
-		if (node.prev) node.prev.next = node.next;
-		else this.head = node.next;
-		node.next!.prev = node.prev;
-		node.prev = this.tail;
-		node.next = undefined;
-		this.tail!.next = node;
-		this.tail = node;
+	private moveToTail(slot: number): void {
+		if (slot === this.tail) return;
+		const p = this.prev[slot]!;
+		const n = this.next[slot]!;
+		if (p !== NONE) this.next[p] = n;
+		else this.head = n;
+		this.prev[n] = p;
+		this.prev[slot] = this.tail;
+		this.next[slot] = NONE;
+		this.next[this.tail] = slot;
+		this.tail = slot;
 	}
 
-	private create(meta: PacketMeta): Node {
-		if (this.count >= this.maxFlows && this.head) {
+	private create(p: FlowPacket, srcLow: boolean): number {
+		if (this.count >= this.maxFlows && this.head !== NONE) {
 			const oldest = this.head;
-			this.head = oldest.next;
-			if (this.head) this.head.prev = undefined;
-			else this.tail = undefined;
-			oldest.next = undefined;
-			this.unmap(oldest);
-			this.dequeue(oldest);
 			this.evictions++;
 			this.onEvict?.(oldest);
+			this.remove(oldest);
 		}
-		const node = new FlowRecord(meta, senderIsClient(meta));
-		node.prev = this.tail;
-		if (this.tail) this.tail.next = node;
-		else this.head = node;
-		this.tail = node;
-		const low = isLow(meta.src, meta.sport, meta.dst, meta.dport);
-		const a = low ? meta.src : meta.dst;
-		const b = low ? meta.dst : meta.src;
-		let byHigh = this.nodes.get(a);
-		if (byHigh === undefined) this.nodes.set(a, (byHigh = new Map()));
-		let byPorts = byHigh.get(b);
-		if (byPorts === undefined) byHigh.set(b, (byPorts = new Map()));
-		byPorts.set(low ? portsKey(meta.proto, meta.sport, meta.dport) : portsKey(meta.proto, meta.dport, meta.sport), node);
+		const slot = this.freeTop > 0 ? this.free[--this.freeTop]! : this.fresh++;
+		const k = this.k;
+		const o = slot * KEY_WORDS;
+		for (let i = 0; i < KEY_WORDS; i++) this.keys[o + i] = k[i]!;
+		const h = FlowTable.hash(k);
+		this.hashes[slot] = h;
+		const index = this.index;
+		let i = h & this.mask;
+		while (index[i] !== 0) i = (i + 1) & this.mask;
+		index[i] = slot + 1;
+		const clientLow = senderIsClient(p) === srcLow;
+		this.bits[slot] = 1 | (clientLow ? 4 : 0);
+		this.packetsOut[slot] = this.bytesOut[slot] = this.packetsIn[slot] = this.bytesIn[slot] = 0;
+		this.firstTs[slot] = this.lastTs[slot] = p.ts;
+		this.firstIndex[slot] = p.index;
+		this.prev[slot] = this.tail;
+		this.next[slot] = NONE;
+		if (this.tail !== NONE) this.next[this.tail] = slot;
+		else this.head = slot;
+		this.tail = slot;
 		this.count++;
-		if (meta.proto === 17) this.enqueue(node, meta.ts);
-		return node;
-	}
-}
-
-/**
- * A flow as the table makes it. The key is computed when asked: nothing on the packet path reads
- * it, and a template string per flow kept ~5 cons-string pieces alive each (~10 MB at 60k flows).
- */
-class FlowRecord implements Flow {
-	proto: number;
-	client: string;
-	clientPort: number;
-	server: string;
-	serverPort: number;
-	packetsOut = 0;
-	bytesOut = 0;
-	packetsIn = 0;
-	bytesIn = 0;
-	firstTs: number;
-	lastTs: number;
-	firstIndex: number;
-	name?: string = undefined;
-	via?: NameVia = undefined;
-	app?: {uid?: number; package?: string};
-	ext?: unknown = undefined;
-	/** LRU neighbours (FlowTable's own; not part of the Flow contract). */
-	prev: FlowRecord | undefined = undefined;
-	next: FlowRecord | undefined = undefined;
-	/** TCP FIN/RST seen (FIN_FROM_CLIENT, FIN_FROM_SERVER, RESET bits). */
-	closing = 0;
-	/** On the expiry queue, since `queuedAt` (FlowTable's own). */
-	queued = false;
-	queuedAt = 0;
-	expPrev: FlowRecord | undefined = undefined;
-	expNext: FlowRecord | undefined = undefined;
-
-	constructor(meta: PacketMeta, fromClient: boolean) {
-		this.proto = meta.proto;
-		this.client = fromClient ? meta.src : meta.dst;
-		this.clientPort = fromClient ? meta.sport : meta.dport;
-		this.server = fromClient ? meta.dst : meta.src;
-		this.serverPort = fromClient ? meta.dport : meta.sport;
-		this.firstTs = meta.ts;
-		this.lastTs = meta.ts;
-		this.firstIndex = meta.index;
-		this.app = meta.app;
-	}
-
-	get key(): string {
-		return flowKey(this.proto, this.client, this.clientPort, this.server, this.serverPort);
-	}
-}
-
-/** True when the packet belongs to the flow (either direction). */
-function sameFlow(f: Flow, m: PacketMeta): boolean {
-	if (f.proto !== m.proto) return false;
-	return (
-		(m.sport === f.clientPort && m.dport === f.serverPort && m.src === f.client && m.dst === f.server) ||
-		(m.sport === f.serverPort && m.dport === f.clientPort && m.src === f.server && m.dst === f.client)
-	);
-}
-
-export type IpName = {name: string; via: 'dns'};
-
-/** Address -> the name the user asked DNS for (CNAME chains followed back), capped LRU. */
-export class IpNames {
-	readonly maxEntries: number;
-	private readonly map = new Map<string, IpName>();
-
-	constructor(maxEntries = IP_NAMES_DEFAULT_MAX) {
-		this.maxEntries = Math.max(1, maxEntries);
-	}
-
-	get size(): number {
-		return this.map.size;
-	}
-
-	/** Learn the A/AAAA answers of a response, each named after the question that led to it. */
-	learn(msg: DnsMessage): void {
-		if (!msg.response || msg.answers.length === 0) return;
-		// target (lowercase) -> owner, for walking CNAME chains backwards.
-		let cnameOwner: Map<string, string> | undefined;
-		for (const a of msg.answers) {
-			if (a.rrtype === 5 && a.value) (cnameOwner ??= new Map()).set(a.value.toLowerCase(), a.name);
-		}
-		for (const a of msg.answers) {
-			if ((a.rrtype !== 1 && a.rrtype !== 28) || !a.value || !a.name) continue;
-			let name = a.name;
-			if (cnameOwner) {
-				for (let i = 0; i < MAX_CNAME_CHAIN; i++) {
-					const prev = cnameOwner.get(name.toLowerCase());
-					if (prev === undefined || prev === name) break;
-					name = prev;
-				}
-			}
-			this.set(a.value, name);
-		}
-	}
-
-	/** Remember one address's name (most recent answer wins). */
-	set(ip: string, name: string): void {
-		const had = this.map.get(ip);
-		if (had) this.map.delete(ip);
-		else if (this.map.size >= this.maxEntries) this.map.delete(this.map.keys().next().value as string);
-		this.map.set(ip, had && had.name === name ? had : {name, via: 'dns'});
-	}
-
-	/** The name DNS gave this address, if any. */
-	nameOf(ip: string): IpName | undefined {
-		const n = this.map.get(ip);
-		if (n) {
-			this.map.delete(ip);
-			this.map.set(ip, n);
-		}
-		return n;
+		this.created = true;
+		if (p.proto === 17) this.enqueue(slot, p.ts);
+		return slot;
 	}
 }

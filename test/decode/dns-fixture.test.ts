@@ -5,9 +5,10 @@
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {openCapture} from '../../source/sources/capture-source.js';
-import {decodePacket, isPacket} from '../../source/decode/packet.js';
+import {decodeInto, PacketFields} from '../../source/decode/packet.js';
 import {dnsEventFrom, dnsProtoForPorts, parseDns} from '../../source/decode/dns.js';
-import {FlowTable, IpNames} from '../../source/decode/flows.js';
+import {FlowTable} from '../../source/decode/flows.js';
+import {IpNames} from '../../source/decode/ip-names.js';
 import type {DnsEvent} from '../../source/types.js';
 import {repoRoot} from '../helpers/corpus.js';
 
@@ -19,11 +20,12 @@ describe('dns-lo.pcap fixture', () => {
 		const flows = new FlowTable();
 		const names = new IpNames();
 		let frames = 0;
+		const m = new PacketFields();
 		for await (const batch of openCapture(FIXTURE)) {
 			for (const raw of batch) {
 				frames++;
-				const m = decodePacket(raw);
-				if (!isPacket(m)) throw new Error(`frame ${raw.index}: ${m}`);
+				const problem = decodeInto(raw, m);
+				if (problem) throw new Error(`frame ${raw.index}: ${problem}`);
 				flows.observe(m);
 				const proto = dnsProtoForPorts(m.sport, m.dport, [5300]);
 				const msg = proto && parseDns(m.payload);
