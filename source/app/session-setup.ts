@@ -2,13 +2,13 @@
 import {existsSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
-import {loadClassifier} from '../classify/load.js';
 import {createIpInfo} from '../classify/geo.js';
 import {loadGeoData} from '../sources/geo-data.js';
 import type {BundleMeta} from '../sources/replay.js';
 import {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {ndjsonWriter} from './outputs.js';
+import {loadClassifier} from './rule-files.js';
 
 /** Files named on the command line must exist before any mode starts (one line, exit 2). */
 export function checkInputFiles(opts: CliOptions): void {
@@ -21,7 +21,8 @@ export function makeSession(opts: CliOptions, log: {logYear?: number; logZone?: 
 	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
 	if (!classifier.ok) fail(classifier.error);
 	const session = new Session({
-		classifier: classifier.value,
+		classifier: classifier.value.rules,
+		browserLogRules: classifier.value.browserLogRules,
 		maxBody: opts.maxBody,
 		logYear: log.logYear,
 		logZone: log.logZone,

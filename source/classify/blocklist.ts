@@ -10,9 +10,8 @@
  * the rules after it (default `tracker`), and `# owner: Y` their owner, so one file can carry sections.
  * Ignored and counted: cosmetic rules (`##`, `#@#`, `#?#`, `#$#`), exceptions (`@@`), URL/path and regex
  * rules, hosts lines that map to a real address (a redirect, not a block), and malformed lines.
+ * The file is read at the edge (app/rule-files.ts, at most MAX_BLOCKLIST_BYTES); this parses its text.
  */
-import {readFileSync} from 'node:fs';
-import {basename} from 'node:path';
 import type {Category} from '../types.js';
 import {isCategory, normalizePattern, type HostRule, type RuleFile} from './rules.js';
 
@@ -149,13 +148,4 @@ export function parseBlocklist(text: string, name: string, limits: BlocklistLimi
 		} else add(pattern);
 	}
 	return {file: {name, rules}, lines, ignored, truncated};
-}
-
-/** Reads and parses a blocklist file (at most MAX_BLOCKLIST_BYTES); rules are sourced to the file name. */
-export function loadBlocklist(path: string): BlocklistResult {
-	const bytes = readFileSync(path);
-	const cut = bytes.length > MAX_BLOCKLIST_BYTES;
-	const result = parseBlocklist(bytes.subarray(0, MAX_BLOCKLIST_BYTES).toString('utf8'), basename(path));
-	if (cut) result.truncated = true;
-	return result;
 }

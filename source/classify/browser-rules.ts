@@ -1,13 +1,11 @@
 /**
  * Bundled logcat rules per browser: a regex on the tag and one on the message of a log record
  * that says a browser entered or left incognito/private mode. Rules live in
- * `logcat-rules/browsers.json` (kept apart from the host rules in `rules/`), are checked when
- * loaded (anchored, bounded length, no nested quantifiers) so a hostile 4 KiB log line cannot
+ * `logcat-rules/browsers.json` (kept apart from the host rules in `rules/`; app/rule-files.ts reads
+ * it and hands the JSON in), are checked when parsed (anchored, bounded length, no nested quantifiers) so a hostile 4 KiB log line cannot
  * make a match slow, and are matched by a pure function. Generic rules (`pkg: "*"`) read the
  * meaning of a line from any known browser's own pids, whatever the app's wording.
  */
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import type {AndroidFact, LogRecord} from '../types.js';
 import {isBrowserPackage} from './incognito.js';
 
@@ -149,26 +147,12 @@ export function parseBrowserLogRules(json: unknown, file = 'browser rules'): Com
 	});
 }
 
-/** Reads and compiles a rule file (the bundled one by default). */
-export function loadBrowserLogRules(file: URL = new URL('./logcat-rules/browsers.json', import.meta.url)): CompiledBrowserRule[] {
-	const path = fileURLToPath(file);
-	return parseBrowserLogRules(JSON.parse(readFileSync(path, 'utf8')) as unknown, path);
-}
-
-let bundled: CompiledBrowserRule[] | undefined;
-
-/** The bundled rules, read once. */
-export function bundledBrowserLogRules(): CompiledBrowserRule[] {
-	bundled ??= loadBrowserLogRules();
-	return bundled;
-}
-
 /**
  * The incognito fact a log record states under the browser rules (the first rule that matches),
- * or undefined. `pkgOfPid` is the package that owns the record's pid, when known: `browser`-scope
+ * or undefined. `rules` come from parseBrowserLogRules (the bundled file is read at the edge). `pkgOfPid` is the package that owns the record's pid, when known: `browser`-scope
  * rules need it to match, and generic rules take it as the line's package.
  */
-export function matchBrowserLogRule(rec: LogRecord, pkgOfPid?: string, rules: readonly CompiledBrowserRule[] = bundledBrowserLogRules()): AndroidFact | undefined {
+export function matchBrowserLogRule(rules: readonly CompiledBrowserRule[], rec: LogRecord, pkgOfPid?: string): AndroidFact | undefined {
 	if (rec.raw || rec.buffer !== undefined || rec.tag === undefined) return undefined;
 	const tag = rec.tag.slice(0, MAX_MATCH_TAG_CHARS);
 	const message = rec.message.slice(0, MAX_MATCH_MESSAGE_CHARS);

@@ -34,7 +34,7 @@ import {inspectPayload} from '../classify/payload.js';
 import {evaluateUpload, FlagDeduper} from '../classify/flags.js';
 import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {IncognitoTracker, VisitedSet, BROWSER_PACKAGES} from '../classify/incognito.js';
-import {matchBrowserLogRule} from '../classify/browser-rules.js';
+import {matchBrowserLogRule, type CompiledBrowserRule} from '../classify/browser-rules.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {categoryTotals} from './category-totals.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
@@ -72,6 +72,8 @@ export type Classifier = {match(host: string, path?: string): Classification};
 
 export type SessionOptions = {
 	classifier: Classifier;
+	/** Browser log rules (loaded at the edge, app/rule-files.ts); absent: no log line changes a browser's incognito state by rule. */
+	browserLogRules?: readonly CompiledBrowserRule[];
 	/** IP look-up; may be swapped in later when the offline databases finish loading. */
 	ipInfo?: (ip: string) => IpInfo;
 	maxBody?: number;
@@ -580,7 +582,7 @@ export class Session implements AnalyzerSink {
 		if (rec.raw || rec.buffer) return {};
 		const fact = androidFact(rec);
 		if (fact?.kind === 'incognito-on' || fact?.kind === 'incognito-off') return {fact};
-		const rule = matchBrowserLogRule(rec, this.appOfPid(rec.pid));
+		const rule = matchBrowserLogRule(this.opts.browserLogRules ?? [], rec, this.appOfPid(rec.pid));
 		return rule ? {fact, rule} : {fact};
 	}
 

@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {Session} from '../../source/ingest/session.js';
 import {LogcatParser} from '../../source/decode/logcat.js';
-import {loadClassifier} from '../../source/classify/load.js';
+import {loadClassifier} from '../../source/app/rule-files.js';
 import {createIpInfo} from '../../source/classify/geo.js';
 import {loadGeoData} from '../../source/sources/geo-data.js';
 import {openCapture} from '../../source/sources/capture-source.js';
@@ -35,7 +35,7 @@ async function replayBundle(dir: string): Promise<Report> {
 	const input = resolveReplayInput(dir, undefined);
 	const classifier = loadClassifier({});
 	if (!classifier.ok) throw new Error(classifier.error);
-	const session = new Session({classifier: classifier.value, logYear: input.meta?.logYear, logZone: input.meta?.logZone});
+	const session = new Session({classifier: classifier.value.rules, browserLogRules: classifier.value.browserLogRules, logYear: input.meta?.logYear, logZone: input.meta?.logZone});
 	if (input.meta?.device) session.device = input.meta.device;
 	session.setIpInfo(createIpInfo(await loadGeoData({cacheDir: path.join(tmpdir(), 'tattle-geo-test-cache')})));
 	const timeParser = new LogcatParser({year: input.meta?.logYear, zone: input.meta?.logZone});
