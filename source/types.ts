@@ -344,7 +344,7 @@ export type SessionSnapshot = {
 };
 
 /** What the key log and DSBs gave, and what came of it. */
-export type TlsSummary = {
+type TlsSummary = {
 	keyLogLines: number;
 	badKeyLogLines: number;
 	badKeyLogSamples: string[];

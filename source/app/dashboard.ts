@@ -11,7 +11,7 @@ import {endWhenDone} from './exit.js';
 import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
 
-export type DashboardOptions = {
+type DashboardOptions = {
 	mode: 'replay' | 'live';
 	control?: ReplayControl;
 	notice?: string;

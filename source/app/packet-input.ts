@@ -31,7 +31,7 @@ export function checkPcapSpec(opts: CliOptions): void {
 }
 
 /** What is wrong with a `scheme://...` address that parseNetSpec refused, in words. */
-export function netSpecProblem(spec: string): string {
+function netSpecProblem(spec: string): string {
 	const scheme = /^([a-z][\w+.-]*):\/\//i.exec(spec)![1]!.toLowerCase();
 	if (!['udp', 'tcp', 'tcp-listen', 'http'].includes(scheme)) return `unknown scheme ${scheme}://`;
 	const rest = spec.slice(scheme.length + 3);

@@ -15,7 +15,7 @@ const PCAPDROID_DEVICE_WAIT_MS = 10_000;
 type Device = Awaited<ReturnType<typeof openDevice>>;
 type StopCapture = (device: Device) => Promise<void>;
 
-export type Pcapdroid = {plan: PcapdroidPlan; device: Device; endpoint: AdbEndpoint};
+type Pcapdroid = {plan: PcapdroidPlan; device: Device; endpoint: AdbEndpoint};
 
 /** The plan for --pcap (mode, port) and a connection to a phone that has PCAPdroid installed. */
 export async function preparePcapdroid(pcap: string | undefined, serial: string | undefined, endpoint: AdbEndpoint): Promise<Pcapdroid> {

@@ -56,7 +56,7 @@ export function loadBrowserLogRules(file: URL = BUNDLED_BROWSER_RULES): Compiled
 }
 
 /** What classify/ works from in a session: host rules (all layers) and browser log rules. */
-export type ClassifierData = {rules: RuleSet; browserLogRules: CompiledBrowserRule[]};
+type ClassifierData = {rules: RuleSet; browserLogRules: CompiledBrowserRule[]};
 
 /** Loads every rule layer; `notes` says what blocklist lines were ignored. */
 export function loadClassifier(opts: {rules?: string[]; blocklists?: string[]}): {ok: true; value: ClassifierData; notes: string[]} | {ok: false; error: string} {

@@ -16,16 +16,16 @@ import type {Category} from '../types.js';
 import {isCategory, normalizePattern, type HostRule, type RuleFile} from './rules.js';
 
 /** Big public lists (hagezi ultimate, OISD big) have under a million entries; beyond that we stop rather than eat memory. */
-export const MAX_BLOCKLIST_RULES = 1_000_000;
+const MAX_BLOCKLIST_RULES = 1_000_000;
 
 /** Lines read per file, including comments: twice the rule cap leaves room for commented lists. */
-export const MAX_BLOCKLIST_LINES = 2_000_000;
+const MAX_BLOCKLIST_LINES = 2_000_000;
 
 /** Bytes read from a blocklist file: the largest public lists are ~40 MB as hosts files. */
 export const MAX_BLOCKLIST_BYTES = 64 * 1024 * 1024;
 
 /** Why a line did not become a rule. */
-export type IgnoredCounts = {cosmetic: number; exception: number; url: number; regex: number; redirect: number; malformed: number};
+type IgnoredCounts = {cosmetic: number; exception: number; url: number; regex: number; redirect: number; malformed: number};
 
 export type BlocklistResult = {
 	file: RuleFile;
@@ -74,7 +74,7 @@ function adblockPattern(line: string): string | keyof IgnoredCounts {
 }
 
 /** Caps for one parse; the defaults are the named constants (tests pass small ones). */
-export type BlocklistLimits = {maxRules: number; maxLines: number};
+type BlocklistLimits = {maxRules: number; maxLines: number};
 
 const DEFAULT_LIMITS: BlocklistLimits = {maxRules: MAX_BLOCKLIST_RULES, maxLines: MAX_BLOCKLIST_LINES};
 

@@ -10,7 +10,7 @@ import type {AndroidFact, LogRecord} from '../types.js';
 import {isBrowserPackage} from './incognito.js';
 
 /** How sure a rule is: read in code, stated in documentation, or inferred from a sibling. */
-export type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
+type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
 
 /**
  * One rule. `system`: a framework line that names the package itself (any pid); `browser`: only
@@ -38,16 +38,16 @@ export type BrowserLogRule = {
 export type CompiledBrowserRule = BrowserLogRule & {tagRe: RegExp; messageRe: RegExp; unlessRe?: RegExp};
 
 /** The `pkg` of a generic rule: the line's package is that of its pid, when it is a known browser. */
-export const ANY_BROWSER_PKG = '*';
+const ANY_BROWSER_PKG = '*';
 
 /** Rules in one file: a handful per browser family; more means a mistake or a hostile file. */
-export const MAX_BROWSER_RULES = 256;
+const MAX_BROWSER_RULES = 256;
 /** Longest regex source accepted: the bundled ones are under 150 chars. */
 export const MAX_RULE_REGEX_CHARS = 300;
 /** Message characters a rule sees: logd caps an entry near 4 KiB, so nothing real is cut. */
-export const MAX_MATCH_MESSAGE_CHARS = 4096;
+const MAX_MATCH_MESSAGE_CHARS = 4096;
 /** Tag characters a rule sees: Android tags are short (23 chars before API 26). */
-export const MAX_MATCH_TAG_CHARS = 128;
+const MAX_MATCH_TAG_CHARS = 128;
 
 const KINDS = new Set(['incognito-on', 'incognito-off']);
 const SCOPES = new Set(['system', 'browser']);

@@ -5,7 +5,7 @@ import {getDomain} from 'tldts';
 import {isIpLiteral} from '../lib/ip-address.js';
 
 /** DNS names are at most 253 characters; anything longer is not a host name we should parse. */
-export const MAX_HOST_LENGTH = 253;
+const MAX_HOST_LENGTH = 253;
 
 /**
  * Lower-cases, strips one trailing dot, IPv6 brackets and a `:port` suffix.

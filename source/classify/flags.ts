@@ -35,14 +35,14 @@ export type UploadContext = {
 };
 
 /** Destinations for which a URL in the payload is a url-leak outside incognito. */
-export const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
+const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
 /** Domains whose URLs are XML/JSON schema names, never browsing. */
 const SCHEMA_DOMAINS = new Set(['w3.org', 'schema.org', 'android.com', 'xmlsoap.org', 'json-schema.org']);
 
 /** Summary lines stay under 120 chars (report tables, one timeline row). */
 export const MAX_SUMMARY_CHARS = 119;
 /** Excerpt length: one line of evidence. */
-export const MAX_EXCERPT_CHARS = 200;
+const MAX_EXCERPT_CHARS = 200;
 /** Host or package names cut to this inside a summary so the line keeps its meaning. */
 const MAX_NAME_IN_SUMMARY = 40;
 /** Visited value quoted in a summary. */
@@ -123,7 +123,7 @@ function sizeExcerpt(ctx: UploadContext): string {
 }
 
 /** Name used for the browser a payload hint speaks of when neither the hint nor the capture names it. */
-export const HINTED_BROWSER = 'browser';
+const HINTED_BROWSER = 'browser';
 
 /**
  * The browsers in incognito for this upload: the tracker's state, or else the payload's own word
@@ -282,12 +282,12 @@ export function evaluateUpload(ctx: UploadContext): Flag[] {
 }
 
 /** Repeats within this window are one flag: SDKs upload every 15-60 s, so a minute keeps one per burst. */
-export const DEDUPE_WINDOW_SECONDS = 60;
+const DEDUPE_WINDOW_SECONDS = 60;
 /** Keys remembered; the oldest are forgotten first (a flood of distinct hosts must not grow memory). */
-export const MAX_DEDUPE_KEYS = 4096;
+const MAX_DEDUPE_KEYS = 4096;
 
 /** What the deduper made of a flag: new, or a repeat counted on the flag it repeats. */
-export type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
+type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
 
 /** Packets and log lines a folded flag names: enough to check it by hand; `count` says how many repeats there were. */
 export const MAX_FLAG_EVIDENCE = 64;

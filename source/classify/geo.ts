@@ -10,7 +10,7 @@ import {parseIpv4, parseIpv6} from '../lib/ip-address.js';
 export const MAX_MEMO_IPS = 20_000;
 
 /** Longest IP text accepted (a full IPv6 with an IPv4 tail and a zone fits); longer text is not an address. */
-export const MAX_IP_TEXT = 64;
+const MAX_IP_TEXT = 64;
 
 type Scope = IpInfo['scope'];
 
@@ -44,7 +44,7 @@ export function ipv4Scope(ip: number): Scope {
 }
 
 /** Scope of an IPv6 address given as four big-endian words (IPv4-mapped addresses are handled by the caller). */
-export function ipv6Scope(w: Uint32Array): Scope {
+function ipv6Scope(w: Uint32Array): Scope {
 	const [a, b, c, d] = [w[0]!, w[1]!, w[2]!, w[3]!];
 	if (a === 0 && b === 0 && c === 0 && (d === 0 || d === 1)) return d === 1 ? 'loopback' : 'reserved';
 	const top16 = a >>> 16;

@@ -22,9 +22,9 @@ import {DEFAULT_RECOGNISERS} from './formats/index.js';
 import {type FormatRecogniser, type FormatResult} from './formats/types.js';
 import {findIdentifiers, normaliseKey, type Identifier} from './identifiers.js';
 
-export type PayloadInput = {body?: Uint8Array; path?: string; contentType?: string; headers?: Array<[string, string]>};
+type PayloadInput = {body?: Uint8Array; path?: string; contentType?: string; headers?: Array<[string, string]>};
 
-export type PayloadOptions = {
+type PayloadOptions = {
 	/** Deepest decode chain followed (layers, not JSON nesting). */
 	maxDepth?: number;
 	/** Total bytes all decoders together may produce. */
@@ -33,10 +33,10 @@ export type PayloadOptions = {
 };
 
 /** One flattened field: key (JSON path or form key), a value sample, and where it was found. */
-export type FieldSample = {key: string; value: string; layers: string};
+type FieldSample = {key: string; value: string; layers: string};
 
 /** Which decode chain revealed a finding. */
-export type LayerNote = {kind: 'url' | 'search' | 'identifier'; value: string; layers: string};
+type LayerNote = {kind: 'url' | 'search' | 'identifier'; value: string; layers: string};
 
 /** A decoded leaf string, kept (capped) so that visited URLs and terms can be matched later. */
 export type TextSegment = {layers: string; text: string; key?: string};
@@ -73,45 +73,45 @@ export type PayloadFindings = {
 };
 
 /** A payload-side incognito signal: the package it names (when it does) and a line of evidence. */
-export type IncognitoHint = {pkg?: string; evidence: string};
+type IncognitoHint = {pkg?: string; evidence: string};
 
 /** Deepest real chain seen is about 5 (form > base64 > gzip > json > urldecode); 10 leaves room but stops a decode loop. */
-export const DEFAULT_MAX_DEPTH = 10;
+const DEFAULT_MAX_DEPTH = 10;
 /** Decoded bytes across all layers: an SA batch of 50 events inflates to ~100 KB; 1 MiB bounds a gzip bomb. */
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Strings, forms and JSON values visited: a 50-event batch has ~1500 values. */
-export const MAX_NODES = 5000;
+const MAX_NODES = 5000;
 /** JSON nesting walked: telemetry events nest 3-4 deep; deeper is hostile. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 /** Pairs read from one form or query string: real uploads have under 20. */
-export const MAX_FORM_PAIRS = 200;
+const MAX_FORM_PAIRS = 200;
 /** URLs kept: enough for a batch of page loads, small enough for a flag's evidence. */
 export const MAX_URLS = 64;
 /** Search terms kept. */
 export const MAX_SEARCH_TERMS = 32;
 /** Field samples kept, and the longest value sample. */
 export const MAX_FIELDS = 300;
-export const MAX_FIELD_VALUE_CHARS = 256;
+const MAX_FIELD_VALUE_CHARS = 256;
 /** Identifiers kept across the payload. */
-export const MAX_IDENTIFIERS = 32;
+const MAX_IDENTIFIERS = 32;
 /** Decoded leaves kept for matching, the longest one, and all of them together. */
 export const MAX_TEXT_SEGMENTS = 256;
 export const MAX_TEXT_SEGMENT_CHARS = 4096;
-export const MAX_TEXT_TOTAL_CHARS = 128 * 1024;
+const MAX_TEXT_TOTAL_CHARS = 128 * 1024;
 /** Longest URL kept (browsers cap around 2 MB; telemetry URLs are far shorter). */
 export const MAX_URL_CHARS = 2048;
 /** Longest value read as a search term; longer is a document, not a query. */
-export const MAX_SEARCH_TERM_CHARS = 256;
+const MAX_SEARCH_TERM_CHARS = 256;
 /** Excerpt length: one line in a flag's evidence. */
 export const MAX_EXCERPT_CHARS = 200;
 /** Printable ASCII runs at least this long are pulled out of binary (protobuf) bodies. */
-export const MIN_STRING_RUN = 8;
+const MIN_STRING_RUN = 8;
 /** Most runs pulled out of one binary blob. */
-export const MAX_STRING_RUNS = 128;
+const MAX_STRING_RUNS = 128;
 /** Bodies shorter than this are too small for an entropy verdict. */
-export const MIN_OPAQUE_BYTES = 32;
+const MIN_OPAQUE_BYTES = 32;
 /** Entropy, as a fraction of the maximum the sample size allows, above which bytes look encrypted. */
-export const HIGH_ENTROPY_RATIO = 0.85;
+const HIGH_ENTROPY_RATIO = 0.85;
 
 /** UI-usage names kept: a batch of 50 events names a few dozen screens; more adds nothing to a flag. */
 export const MAX_UI_EVENTS = 32;
@@ -119,7 +119,7 @@ export const MAX_UI_EVENTS = 32;
 export const MAX_UI_EVENT_CHARS = 80;
 
 /** Random bytes are 37% printable ASCII; above 60% the blob carries text, whatever its entropy. */
-export const MAX_PRINTABLE_IN_CIPHERTEXT = 0.6;
+const MAX_PRINTABLE_IN_CIPHERTEXT = 0.6;
 
 /** Keys (normalised: lowercase, alphanumerics) whose values are search terms. */
 const SEARCH_KEYS = new Set([
@@ -182,7 +182,7 @@ function cut(s: string, max: number): string {
 }
 
 /** True when n bytes of this entropy look like ciphertext or compressed data. */
-export function looksEncrypted(bytes: Uint8Array, knownEntropy?: number): boolean {
+function looksEncrypted(bytes: Uint8Array, knownEntropy?: number): boolean {
 	if (bytes.length < MIN_OPAQUE_BYTES) return false;
 	const entropy = knownEntropy ?? shannonEntropy(bytes);
 	const n = Math.min(bytes.length, 4096);

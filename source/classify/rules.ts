@@ -67,10 +67,10 @@ void categoriesComplete;
 const CATEGORY_SET: ReadonlySet<string> = new Set(CATEGORIES);
 
 /** A rule file is hand-written data; more rules than this is a mistake, not a rule file (blocklists have their own cap). */
-export const MAX_RULES_PER_FILE = 200_000;
+const MAX_RULES_PER_FILE = 200_000;
 
 /** Longest accepted owner/note/source text: enough for a few citations, small enough to keep a store row short. */
-export const MAX_RULE_TEXT = 1_000;
+const MAX_RULE_TEXT = 1_000;
 
 /** True when `category` names one of our categories. */
 export function isCategory(category: unknown): category is Category {
@@ -171,7 +171,7 @@ export function parseRuleFile(text: string, origin: string): RuleFile {
 }
 
 /** Rule sources by precedence; each is a list of rule files. */
-export type RuleLayers = {user?: RuleFile[]; bundled?: RuleFile[]; lists?: RuleFile[]};
+type RuleLayers = {user?: RuleFile[]; bundled?: RuleFile[]; lists?: RuleFile[]};
 
 /** Matches hosts (and paths) against the rules; built once, queried per event. */
 export type RuleSet = {

@@ -28,7 +28,7 @@ const HTTP_HEAD_ROOM = 32 * 1024;
  * Encrypted bytes waiting for their keys across all connections. Keys usually follow within
  * seconds (a DSB before the next batch, a key log line): 32 MiB holds a busy minute of uploads.
  */
-export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
+const MAX_WAITING_BYTES = 32 * 1024 * 1024;
 
 /** Connections remembered by client random so keys that come late find them (each also holds a flow slot). */
 const MAX_WAITING_CONNECTIONS = 65_536;
@@ -40,7 +40,7 @@ const MAX_PLAIN_SPANS = 512;
 const H2_PREFACE = Buffer.from(HTTP2_PREFACE, 'latin1');
 
 /** What a decrypted connection carries, read as the client sends it. */
-export type DecryptedApp = {
+type DecryptedApp = {
 	proto: 'h2' | 'http/1.1' | 'other' | undefined;
 	h1: StreamBuffer | undefined;
 	h2: Http2ClientStream | undefined;

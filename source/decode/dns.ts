@@ -32,10 +32,10 @@ export const NAME_TOO_LONG = '<Name too long>';
 export const NAME_LOOPS = '<Name contains a pointer that loops>';
 export const NAME_UNKNOWN_EXTENDED = '<Unknown extended label>';
 
-export type DnsQuestion = {name: string; qtype: number};
+type DnsQuestion = {name: string; qtype: number};
 
 /** An answer record; HTTPS/SVCB records also keep their ALPN ids and IPv4 hints. */
-export type DnsRecord = DnsAnswer & {rrtype: number; alpn?: string[]; ipv4hint?: string[]};
+type DnsRecord = DnsAnswer & {rrtype: number; alpn?: string[]; ipv4hint?: string[]};
 
 export type DnsMessage = {
 	id: number;
@@ -73,7 +73,7 @@ export function controlEscape(c: number): string {
 }
 
 /** Bytes of a name as tshark's format_text shows them: printable ASCII as is, others escaped. */
-export function formatLabelBytes(b: Uint8Array, n: number): string {
+function formatLabelBytes(b: Uint8Array, n: number): string {
 	let plain = true;
 	for (let i = 0; i < n; i++) {
 		const c = b[i]!;

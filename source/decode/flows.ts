@@ -11,11 +11,11 @@ import type {DnsMessage} from './dns.js';
  * thousands of short ones. 65 536 flows at ~300 bytes each is ~20 MB: the most we spend before
  * folding the oldest into aggregates (onEvict).
  */
-export const FLOW_TABLE_DEFAULT_MAX = 65_536;
+const FLOW_TABLE_DEFAULT_MAX = 65_536;
 /** Addresses remembered by IpNames; one per resolved address, a day of browsing stays under this. */
-export const IP_NAMES_DEFAULT_MAX = 16_384;
+const IP_NAMES_DEFAULT_MAX = 16_384;
 /** CNAME links followed back to the queried name; resolvers stop chains at 8-16 links. */
-export const MAX_CNAME_CHAIN = 16;
+const MAX_CNAME_CHAIN = 16;
 /** Ports below this are service ports; the other side of such a flow is the client. */
 const EPHEMERAL_PORT_MIN = 1024;
 
@@ -89,7 +89,7 @@ export function nameFlow(flow: Flow, name: string, via: NameVia): void {
 	flow.via = via;
 }
 
-export type FlowTableOptions = {
+type FlowTableOptions = {
 	maxFlows?: number;
 	/** Called with a flow as it is evicted, so its totals can be folded into aggregates. */
 	onEvict?: (flow: Flow) => void;
@@ -388,7 +388,7 @@ function sameFlow(f: Flow, m: PacketMeta): boolean {
 	);
 }
 
-export type IpName = {name: string; via: 'dns'};
+type IpName = {name: string; via: 'dns'};
 
 /** Address -> the name the user asked DNS for (CNAME chains followed back), capped LRU. */
 export class IpNames {

@@ -50,7 +50,7 @@ const CR = 13;
 const SP = 32;
 const HT = 9;
 
-export type HttpRequestHead = {
+type HttpRequestHead = {
 	method: string;
 	/** Request-target as sent (origin-form path, absolute URI, authority or '*'). */
 	path: string;
@@ -62,7 +62,7 @@ export type HttpRequestHead = {
 	host?: string;
 };
 
-export type HttpRequest = HttpRequestHead & {
+type HttpRequest = HttpRequestHead & {
 	/** First `maxBody` body bytes that have arrived (de-chunked when chunked); a copy. */
 	body: Uint8Array;
 	/** Content-Length when given, else de-chunked bytes seen so far. */
@@ -78,7 +78,7 @@ export type HttpRequest = HttpRequestHead & {
 	headTruncated?: boolean;
 };
 
-export type HttpRequestResult = {status: 'ok'; req: HttpRequest} | {status: 'incomplete'} | {status: 'not-http'};
+type HttpRequestResult = {status: 'ok'; req: HttpRequest} | {status: 'incomplete'} | {status: 'not-http'};
 
 /** Shared empty body (never written): a fresh zero-length ArrayBuffer per request costs more than the parse. */
 const EMPTY: Uint8Array = new Uint8Array(0);

@@ -19,7 +19,7 @@ export const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 export const HTTP2_HEADER_BLOCK_CAP = 64 * 1024;
 
 /** Open streams tracked at once by default: nginx's default SETTINGS_MAX_CONCURRENT_STREAMS is 128, most CDNs say 100. */
-export const HTTP2_MAX_STREAMS = 128;
+const HTTP2_MAX_STREAMS = 128;
 
 const PREFACE = Uint8Array.from(HTTP2_PREFACE, (c) => c.charCodeAt(0));
 const FRAME_HEADER = 9;

@@ -61,7 +61,7 @@ function versionInfo(version: number): VersionInfo | undefined {
 }
 
 /** Client Initial keys for one DCID. */
-export type QuicKeys = {key: Buffer; iv: Buffer; hp: Buffer; hpCipher: Cipher};
+type QuicKeys = {key: Buffer; iv: Buffer; hp: Buffer; hpCipher: Cipher};
 
 /** Client Initial secret (RFC 9001 5.2), exported for the RFC test vectors. */
 export function clientInitialSecret(dcid: Uint8Array, version: number): Buffer | undefined {
@@ -126,7 +126,7 @@ export function newQuicCryptoState(): QuicCryptoState {
 	return {chunks: [], packets: [], dropped: 0, done: false};
 }
 
-export type QuicInitialResult =
+type QuicInitialResult =
 	| {status: 'ok'; sni?: string; alpn: string[]; version: string; dcid: string; packets: number[]; hello: ClientHello}
 	| {status: 'incomplete'}
 	| {status: 'not-quic'}

@@ -9,13 +9,13 @@
  * Default byte cap. 64 KiB holds any ClientHello seen in practice (Chrome with a post-quantum key
  * share is ~1.8 KiB, the corpus' "huge" ClientHello 11.4 KiB) while bounding memory per flow.
  */
-export const STREAM_BUFFER_DEFAULT_CAP = 64 * 1024;
+const STREAM_BUFFER_DEFAULT_CAP = 64 * 1024;
 
 /** Contributing packet indices kept; evidence needs a few, a hostile 1-byte-segment flow must not grow a list. */
 export const STREAM_BUFFER_MAX_PACKETS = 32;
 
 /** Early segments held while waiting for a gap to fill; captures reorder a few segments, not dozens. */
-export const STREAM_BUFFER_MAX_PENDING = 8;
+const STREAM_BUFFER_MAX_PENDING = 8;
 
 /** First allocation; most requests and ClientHellos fit in one or two segments. */
 const INITIAL_ALLOC = 2048;
@@ -24,7 +24,7 @@ const INITIAL_ALLOC = 2048;
 const EMPTY = new Uint8Array(0);
 
 /** Outcome of one `push`, for counters. */
-export type PushResult = 'appended' | 'duplicate' | 'pending' | 'dropped';
+type PushResult = 'appended' | 'duplicate' | 'pending' | 'dropped';
 
 type Pending = {seq: number; data: Uint8Array; index: number};
 

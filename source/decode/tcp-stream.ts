@@ -32,7 +32,7 @@ function seqDiff(a: number, b: number): number {
 }
 
 /** Why a stream stopped. */
-export type StreamGap = {offset: number; missing: number; reason: string};
+type StreamGap = {offset: number; missing: number; reason: string};
 
 /** Bounded in-order byte stream of one TCP direction, with packet evidence per byte range. */
 export class TcpStream {

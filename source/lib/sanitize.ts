@@ -12,10 +12,10 @@ export const SANITIZE_MAX = 512;
 const SCAN_FACTOR = 4;
 
 /** Unicode ellipsis and its ASCII stand-in (for --ascii and non-UTF-8 locales). */
-export const ELLIPSIS = '…';
-export const ASCII_ELLIPSIS = '...';
+const ELLIPSIS = '…';
+const ASCII_ELLIPSIS = '...';
 
-export type TextOptions = {ascii?: boolean};
+type TextOptions = {ascii?: boolean};
 
 const ESC = 0x1b;
 const BEL = 0x07;

@@ -9,7 +9,7 @@ import {sanitize} from '../lib/sanitize.js';
 /** Longest string kept in a report field (a hostile 64 KiB host name stays readable). */
 const MAX_FIELD = 2048;
 
-export type ReportMeta = {version: string; input: Record<string, unknown>};
+type ReportMeta = {version: string; input: Record<string, unknown>};
 
 export type Report = ReturnType<typeof buildReport>;
 
@@ -49,10 +49,10 @@ function destinationEntry(d: DestinationSummary) {
 }
 
 /** A flag as the report has it: `app` always present, null when no evidence names the app (DESIGN.md). */
-export type ReportFlag = Omit<Flag, 'app'> & {app: string | null};
+type ReportFlag = Omit<Flag, 'app'> & {app: string | null};
 
 /** Sanitises the strings of a flag (they quote payloads and host names). */
-export function cleanFlag(f: Flag): ReportFlag {
+function cleanFlag(f: Flag): ReportFlag {
 	return {
 		...f,
 		app: clean(f.app) ?? null,
@@ -219,7 +219,7 @@ function* jsonChunks(r: Report): Generator<string> {
 }
 
 /** The report for a file name by its extension (.md, .csv, else JSON), in pieces. */
-export function* reportChunks(r: Report, file: string): Generator<string> {
+function* reportChunks(r: Report, file: string): Generator<string> {
 	if (/\.md$/i.test(file)) for (const l of markdownLines(r)) yield `${l}\n`;
 	else if (/\.csv$/i.test(file)) for (const l of csvLines(r)) yield `${l}\n`;
 	else yield* jsonChunks(r);

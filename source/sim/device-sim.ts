@@ -24,7 +24,7 @@ import {runCommand, SimTimeline, type SimRootMode, type SimServiceConfig, type S
 import type {SimWindow} from './sim-window.js';
 
 /** Our maxdata: 256 KiB, what Android 7-8 adbd offers (Tango: "Android 7: 256K"). */
-export const SIM_MAX_PAYLOAD = 256 * 1024;
+const SIM_MAX_PAYLOAD = 256 * 1024;
 /** Payload limit before CNXN: adb's MAX_PAYLOAD_V1, since the peer's maxdata is not known yet. */
 const PRE_CNXN_PAYLOAD = 4096;
 /** Services remembered in `services`: enough for any test or demo session, bounded for a long one. */
@@ -32,7 +32,7 @@ const MAX_SERVICE_LOG = 1000;
 /** Streams open at once on one connection; a real adbd has a similar small bound in practice. */
 const MAX_STREAMS = 64;
 
-export const SIM_DEFAULT_PROPS: Readonly<Record<string, string>> = {
+const SIM_DEFAULT_PROPS: Readonly<Record<string, string>> = {
 	'ro.product.manufacturer': 'Xiaomi',
 	'ro.product.brand': 'Redmi',
 	'ro.product.model': 'TattleSim',

@@ -15,24 +15,24 @@ import {closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, 
 import path from 'node:path';
 
 /** How often the bundle's files are fsynced and meta.json rewritten: at most a second lost to a power cut. */
-export const BUNDLE_SYNC_MS = 1000;
+const BUNDLE_SYNC_MS = 1000;
 /**
  * Largest pcap record or pcapng block the framer accepts, bytes: the capture reader's own block
  * bound (16 MiB, capture-reader.ts MAX_BLOCK_LENGTH). A bigger length means the bytes are not
  * framed as we think: the rest is then written through unframed, verbatim.
  */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Marker and note lines are cut to this many characters: logcat's own entry limit is about 4 KiB. */
 export const MAX_MARKER_CHARS = 4000;
 /** Marker lines waiting for the logcat stream to reach a line boundary; more are dropped and counted. */
 const MAX_PENDING_LINES = 1000;
 
-export const CAPTURE_PCAP = 'capture.pcap';
-export const CAPTURE_PCAPNG = 'capture.pcapng';
-export const LOGCAT_FILE = 'logcat.txt';
-export const META_FILE = 'meta.json';
+const CAPTURE_PCAP = 'capture.pcap';
+const CAPTURE_PCAPNG = 'capture.pcapng';
+const LOGCAT_FILE = 'logcat.txt';
+const META_FILE = 'meta.json';
 /** The TLS key log lines the session saw (key log file or followed log), so a replay decrypts as live did. */
-export const KEYS_FILE = 'keys.log';
+const KEYS_FILE = 'keys.log';
 /** Tag of the lines that record the user's markers (decode/android.ts reads incognito ones). */
 export const MARKER_TAG = 'tattle.marker';
 
@@ -62,7 +62,7 @@ export type RecordedMeta = {
 	[key: string]: unknown;
 };
 
-export type BundleWriterStats = {
+type BundleWriterStats = {
 	captureBytes: number;
 	/** Bytes of TLS key log written to keys.log. */
 	keyBytes: number;
@@ -110,7 +110,7 @@ export type BundleWriter = {
 /** The bundle folder cannot be used (it exists and is not empty, or cannot be created). */
 export class BundleWriterError extends Error {}
 
-export type BundleWriterOptions = {
+type BundleWriterOptions = {
 	/** Sync period in ms (default {@link BUNDLE_SYNC_MS}); 0 disables the timer (tests). */
 	syncMs?: number;
 	/** Called once when recording stops on a write error. */

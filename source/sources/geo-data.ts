@@ -15,7 +15,7 @@ import {Reader, type Response} from 'mmdb-lib';
 import {compare128, type AsnRanges, type CountryDb, type GeoData} from '../lib/asn-ranges.js';
 import {parseIpv6} from '../lib/ip-address.js';
 
-export type GeoDataOptions = {
+type GeoDataOptions = {
 	/** Where to keep the built index; null disables the disk cache. Default $XDG_CACHE_HOME/tattle or ~/.cache/tattle. */
 	cacheDir?: string | null;
 	/** Folder holding asn-ipv4-num.csv and asn-ipv6.csv (default: the @ip-location-db/asn package). */
@@ -25,13 +25,13 @@ export type GeoDataOptions = {
 };
 
 /** The ASN data has ~410k IPv4 rows; 2M leaves room for growth while bounding memory if a file is corrupt. */
-export const MAX_ASN_ROWS = 2_000_000;
+const MAX_ASN_ROWS = 2_000_000;
 
 /** Rows parsed between yields to the event loop: ~10 ms of work, short enough not to stall a 250 ms UI flush. */
-export const PARSE_CHUNK_ROWS = 25_000;
+const PARSE_CHUNK_ROWS = 25_000;
 
 /** Organisation names longer than this are cut: a display name, not a document. */
-export const MAX_ORG_LENGTH = 200;
+const MAX_ORG_LENGTH = 200;
 
 /** Bump when the binary cache layout changes. */
 const CACHE_FORMAT = 1;
@@ -51,7 +51,7 @@ function orgField(line: string, from: number): string {
 const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
 /** Organisation names, each stored once; rows keep an index. */
-export class OrgTable {
+class OrgTable {
 	readonly names: string[] = [];
 	private readonly ids = new Map<string, number>();
 	id(name: string): number {
@@ -92,7 +92,7 @@ async function eachRow(csv: string, row: (line: string, c1: number, c2: number, 
 }
 
 /** Builds the IPv4 ranges from `start_num,end_num,asn,org` rows; adjacent rows of one AS are merged. */
-export async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges> {
+async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges> {
 	const estimate = Math.min(MAX_ASN_ROWS, (csv.match(/\n/g)?.length ?? 0) + 1);
 	const r = ranges(estimate, 1);
 	let n = 0;
@@ -118,7 +118,7 @@ export async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges
 }
 
 /** Builds the IPv6 ranges from `start,end,asn,org` rows (text addresses). */
-export async function buildAsnV6(csv: string, orgs: OrgTable): Promise<AsnRanges> {
+async function buildAsnV6(csv: string, orgs: OrgTable): Promise<AsnRanges> {
 	const estimate = Math.min(MAX_ASN_ROWS, (csv.match(/\n/g)?.length ?? 0) + 1);
 	const r = ranges(estimate, 4);
 	const a = new Uint32Array(4);

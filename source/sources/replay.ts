@@ -16,7 +16,7 @@ const MIN_SLEEP_MS = 15;
  * Longest wall-time wait between two items. A capture can hold long silences (or a clock jump);
  * at the recorded pace the screen would look frozen, so a longer gap is shortened to this.
  */
-export const MAX_GAP_WAIT_MS = 3000;
+const MAX_GAP_WAIT_MS = 3000;
 /** How often a paused replay re-checks its control state. */
 const PAUSE_POLL_MS = 50;
 
@@ -116,7 +116,7 @@ export type ReplayHandlers = {
 	onFormat?(format: CaptureFormat): void;
 };
 
-export type ReplayOptions = {
+type ReplayOptions = {
 	control: ReplayControl;
 	from?: number;
 	to?: number;

@@ -70,13 +70,13 @@ export function builtinsOf(text: string): string[] {
 		.map((s) => s.replace(/^node:/, ''));
 }
 
-/** Names a file exports itself (declarations and `export {a, b}` lists; re-exports `from` elsewhere excluded). */
+/** Names a file exports: declarations, `export {a, b}` lists and named re-exports (`export {a} from`; `export *` is not counted). */
 export function exportsOf(text: string): string[] {
 	const code = stripComments(text);
 	const names = new Set<string>();
 	for (const m of code.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(?:const|let|var|function\*?|class|type|interface|enum)\s+([A-Za-z_$][\w$]*)/gm)) names.add(m[1]!);
 	for (const m of code.matchAll(/^export\s+default\b/gm)) names.add('default');
-	for (const m of code.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}(?!\s*from)/gm)) {
+	for (const m of code.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)) {
 		for (const part of m[1]!.split(',')) {
 			const n = part.trim().replace(/^type\s+/, '');
 			if (n !== '') names.add(n.split(/\s+as\s+/).at(-1)!.trim());

@@ -8,7 +8,7 @@ import {type FormatInput, type FormatRecogniser, type FormatResult} from './type
 const CLEARCUT_PATHS = [/^\/(vn\/)?log\/batch$/, /^\/log$/, /^\/v1\/firelog\/legacy\/batchlog$/, /^\/v0cc\/log\/batch$/, /^\/a$/];
 
 /** Recognise a Clearcut/Firebase logging request by its path (top level only). */
-export function recogniseClearcut(input: FormatInput): FormatResult | undefined {
+function recogniseClearcut(input: FormatInput): FormatResult | undefined {
 	if (input.chain !== '' || !input.path) return undefined;
 	const q = input.path.indexOf('?');
 	const path = (q < 0 ? input.path : input.path.slice(0, q)).toLowerCase();

@@ -5,7 +5,7 @@ import {oneTrackRecogniser} from './onetrack.js';
 import {sensorsRecogniser} from './sensors.js';
 import {type FormatRecogniser} from './types.js';
 
-export type {FormatEvent, FormatInput, FormatRecogniser, FormatResult, DecodedPart} from './types.js';
+export type {FormatInput} from './types.js';
 
 /** Order matters only for reporting: every recogniser sees every form. */
 export const DEFAULT_RECOGNISERS: readonly FormatRecogniser[] = [sensorsRecogniser, mistatRecogniser, oneTrackRecogniser, clearcutRecogniser];

@@ -37,7 +37,7 @@ function eventOf(obj: JsonObject): FormatEvent {
 }
 
 /** Events from the decoded data_list JSON (an array, or one object in older SDKs). */
-export function sensorsEvents(json: string): FormatEvent[] | undefined {
+function sensorsEvents(json: string): FormatEvent[] | undefined {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(json);
