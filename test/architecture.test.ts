@@ -84,3 +84,17 @@ describe('purity of decode/ and classify/', () => {
 		expect(hasDynamicImport("// no import( here\nconst x = 1;")).toBe(false);
 	});
 });
+
+describe('names', () => {
+	/** Pairs another branch is renaming (issue 13, the Session split renames stores/session.ts). */
+	const BEING_RENAMED = new Set(['session.ts']);
+	it('no two modules of source/ share a file name (an import or a stack trace names one thing)', () => {
+		const byName = new Map<string, string[]>();
+		for (const file of files(path.join(repoRoot, 'source'))) {
+			const name = path.basename(file);
+			byName.set(name, [...(byName.get(name) ?? []), path.relative(repoRoot, file)]);
+		}
+		const shared = [...byName].filter(([name, list]) => list.length > 1 && !BEING_RENAMED.has(name)).map(([, list]) => list.join(' = '));
+		expect(shared).toEqual([]);
+	});
+});

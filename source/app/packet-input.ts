@@ -7,7 +7,7 @@ import {sanitize} from '../lib/sanitize.js';
 import {describeCaptureError, openCapture} from '../sources/capture-source.js';
 import {isNetSpec, NET_SPEC_FORMS, openNetCapture, parseNetSpec} from '../sources/net-source.js';
 import type {BundleWriter} from '../sources/bundle-writer.js';
-import type {PcapdroidPlan} from '../sources/pcapdroid.js';
+import type {PcapdroidPlan} from '../sources/pcapdroid-api.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import type {CaptureHooks} from './session-setup.js';

@@ -5,7 +5,7 @@
 import {sanitize} from '../lib/sanitize.js';
 import {createAdbClient, firstDevice, openDevice, type AdbEndpoint} from '../sources/adb.js';
 import {checkPcapdroidInstalled, pcapdroidOptionsFor, PcapdroidError, startPcapdroid} from '../sources/pcapdroid-control.js';
-import {pcapdroidPlan, type PcapdroidPlan} from '../sources/pcapdroid.js';
+import {pcapdroidPlan, type PcapdroidPlan} from '../sources/pcapdroid-api.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 

@@ -4,7 +4,7 @@ import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {createIpInfo} from '../classify/geo.js';
 import {loadGeoData} from '../sources/geo-data.js';
-import type {BundleMeta} from '../sources/replay.js';
+import type {BundleMeta} from '../sources/replay-source.js';
 import {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {ndjsonWriter} from './outputs.js';

@@ -20,7 +20,7 @@ import {
 } from './formats/codec.js';
 import {truncateEnd} from '../lib/sanitize.js';
 import {DEFAULT_RECOGNISERS} from './formats/index.js';
-import {type FormatRecogniser, type FormatResult} from './formats/types.js';
+import {type FormatRecogniser, type FormatResult} from './formats/recogniser.js';
 import {findIdentifiers, normaliseKey, type Identifier} from './identifiers.js';
 
 type PayloadInput = {body?: Uint8Array; path?: string; contentType?: string; headers?: Array<[string, string]>};

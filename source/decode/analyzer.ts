@@ -12,7 +12,7 @@ import {looksLikeTls, parseClientHello} from './tls.js';
 import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
 import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
 import {StreamBuffer} from './stream-buffer.js';
-import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid.js';
+import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid-metadata.js';
 import {TlsConnection, type ClientPlaintext, type WaitBudget} from './tls-decrypt.js';
 import {type TlsKeyStore} from './tls-keylog.js';
 import {Http2ClientStream, HTTP2_PREFACE, type H2Request} from './http2.js';

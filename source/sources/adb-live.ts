@@ -40,8 +40,8 @@ export const TCPDUMP_SOURCE = 'tcpdump';
  * before tattle started, without flooding the timeline with the phone's whole ring buffer.
  */
 const LOG_HISTORY_SEC = 30;
-/** A live stream with no bytes for this long is `stalled`: a phone in use logs every few seconds. */
-const STALL_AFTER_MS = 30_000;
+/** An adb stream (logcat, exec-out tcpdump) with no bytes for this long is `stalled`: a phone in use logs every few seconds. */
+const ADB_STALL_AFTER_MS = 30_000;
 /** How often stalls are checked: a second is finer than anyone reads a status line. */
 const STALL_CHECK_MS = 1000;
 /** A `host:port` serial is a TCP device we can reconnect with `adb connect` ourselves. */
@@ -399,7 +399,7 @@ export class LiveSession {
 	}
 
 	private checkStalls(): void {
-		const limit = this.opts.stallAfterMs ?? STALL_AFTER_MS;
+		const limit = this.opts.stallAfterMs ?? ADB_STALL_AFTER_MS;
 		for (const kind of [LOGCAT_SOURCE, TCPDUMP_SOURCE] as const) {
 			const last = this.lastData.get(kind);
 			if (last === undefined || !this.lastStatus.get(kind)?.startsWith('live')) continue;

@@ -44,13 +44,13 @@ const PCAPNG_BOM = 0x1a2b3c4d;
 const PCAPNG_PEEK = 12;
 const PCAP_MAGICS: Record<number, boolean> = {0xa1b2c3d4: false, 0xa1b23c4d: false, 0xd4c3b2a1: true, 0x4d3cb2a1: true};
 
-/** What the bundle's meta.json holds; fields the replay reads are those of replay.ts BundleMeta. */
+/** What the bundle's meta.json holds; fields the replay reads are those of replay-source.ts BundleMeta. */
 export type RecordedMeta = {
 	tool: {name: string; version: string};
 	/** ISO time the recording started. */
 	started?: string;
 	device?: Record<string, unknown>;
-	/** Seconds to add to log times to put them on the capture clock (replay.ts BundleMeta). */
+	/** Seconds to add to log times to put them on the capture clock (replay-source.ts BundleMeta). */
 	clockOffset?: number;
 	logYear?: number;
 	logZone?: string;

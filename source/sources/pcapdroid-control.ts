@@ -1,12 +1,12 @@
 /**
- * Runs a PCAPdroid plan (pcapdroid.ts) on the phone over adb: checks the app is installed, sets
+ * Runs a PCAPdroid plan (pcapdroid-api.ts) on the phone over adb: checks the app is installed, sets
  * up the `adb reverse`/`forward` tunnel, starts the capture with `am start`, and stops it again.
  * The packets themselves arrive through the plan's --pcap source (net-source.ts).
  */
 import {execFile} from 'node:child_process';
 import type {Adb} from '@yume-chan/adb';
 import {findAdbBinary, type AdbEndpoint} from './adb.js';
-import {PCAPDROID_PACKAGE, type PcapdroidMode, type PcapdroidPlan, type PcapdroidStartOptions} from './pcapdroid.js';
+import {PCAPDROID_PACKAGE, type PcapdroidMode, type PcapdroidPlan, type PcapdroidStartOptions} from './pcapdroid-api.js';
 
 /** Where to get PCAPdroid: said whenever it is missing. */
 const PCAPDROID_INSTALL_HINT = `install PCAPdroid (${PCAPDROID_PACKAGE}) from Google Play or F-Droid, open it once, then run tattle again`;

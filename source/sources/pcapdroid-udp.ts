@@ -70,7 +70,7 @@ const MAX_PREAMBLE_BLOCKS = 64;
 export const MAX_SYNTH_INTERFACES = 64;
 /** Options walked in one EPB looking for the uid comment; PCAPdroid writes at most 3. */
 const MAX_EPB_OPTIONS = 16;
-/** UIDs remembered for the lost-map check: a phone's app count, with room (as decode/pcapdroid.ts). */
+/** UIDs remembered for the lost-map check: a phone's app count, with room (as decode/pcapdroid-metadata.ts). */
 const MAX_TRACKED_UIDS = 4096;
 
 const latin1 = new TextDecoder('latin1');

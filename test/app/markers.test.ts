@@ -10,7 +10,7 @@ import {Session} from '../../source/ingest/session.js';
 import {createRuleSet} from '../../source/classify/rules.js';
 import {loadBundledRules} from '../../source/app/rule-files.js';
 import {createBundleWriter} from '../../source/sources/bundle-writer.js';
-import {resolveReplayInput} from '../../source/sources/replay.js';
+import {resolveReplayInput} from '../../source/sources/replay-source.js';
 import {recordMarkers} from '../../source/app/recorder.js';
 import {applyMarkers} from '../../source/app/session-setup.js';
 import type {CliOptions} from '../../source/lib/args.js';

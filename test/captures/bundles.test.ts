@@ -14,7 +14,7 @@ import {loadClassifier} from '../../source/app/rule-files.js';
 import {createIpInfo} from '../../source/classify/geo.js';
 import {loadGeoData} from '../../source/sources/geo-data.js';
 import {openCapture} from '../../source/sources/capture-source.js';
-import {ReplayControl, resolveReplayInput, runReplay} from '../../source/sources/replay.js';
+import {ReplayControl, resolveReplayInput, runReplay} from '../../source/sources/replay-source.js';
 import {buildReport, type Report} from '../../source/report/report.js';
 import {formatLogLine} from '../../source/sources/bundle-writer.js';
 import {probeMessage} from '../../source/decode/dumpsys.js';

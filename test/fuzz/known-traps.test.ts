@@ -17,7 +17,7 @@ import {createRuleSet} from '../../source/classify/rules.js';
 import {loadBundledRules} from '../../source/app/rule-files.js';
 import {DNS_MAX_POINTER_JUMPS, NAME_LOOPS, NAME_TOO_LONG, NAME_UNKNOWN_EXTENDED, parseDns} from '../../source/decode/dns.js';
 import {parseHttpRequest} from '../../source/decode/http.js';
-import {parseUidMapBlock, PCAPDROID_PEN} from '../../source/decode/pcapdroid.js';
+import {parseUidMapBlock, PCAPDROID_PEN} from '../../source/decode/pcapdroid-metadata.js';
 import {parseClientHello} from '../../source/decode/tls.js';
 import {KeyLogParser} from '../../source/decode/tls-keylog.js';
 import {Session} from '../../source/ingest/session.js';

@@ -3,7 +3,7 @@
  * app-measurement.com/a): protobuf, not encrypted beyond TLS. Recognised by path; the generic
  * walker pulls readable strings (URLs, ids) out of the protobuf. research/xiaomi.md section 5.
  */
-import {type FormatInput, type FormatRecogniser, type FormatResult} from './types.js';
+import {type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 const CLEARCUT_PATHS = [/^\/(vn\/)?log\/batch$/, /^\/log$/, /^\/v1\/firelog\/legacy\/batchlog$/, /^\/v0cc\/log\/batch$/, /^\/a$/];
 
