@@ -8,7 +8,6 @@ import {parse as parseHost} from 'tldts';
 import {
 	decodeBase64,
 	decodeHex,
-	headerValue,
 	inflateBounded,
 	isGzip,
 	isZlib,
@@ -18,6 +17,7 @@ import {
 	shannonEntropy,
 	utf8,
 } from './formats/codec.js';
+import {headerValue} from '../decode/http.js';
 import {truncateEnd} from '../lib/sanitize.js';
 import {DEFAULT_RECOGNISERS} from './formats/index.js';
 import {type FormatRecogniser, type FormatResult} from './formats/recogniser.js';

@@ -213,7 +213,7 @@ function trimmed(buf: Uint8Array, from: number, to: number): string {
 function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBody: number): HttpRequest {
 	const te = headerValue(head.headers, 'transfer-encoding');
 	if (te !== undefined && /(^|,)\s*chunked\s*$/i.test(te)) return readChunked(buf, headEnd, head, maxBody);
-	const length = parseContentLength(headerValue(head.headers, 'content-length'));
+	const length = parseContentLength(headerValue(head.headers, 'content-length')) ?? 0;
 	const present = Math.min(length, buf.length - headEnd);
 	return {
 		method: head.method,
@@ -231,10 +231,10 @@ function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBo
 }
 
 /** Content-Length as a number; 0 when absent or not a plain decimal (a request without it has no body). */
-function parseContentLength(v: string | undefined): number {
+/** A Content-Length value, or undefined when it is absent or not a plain number. */
+export function parseContentLength(v: string | undefined): number | undefined {
 	// 15 digits stay exact in a double and exceed any real upload.
-	if (v === undefined || !/^[0-9]{1,15}$/.test(v)) return 0;
-	return Number(v);
+	return v !== undefined && /^[0-9]{1,15}$/.test(v) ? Number(v) : undefined;
 }
 
 function readChunked(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBody: number): HttpRequest {

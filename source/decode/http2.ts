@@ -6,7 +6,7 @@
  * streamed, only header blocks are buffered.
  */
 import {HPACK_MAX_TABLE_SIZE, HpackDecoder} from './hpack.js';
-import {HTTP_BODY_CAP, headerValue, visibleControls} from './http.js';
+import {HTTP_BODY_CAP, headerValue, parseContentLength, visibleControls} from './http.js';
 
 /** The client connection preface (RFC 9113 3.4). */
 export const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -390,11 +390,6 @@ function finished(s: Open, complete: boolean): H2Request {
 }
 
 /** content-length as a number, undefined when absent or not a plain decimal. */
-function parseContentLength(v: string | undefined): number | undefined {
-	// 15 digits stay exact in a double and exceed any real upload.
-	return v !== undefined && /^[0-9]{1,15}$/.test(v) ? Number(v) : undefined;
-}
-
 function concat(parts: Uint8Array[]): Uint8Array {
 	const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
 	let off = 0;

@@ -4,6 +4,7 @@
  * one contiguous run of bytes from the first data segment seen, holds a handful of early
  * (out-of-order) segments, and drops the rest, counting what it drops.
  */
+import {seqDiff} from './tcp-stream.js';
 
 /**
  * Default byte cap. 64 KiB holds any ClientHello seen in practice (Chrome with a post-quantum key
@@ -28,10 +29,6 @@ type PushResult = 'appended' | 'duplicate' | 'pending' | 'dropped';
 
 type Pending = {seq: number; data: Uint8Array; index: number};
 
-/** Signed distance a - b in 32-bit sequence space. */
-function seqDiff(a: number, b: number): number {
-	return ((a - b) | 0);
-}
 
 /** Bounded in-order reassembly buffer for one direction of one TCP flow. */
 export class StreamBuffer {

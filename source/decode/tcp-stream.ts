@@ -27,7 +27,8 @@ const EMPTY = new Uint8Array(0);
 /** Storage kept across records: one full TLS record (16 KiB + 2 KiB) and a segment, rounded up. */
 const KEEP_BUFFER_BYTES = 32 * 1024;
 
-function seqDiff(a: number, b: number): number {
+/** Signed distance a - b in 32-bit sequence space (wraps as TCP sequence numbers do). */
+export function seqDiff(a: number, b: number): number {
 	return (a - b) | 0;
 }
 

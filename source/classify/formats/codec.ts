@@ -171,10 +171,3 @@ export function unpadPkcs7(bytes: Uint8Array, blockSize = 16): Uint8Array | unde
 	return bytes.subarray(0, bytes.length - pad);
 }
 
-/** Case-insensitive header look-up (first match). */
-export function headerValue(headers: ReadonlyArray<[string, string]> | undefined, name: string): string | undefined {
-	if (!headers) return undefined;
-	const lower = name.toLowerCase();
-	for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
-	return undefined;
-}

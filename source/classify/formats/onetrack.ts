@@ -4,7 +4,7 @@
  * /track/key_get with an RSA-wrapped key. Not passively decryptable: recognised, reported as
  * encrypted, with the header facts. research/xiaomi.md section 3.3.
  */
-import {headerValue} from './codec.js';
+import {headerValue} from '../../decode/http.js';
 import {formValue, type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 /** Headers the OneTrack uploader sets on every /track/v4 request. */
