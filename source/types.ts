@@ -2,6 +2,9 @@
  * Shared types: the contracts between pipeline layers.
  * sources -> decode -> classify -> ingest -> stores -> ui/report.
  * Every layer may import this file; it imports nothing.
+ *
+ * Over 300 lines because the contract between layers is kept in one file every layer may import;
+ * it holds types only.
  */
 
 /** One captured frame as a source hands it over. Parses no protocol. */

@@ -97,4 +97,19 @@ describe('names', () => {
 		const shared = [...byName].filter(([name, list]) => list.length > 1 && !BEING_RENAMED.has(name)).map(([, list]) => list.join(' = '));
 		expect(shared).toEqual([]);
 	});
+	/** STYLE.md: no file over ~300 lines without a reason written at its top. */
+	const MAX_LINES = 300;
+	/** Being split on another branch (issue 13, the Session split). */
+	const BEING_SPLIT = new Set(['source/ingest/session.ts']);
+	it(`a module over ${MAX_LINES} lines says why in its first comment ("Over 300 lines because ...")`, () => {
+		const unexplained: string[] = [];
+		for (const file of [...files(path.join(repoRoot, 'source')), path.join(repoRoot, 'cli.tsx')]) {
+			const rel = path.relative(repoRoot, file).split(path.sep).join('/');
+			const text = readText(file);
+			if (BEING_SPLIT.has(rel) || text.split('\n').length <= MAX_LINES) continue;
+			const head = /^\/\*\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
+			if (!/Over 300 lines because \S/.test(head)) unexplained.push(`${rel} (${text.split('\n').length} lines)`);
+		}
+		expect(unexplained).toEqual([]);
+	});
 });

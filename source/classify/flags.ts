@@ -2,6 +2,9 @@
  * Flag rules (DESIGN.md "Incognito flags"): given one outbound upload, what it reveals and the
  * incognito state at its time, raise incognito-tracker, incognito-url-leak, url-leak and
  * cleartext-identifier flags with evidence. A guess is never raised without saying so.
+ *
+ * Over 300 lines because each flag kind's rule sits beside the evidence text it writes, so what a
+ * flag claims and what it shows are read together.
  */
 import {getDomain} from 'tldts';
 import {type Category, type Classification, type Flag, type Severity} from '../types.js';

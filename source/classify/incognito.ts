@@ -1,6 +1,9 @@
 /**
  * The incognito state machine (per browser package) and the set of things a browser visited
  * while incognito. Pure state: time comes in with the events, nothing reads a clock.
+ *
+ * Over 300 lines because the state machine and the visited set it fills are one model of a
+ * browser's incognito state.
  */
 import {getDomain} from 'tldts';
 import {type AndroidFact, type IncognitoSignal} from '../types.js';

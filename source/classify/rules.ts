@@ -16,6 +16,9 @@
  * 4. anything else is `unknown`, grouped by registrable domain.
  * Within one pattern, a rule with the longest matching `path` prefix beats the rule without a path;
  * a pattern that has only path rules, none matching, does not match (the walk goes on up the labels).
+ *
+ * Over 300 lines because rule-file validation and the matcher share the rule shape and pattern
+ * checks; a split would leave two halves that each need the other.
  */
 import type {Category, Classification} from '../types.js';
 import {isIpLiteral} from '../lib/ip-address.js';

@@ -3,6 +3,9 @@
  * request / QUIC Initial. Stateful (flows, reassembly, the IP -> name map) but pure: no I/O, no
  * clocks; events go to a sink. Only flows whose first payload looks like TLS or HTTP are
  * buffered, and buffering stops once the hello is read, so the hot path stays a few compares.
+ *
+ * Over 300 lines because it is the decoder chain: each protocol's hand-off and buffering decision
+ * is a few lines here; the protocols live in their own files.
  */
 import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
 import {decodePacket, PROTO_TCP, PROTO_UDP} from './packet.js';

@@ -1,6 +1,9 @@
 /**
  * The flow table (5-tuple -> per-flow totals, bounded, LRU) and the IP -> name map learnt from
  * DNS answers. Pure data structures: time comes from the packets.
+ *
+ * Over 300 lines because the flow table and the IP -> name map are bounded LRU structures used
+ * together on every packet.
  */
 
 import type {NameVia, PacketMeta} from '../types.js';

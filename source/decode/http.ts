@@ -2,6 +2,9 @@
  * HTTP/1.x request decoding: request line, headers and the first bytes of the body (Content-Length
  * or de-chunked), from a per-direction stream buffer. Bytes in, values out; hostile input gives
  * 'not-http' or a capped result, never an exception.
+ *
+ * Over 300 lines because request line, headers and body framing (Content-Length, chunked) are one
+ * incremental parser over one buffer, each cap with its reason.
  */
 import {controlEscape} from './dns.js';
 import {decodeRange} from './tls.js';

@@ -4,6 +4,9 @@
  * Responses are not decoded. Bytes in, values out; hostile input sets `error` or a counter and
  * never throws. Memory is bounded by the caps below whatever the frame lengths say: DATA is
  * streamed, only header blocks are buffered.
+ *
+ * Over 300 lines because frames, stream state and the HPACK hand-off are one connection state
+ * machine, each cap with its reason.
  */
 import {HPACK_MAX_TABLE_SIZE, HpackDecoder} from './hpack.js';
 import {HTTP_BODY_CAP, headerValue, parseContentLength, visibleControls} from './http.js';

@@ -5,6 +5,9 @@
  * junk and records. Pure: no I/O; the clock is injected.
  *
  * Prefix shapes follow AOSP liblog logprint.cpp (android_log_formatLogLine).
+ *
+ * Over 300 lines because every `-v` format and modifier is detected per line by one parser (AOSP
+ * logprint.cpp's shapes).
  */
 import type {LogLevel, LogLine, LogRecord} from '../types.js';
 

@@ -3,6 +3,9 @@
  * decrypt with the keys every observer can derive from the Destination Connection ID, gather CRYPTO
  * frames (possibly split across packets and out of order) and read the TLS ClientHello in them.
  * No I/O; the only state is the caller's per-connection QuicCryptoState and a memo of derived keys.
+ *
+ * Over 300 lines because header protection, Initial keys for v1, v2 and the drafts, and CRYPTO
+ * frame gathering are steps of one decryption.
  */
 import {createCipheriv, createDecipheriv, createHmac, type Cipher} from 'node:crypto';
 import {type ClientHello, parseHandshakeClientHello} from './tls.js';

@@ -6,6 +6,9 @@
  * tattle reads what the phone sends, not the answers. Records that arrive before their keys wait
  * (bounded) and are read when the keys come. Anything it cannot read stops this connection with a
  * reason, never the session.
+ *
+ * Over 300 lines because one connection's reader: both directions, the hellos, records waiting for
+ * keys and their decryption share its state.
  */
 import {type ConnectionSecrets, type TlsKeyStore} from './tls-keylog.js';
 import {TcpStream} from './tcp-stream.js';

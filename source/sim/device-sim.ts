@@ -3,6 +3,9 @@
  * (the one `adb connect HOST:PORT` uses) and serves getprop, date, logcat and tcpdump from a
  * recorded bundle, paced by the recorded timestamps. It can drop its connections on demand to
  * exercise reconnects. No AUTH: like a debug build (ro.adb.secure=0), it answers CNXN with CNXN.
+ *
+ * Over 300 lines because the device's adb transport (CNXN, OPEN, WRTE, CLSE) and its stream table
+ * are one state machine; its services live apart (sim-*.ts).
  */
 import net from 'node:net';
 import {readFileSync} from 'node:fs';

@@ -7,6 +7,9 @@
  * Reconnect schedule: {@link ADB_BACKOFF_MS} (250 ms doubling to 4 s), reset by the first bytes
  * of a resumed stream. Resumed logcat asks for `-T <last line time>` and drops the repeats;
  * resumed tcpdump's repeated pcap header is dropped, so both streams read as one.
+ *
+ * Over 300 lines because device tracking, the two streams and their resume and stall handling
+ * share one session state.
  */
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {AdbServerClient} from '@yume-chan/adb';

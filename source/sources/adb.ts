@@ -4,6 +4,9 @@
  * reconnect after an error), choose a device, and open the byte streams tattle needs
  * (`logcat` text, `tcpdump -w -` pcap) plus device facts and the phone's clock offset.
  * Parses no protocol: bytes go to the capture parser and the logcat splitter.
+ *
+ * Over 300 lines because the server, device tracking, streams and the clock offset all go through
+ * one Tango client and its error handling.
  */
 import {execFile} from 'node:child_process';
 import {accessSync, constants as fsConstants} from 'node:fs';

@@ -10,6 +10,9 @@
  * whole records (pcap) or whole blocks (pcapng) at a time: a stream cut mid-record (a lost device)
  * leaves no torn record behind, and the next stream goes on from a record boundary.
  * Write failures (a full disk) never throw at the live session: recording stops, `error` says why.
+ *
+ * Over 300 lines because capture, logcat and meta writing share the crash-safety rules (write per
+ * record, fsync clock, whole records only).
  */
 import {closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync} from 'node:fs';
 import path from 'node:path';

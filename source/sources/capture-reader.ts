@@ -11,6 +11,9 @@
  * keep past the current batch: a kept view pins the whole chunk (about 1 MiB) in memory, and a
  * caller that reuses its chunk buffers would overwrite it. Records that span two chunks get a
  * fresh buffer of their own.
+ *
+ * Over 300 lines because pcap and pcapng (every block type, both byte orders) are one push parser
+ * with one damage handling.
  */
 import type {RawPacket} from '../types.js';
 

@@ -14,6 +14,9 @@
  * UDP has no sequence numbers and pcap neither, so a lost record cannot be seen. What can:
  * timestamps going backwards (reordering), and in pcapng a packet naming an interface or a uid
  * whose IDB or UID-map block never arrived (PCAPdroid sends each exactly once, before first use).
+ *
+ * Over 300 lines because checking each datagram as a pcap record or pcapng block and synthesising
+ * a missing preamble are one framing.
  */
 import type {CaptureFormat} from './capture-reader.js';
 

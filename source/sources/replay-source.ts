@@ -3,6 +3,9 @@
  * paced by their timestamps (`speed` x recorded pace, or as fast as possible), with pause,
  * step and a --from/--to window. Parses no protocol: the time of a log line comes from an
  * injected `timeOf` (the CLI wires the logcat decoder in).
+ *
+ * Over 300 lines because merging packets and log lines, pacing them and the pause/step/window
+ * controls share one clock and one cursor.
  */
 import {existsSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
