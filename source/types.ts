@@ -2,6 +2,9 @@
  * Shared types: the contracts between pipeline layers.
  * sources -> decode -> classify -> ingest -> stores -> ui/report.
  * Every layer may import this file; it imports nothing.
+ *
+ * Over 300 lines because the contract between layers is kept in one file every layer may import;
+ * it holds types only.
  */
 
 /** One captured frame as a source hands it over. Parses no protocol. */
@@ -370,7 +373,7 @@ export type IncognitoWindow = {
 export type UploadTimeline = {start: number; bucketSeconds: number; rows: Array<{host: string; bytesOut: number[]}>};
 
 /** What the key log and DSBs gave, and what came of it. */
-export type TlsSummary = {
+type TlsSummary = {
 	keyLogLines: number;
 	badKeyLogLines: number;
 	badKeyLogSamples: string[];

@@ -6,13 +6,13 @@ import type {CliOptions} from '../lib/args.js';
 import {ANY_BROWSER} from '../lib/format.js';
 import {startFlushing} from '../ingest/flusher.js';
 import type {Session} from '../ingest/session.js';
-import type {ReplayControl} from '../sources/replay.js';
+import type {ReplayControl} from '../sources/replay-source.js';
 import {endWhenDone, onQuitSignal} from './exit.js';
 import {replacingFirstFrame} from './first-frame.js';
 import {liveReportInput, writeReports} from './outputs.js';
 import {keyboardStream, liveTerminalForInk, utf8Locale} from './terminal.js';
 
-export type DashboardOptions = {
+type DashboardOptions = {
 	mode: 'replay' | 'live';
 	control?: ReplayControl;
 	notice?: string;

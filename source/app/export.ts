@@ -11,7 +11,7 @@ import {parseArgs, UsageError, type CliOptions} from '../lib/args.js';
 import type {ExportOptions} from '../lib/export-args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {LogcatParser} from '../decode/logcat.js';
-import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from '../sources/replay.js';
+import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayInput} from '../sources/replay-source.js';
 import {buildReport, type Report} from '../report/report.js';
 import {SessionTableBuilder, TABLE_NAMES, type SessionInput, type SessionTables, type TableName} from '../report/tables.js';
 import {clickhouseScript, duckdbLoadScript, rowLine} from '../report/table-files.js';

@@ -7,7 +7,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** source/app/ sits two levels below the repo (or installed package) root; dist/source/app/ three. */
 const twoUp = path.resolve(here, '..', '..');
 /** The repo (or installed package) root. */
-export const packageRoot = path.basename(twoUp) === 'dist' ? path.dirname(twoUp) : twoUp;
+const packageRoot = path.basename(twoUp) === 'dist' ? path.dirname(twoUp) : twoUp;
 
 export const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;
 

@@ -7,7 +7,7 @@ import {sanitize} from '../lib/sanitize.js';
 import {describeCaptureError, openCapture} from '../sources/capture-source.js';
 import {isNetSpec, NET_SPEC_FORMS, openNetCapture, parseNetSpec} from '../sources/net-source.js';
 import type {BundleWriter} from '../sources/bundle-writer.js';
-import type {PcapdroidPlan} from '../sources/pcapdroid.js';
+import type {PcapdroidPlan} from '../sources/pcapdroid-api.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import type {CaptureHooks} from './session-setup.js';
@@ -37,7 +37,7 @@ export function checkPcapSpec(opts: CliOptions): void {
 }
 
 /** What is wrong with a `scheme://...` address that parseNetSpec refused, in words. */
-export function netSpecProblem(spec: string): string {
+function netSpecProblem(spec: string): string {
 	const scheme = /^([a-z][\w+.-]*):\/\//i.exec(spec)![1]!.toLowerCase();
 	if (!['udp', 'tcp', 'tcp-listen', 'http'].includes(scheme)) return `unknown scheme ${scheme}://`;
 	const rest = spec.slice(scheme.length + 3);

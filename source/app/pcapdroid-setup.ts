@@ -5,7 +5,7 @@
 import {sanitize} from '../lib/sanitize.js';
 import {createAdbClient, firstDevice, openDevice, type AdbEndpoint} from '../sources/adb.js';
 import {checkPcapdroidInstalled, pcapdroidOptionsFor, PcapdroidError, startPcapdroid} from '../sources/pcapdroid-control.js';
-import {pcapdroidPlan, type PcapdroidPlan} from '../sources/pcapdroid.js';
+import {pcapdroidPlan, type PcapdroidPlan} from '../sources/pcapdroid-api.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 
@@ -15,7 +15,7 @@ const PCAPDROID_DEVICE_WAIT_MS = 10_000;
 type Device = Awaited<ReturnType<typeof openDevice>>;
 type StopCapture = (device: Device) => Promise<void>;
 
-export type Pcapdroid = {plan: PcapdroidPlan; device: Device; endpoint: AdbEndpoint};
+type Pcapdroid = {plan: PcapdroidPlan; device: Device; endpoint: AdbEndpoint};
 
 /** The plan for --pcap (mode, port) and a connection to a phone that has PCAPdroid installed. */
 export async function preparePcapdroid(pcap: string | undefined, serial: string | undefined, endpoint: AdbEndpoint): Promise<Pcapdroid> {

@@ -15,7 +15,7 @@ import type {CaptureHooks} from './session-setup.js';
 /** How often the incognito probe (notification, focused window) runs: 2 s bounds how late a private session is noticed. */
 const INCOGNITO_PROBE_MS = 2000;
 
-export type PhoneOptions = {
+type PhoneOptions = {
 	serial: string | undefined;
 	/** Run tcpdump on the phone for packets. */
 	pcap: boolean;
@@ -116,7 +116,7 @@ function tcpdumpPackets(session: Session, hooks: CaptureHooks) {
 }
 
 /** What a headless user is told about the phone: one line per change of this state. */
-export type PhoneState = 'connecting' | 'live' | 'stalled' | 'reconnecting';
+type PhoneState = 'connecting' | 'live' | 'stalled' | 'reconnecting';
 
 /**
  * Headless `tattle live` on stderr: `tattle: phone connecting|live|stalled|reconnecting: detail`,

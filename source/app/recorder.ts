@@ -8,7 +8,7 @@ import {plainWords} from '../lib/format.js';
 import {sanitize} from '../lib/sanitize.js';
 import {logcatCommands, tcpdumpCommands} from '../sources/adb.js';
 import {BundleWriterError, createBundleWriter, MAX_MARKER_CHARS, type BundleWriter, type RecordedMeta} from '../sources/bundle-writer.js';
-import type {PcapdroidPlan} from '../sources/pcapdroid.js';
+import type {PcapdroidPlan} from '../sources/pcapdroid-api.js';
 import type {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import type {PacketPlan} from './packet-input.js';

@@ -6,7 +6,7 @@ import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
 import {LogcatParser} from '../decode/logcat.js';
 import {describeCaptureError} from '../sources/capture-source.js';
-import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayHandlers, type ReplayInput, type ReplayResult} from '../sources/replay.js';
+import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay, type ReplayHandlers, type ReplayInput, type ReplayResult} from '../sources/replay-source.js';
 import type {Session} from '../ingest/session.js';
 import type {SourceState} from '../types.js';
 import {startDashboard, type Dashboard} from './dashboard.js';

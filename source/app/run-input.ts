@@ -6,7 +6,7 @@
 import {closeSync, openSync, readFileSync, readSync, statSync} from 'node:fs';
 import {parseArgs, UsageError, type CliOptions} from '../lib/args.js';
 import {LogcatParser} from '../decode/logcat.js';
-import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay} from '../sources/replay.js';
+import {resolveReplayInput, ReplayControl, ReplayInputError, runReplay} from '../sources/replay-source.js';
 import {buildReport} from '../report/report.js';
 import {runFromReport, runFromReportText, RunReportError, runHosts, type RunReport} from '../report/run-report.js';
 import type {Session} from '../ingest/session.js';

@@ -2,13 +2,13 @@
 import type {CliOptions} from '../lib/args.js';
 import type {SessionEvent} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
-import {loadClassifier} from '../classify/load.js';
 import {createIpInfo} from '../classify/geo.js';
 import {loadGeoData} from '../sources/geo-data.js';
-import type {BundleMeta} from '../sources/replay.js';
+import type {BundleMeta} from '../sources/replay-source.js';
 import {Session} from '../ingest/session.js';
 import {fail} from './exit.js';
 import {ndjsonWriter} from './outputs.js';
+import {loadClassifier} from './rule-files.js';
 
 /**
  * The session: classifier, optional NDJSON output, offline GeoIP loading in the background (`geo`).
@@ -22,7 +22,8 @@ export function makeSession(
 	const classifier = loadClassifier({rules: opts.rules, blocklists: opts.blocklist});
 	if (!classifier.ok) fail(classifier.error);
 	const session = new Session({
-		classifier: classifier.value,
+		classifier: classifier.value.rules,
+		browserLogRules: classifier.value.browserLogRules,
 		maxBody: opts.maxBody,
 		logYear: log.logYear,
 		logZone: log.logZone,

@@ -10,23 +10,22 @@
  * the rules after it (default `tracker`), and `# owner: Y` their owner, so one file can carry sections.
  * Ignored and counted: cosmetic rules (`##`, `#@#`, `#?#`, `#$#`), exceptions (`@@`), URL/path and regex
  * rules, hosts lines that map to a real address (a redirect, not a block), and malformed lines.
+ * The file is read at the edge (app/rule-files.ts, at most MAX_BLOCKLIST_BYTES); this parses its text.
  */
-import {readFileSync} from 'node:fs';
-import {basename} from 'node:path';
 import type {Category} from '../types.js';
 import {isCategory, normalizePattern, type HostRule, type RuleFile} from './rules.js';
 
 /** Big public lists (hagezi ultimate, OISD big) have under a million entries; beyond that we stop rather than eat memory. */
-export const MAX_BLOCKLIST_RULES = 1_000_000;
+const MAX_BLOCKLIST_RULES = 1_000_000;
 
 /** Lines read per file, including comments: twice the rule cap leaves room for commented lists. */
-export const MAX_BLOCKLIST_LINES = 2_000_000;
+const MAX_BLOCKLIST_LINES = 2_000_000;
 
 /** Bytes read from a blocklist file: the largest public lists are ~40 MB as hosts files. */
 export const MAX_BLOCKLIST_BYTES = 64 * 1024 * 1024;
 
 /** Why a line did not become a rule. */
-export type IgnoredCounts = {cosmetic: number; exception: number; url: number; regex: number; redirect: number; malformed: number};
+type IgnoredCounts = {cosmetic: number; exception: number; url: number; regex: number; redirect: number; malformed: number};
 
 export type BlocklistResult = {
 	file: RuleFile;
@@ -75,7 +74,7 @@ function adblockPattern(line: string): string | keyof IgnoredCounts {
 }
 
 /** Caps for one parse; the defaults are the named constants (tests pass small ones). */
-export type BlocklistLimits = {maxRules: number; maxLines: number};
+type BlocklistLimits = {maxRules: number; maxLines: number};
 
 const DEFAULT_LIMITS: BlocklistLimits = {maxRules: MAX_BLOCKLIST_RULES, maxLines: MAX_BLOCKLIST_LINES};
 
@@ -149,13 +148,4 @@ export function parseBlocklist(text: string, name: string, limits: BlocklistLimi
 		} else add(pattern);
 	}
 	return {file: {name, rules}, lines, ignored, truncated};
-}
-
-/** Reads and parses a blocklist file (at most MAX_BLOCKLIST_BYTES); rules are sourced to the file name. */
-export function loadBlocklist(path: string): BlocklistResult {
-	const bytes = readFileSync(path);
-	const cut = bytes.length > MAX_BLOCKLIST_BYTES;
-	const result = parseBlocklist(bytes.subarray(0, MAX_BLOCKLIST_BYTES).toString('utf8'), basename(path));
-	if (cut) result.truncated = true;
-	return result;
 }

@@ -1,18 +1,16 @@
 /**
  * Bundled logcat rules per browser: a regex on the tag and one on the message of a log record
  * that says a browser entered or left incognito/private mode. Rules live in
- * `logcat-rules/browsers.json` (kept apart from the host rules in `rules/`), are checked when
- * loaded (anchored, bounded length, no nested quantifiers) so a hostile 4 KiB log line cannot
+ * `logcat-rules/browsers.json` (kept apart from the host rules in `rules/`; app/rule-files.ts reads
+ * it and hands the JSON in), are checked when parsed (anchored, bounded length, no nested quantifiers) so a hostile 4 KiB log line cannot
  * make a match slow, and are matched by a pure function. Generic rules (`pkg: "*"`) read the
  * meaning of a line from any known browser's own pids, whatever the app's wording.
  */
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import type {AndroidFact, LogRecord} from '../types.js';
 import {isBrowserPackage} from './incognito.js';
 
 /** How sure a rule is: read in code, stated in documentation, or inferred from a sibling. */
-export type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
+type RuleConfidence = 'code' | 'doc' | 'inferred' | 'unverified';
 
 /**
  * One rule. `system`: a framework line that names the package itself (any pid); `browser`: only
@@ -40,16 +38,16 @@ export type BrowserLogRule = {
 export type CompiledBrowserRule = BrowserLogRule & {tagRe: RegExp; messageRe: RegExp; unlessRe?: RegExp};
 
 /** The `pkg` of a generic rule: the line's package is that of its pid, when it is a known browser. */
-export const ANY_BROWSER_PKG = '*';
+const ANY_BROWSER_PKG = '*';
 
 /** Rules in one file: a handful per browser family; more means a mistake or a hostile file. */
-export const MAX_BROWSER_RULES = 256;
+const MAX_BROWSER_RULES = 256;
 /** Longest regex source accepted: the bundled ones are under 150 chars. */
 export const MAX_RULE_REGEX_CHARS = 300;
 /** Message characters a rule sees: logd caps an entry near 4 KiB, so nothing real is cut. */
-export const MAX_MATCH_MESSAGE_CHARS = 4096;
+const MAX_MATCH_MESSAGE_CHARS = 4096;
 /** Tag characters a rule sees: Android tags are short (23 chars before API 26). */
-export const MAX_MATCH_TAG_CHARS = 128;
+const MAX_MATCH_TAG_CHARS = 128;
 
 const KINDS = new Set(['incognito-on', 'incognito-off']);
 const SCOPES = new Set(['system', 'browser']);
@@ -149,26 +147,12 @@ export function parseBrowserLogRules(json: unknown, file = 'browser rules'): Com
 	});
 }
 
-/** Reads and compiles a rule file (the bundled one by default). */
-export function loadBrowserLogRules(file: URL = new URL('./logcat-rules/browsers.json', import.meta.url)): CompiledBrowserRule[] {
-	const path = fileURLToPath(file);
-	return parseBrowserLogRules(JSON.parse(readFileSync(path, 'utf8')) as unknown, path);
-}
-
-let bundled: CompiledBrowserRule[] | undefined;
-
-/** The bundled rules, read once. */
-export function bundledBrowserLogRules(): CompiledBrowserRule[] {
-	bundled ??= loadBrowserLogRules();
-	return bundled;
-}
-
 /**
  * The incognito fact a log record states under the browser rules (the first rule that matches),
- * or undefined. `pkgOfPid` is the package that owns the record's pid, when known: `browser`-scope
+ * or undefined. `rules` come from parseBrowserLogRules (the bundled file is read at the edge). `pkgOfPid` is the package that owns the record's pid, when known: `browser`-scope
  * rules need it to match, and generic rules take it as the line's package.
  */
-export function matchBrowserLogRule(rec: LogRecord, pkgOfPid?: string, rules: readonly CompiledBrowserRule[] = bundledBrowserLogRules()): AndroidFact | undefined {
+export function matchBrowserLogRule(rules: readonly CompiledBrowserRule[], rec: LogRecord, pkgOfPid?: string): AndroidFact | undefined {
 	if (rec.raw || rec.buffer !== undefined || rec.tag === undefined) return undefined;
 	const tag = rec.tag.slice(0, MAX_MATCH_TAG_CHARS);
 	const message = rec.message.slice(0, MAX_MATCH_MESSAGE_CHARS);

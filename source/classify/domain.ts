@@ -2,16 +2,10 @@
  * Host names: normalisation and the registrable domain (eTLD+1) used to group unknown destinations.
  */
 import {getDomain} from 'tldts';
+import {isIpLiteral} from '../lib/ip-address.js';
 
 /** DNS names are at most 253 characters; anything longer is not a host name we should parse. */
-export const MAX_HOST_LENGTH = 253;
-
-const IPV4_RE = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-
-/** True when the text is an IPv4 dotted quad or contains ':' (an IPv6 literal). */
-export function isIpLiteral(host: string): boolean {
-	return IPV4_RE.test(host) || host.includes(':');
-}
+const MAX_HOST_LENGTH = 253;
 
 /**
  * Lower-cases, strips one trailing dot, IPv6 brackets and a `:port` suffix.

@@ -2,12 +2,16 @@
  * Flag rules (DESIGN.md "Incognito flags"): given one outbound upload, what it reveals and the
  * incognito state at its time, raise incognito-tracker, incognito-url-leak, url-leak and
  * cleartext-identifier flags with evidence. A guess is never raised without saying so.
+ *
+ * Over 300 lines because each flag kind's rule sits beside the evidence text it writes, so what a
+ * flag claims and what it shows are read together.
  */
 import {getDomain} from 'tldts';
 import {type Category, type Classification, type Flag, type Severity} from '../types.js';
 import {IDENTIFIER_LABELS, type Identifier} from './identifiers.js';
 import {type VisitedEntry, type VisitedSet} from './incognito.js';
-import {type PayloadFindings, type TextSegment} from './payload.js';
+import {truncateEnd} from '../lib/sanitize.js';
+import {MAX_EXCERPT_CHARS, type PayloadFindings, type TextSegment} from './payload.js';
 import {TRACKING_CATEGORIES} from './rules.js';
 
 export type UploadContext = {
@@ -35,14 +39,12 @@ export type UploadContext = {
 };
 
 /** Destinations for which a URL in the payload is a url-leak outside incognito. */
-export const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
+const URL_LEAK_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['analytics', 'advertising', 'browsing-data', 'tracker']);
 /** Domains whose URLs are XML/JSON schema names, never browsing. */
 const SCHEMA_DOMAINS = new Set(['w3.org', 'schema.org', 'android.com', 'xmlsoap.org', 'json-schema.org']);
 
 /** Summary lines stay under 120 chars (report tables, one timeline row). */
 export const MAX_SUMMARY_CHARS = 119;
-/** Excerpt length: one line of evidence. */
-export const MAX_EXCERPT_CHARS = 200;
 /** Host or package names cut to this inside a summary so the line keeps its meaning. */
 const MAX_NAME_IN_SUMMARY = 40;
 /** Visited value quoted in a summary. */
@@ -50,12 +52,8 @@ const MAX_QUOTE_IN_SUMMARY = 40;
 /** Context shown either side of a match in an excerpt. */
 const MATCH_CONTEXT_CHARS = 40;
 
-function cut(s: string, max: number): string {
-	return s.length > max ? s.slice(0, max - 1) + '…' : s;
-}
-
 function line(s: string): string {
-	return cut(s.replace(/[\r\n\t]+/g, ' '), MAX_SUMMARY_CHARS);
+	return truncateEnd(s.replace(/[\r\n\t]+/g, ' '), MAX_SUMMARY_CHARS);
 }
 
 function domainOf(ctx: UploadContext): string {
@@ -95,11 +93,11 @@ function base(ctx: UploadContext, kind: Flag['kind'], severity: Severity, summar
 }
 
 function by(ctx: UploadContext): string {
-	return ctx.app ? ` by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)}` : '';
+	return ctx.app ? ` by ${truncateEnd(ctx.app, MAX_NAME_IN_SUMMARY)}` : '';
 }
 
 function hostName(ctx: UploadContext): string {
-	return cut(ctx.host, MAX_NAME_IN_SUMMARY);
+	return truncateEnd(ctx.host, MAX_NAME_IN_SUMMARY);
 }
 
 /** Longest request path shown in a summary: the endpoint's name, not its query. */
@@ -109,7 +107,7 @@ const MAX_PATH_IN_SUMMARY = 32;
 function endpoint(ctx: UploadContext): string {
 	if (!ctx.path || ctx.path === '/') return '';
 	const q = ctx.path.search(/[?#;]/);
-	return cut(q >= 0 ? ctx.path.slice(0, q) : ctx.path, MAX_PATH_IN_SUMMARY);
+	return truncateEnd(q >= 0 ? ctx.path.slice(0, q) : ctx.path, MAX_PATH_IN_SUMMARY);
 }
 
 /** Size/timing evidence for an unreadable upload. */
@@ -119,11 +117,11 @@ function sizeExcerpt(ctx: UploadContext): string {
 	if (ctx.findings?.entropy !== undefined) parts.push(`entropy ${ctx.findings.entropy.toFixed(2)} bits/byte`);
 	const notes = ctx.findings?.formatResults.flatMap((r) => r.notes.map((n) => `${r.format}: ${n}`)) ?? [];
 	if (notes.length > 0) parts.push(notes[0]!);
-	return cut(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
+	return truncateEnd(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
 }
 
 /** Name used for the browser a payload hint speaks of when neither the hint nor the capture names it. */
-export const HINTED_BROWSER = 'browser';
+const HINTED_BROWSER = 'browser';
 
 /**
  * The browsers in incognito for this upload: the tracker's state, or else the payload's own word
@@ -141,7 +139,7 @@ function withUi(excerpt: string, f: PayloadFindings | undefined): string {
 	if (ui.length === 0) return excerpt;
 	const room = MAX_EXCERPT_CHARS - excerpt.length - ' | ui: '.length;
 	// The match comes first: UI names only fill what space is left.
-	return room >= MIN_UI_EXCERPT_CHARS ? `${excerpt} | ui: ${cut(ui.join(', '), room)}` : excerpt;
+	return room >= MIN_UI_EXCERPT_CHARS ? `${excerpt} | ui: ${truncateEnd(ui.join(', '), room)}` : excerpt;
 }
 
 /** Fewer characters than this of UI names say nothing useful: leave them out. */
@@ -155,10 +153,10 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	const hasUrl = r.readable && (ctx.findings?.urls.length ?? 0) > 0;
 	const severity: Severity = fromBrowser || hasUrl ? 'high' : 'medium';
 	const cat = ctx.classification.category;
-	const browsers = cut(incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
+	const browsers = truncateEnd(incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
 	let who: string;
-	if (fromBrowser) who = `from ${cut(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
-	else if (ctx.app) who = `by ${cut(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
+	if (fromBrowser) who = `from ${truncateEnd(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
+	else if (ctx.app) who = `by ${truncateEnd(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
 	else who = `while ${browsers} incognito`;
 	const caveats: string[] = [];
 	// The hint is the one caveat that must show: the incognito state is the payload's own word.
@@ -171,7 +169,7 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	// The caveats must survive the length cap: cut the main clause, never the "timing only".
 	// The endpoint before the incognito clause: the flag's kind already says incognito, and two
 	// endpoints of one host must read apart when the cap cuts the clause.
-	const flag = base(ctx, 'incognito-tracker', severity, cut(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
+	const flag = base(ctx, 'incognito-tracker', severity, truncateEnd(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
 	if (r.encrypted) {
 		flag.evidence.payload = 'encrypted';
 		flag.evidence.excerpt = sizeExcerpt(ctx);
@@ -180,7 +178,7 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 		flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
 		const hint = hinted ? ctx.findings.incognitoHint?.evidence : undefined;
 		const excerpt = hint ?? ctx.findings.excerpt;
-		if (excerpt) flag.evidence.excerpt = withUi(cut(excerpt, MAX_EXCERPT_CHARS), ctx.findings);
+		if (excerpt) flag.evidence.excerpt = withUi(truncateEnd(excerpt, MAX_EXCERPT_CHARS), ctx.findings);
 	}
 	return flag;
 }
@@ -214,7 +212,7 @@ function leakExcerpt(hit: LeakHit): string {
 	const where = hit.segment.layers;
 	// Keep the match visible: cut the chain before the content.
 	const room = MAX_EXCERPT_CHARS - around.length - 2;
-	return cut(`${room > 10 ? cut(where, room) : ''}: ${around}`, MAX_EXCERPT_CHARS);
+	return truncateEnd(`${room > 10 ? truncateEnd(where, room) : ''}: ${around}`, MAX_EXCERPT_CHARS);
 }
 
 function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
@@ -222,7 +220,7 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	const hit = findVisited(ctx, destDomain);
 	if (hit) {
 		const what = hit.entry.kind === 'search' ? 'search term' : hit.entry.kind === 'host' ? 'site' : 'URL';
-		const quote = cut(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
+		const quote = truncateEnd(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
 		// Only an upload made while a browser is in incognito is an incognito leak: once the
 		// window has closed the same match is still a leak, but the flag must not claim incognito.
 		const during = effectiveIncognito(ctx).length > 0;
@@ -248,11 +246,11 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	if (urls.length === 0) return [];
 	const url = urls[0]!;
 	const severity: Severity = ctx.classification.category === 'browsing-data' || f.searchTerms.length > 0 ? 'medium' : 'low';
-	const flag = base(ctx, 'url-leak', severity, `URL "${cut(url, MAX_QUOTE_IN_SUMMARY)}" sent to ${hostName(ctx)} (${ctx.classification.category})${by(ctx)}`);
+	const flag = base(ctx, 'url-leak', severity, `URL "${truncateEnd(url, MAX_QUOTE_IN_SUMMARY)}" sent to ${hostName(ctx)} (${ctx.classification.category})${by(ctx)}`);
 	const layers = f.layers.find((n) => n.kind === 'url' && n.value === url)?.layers ?? '';
 	flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
 	const more = urls.length > 1 ? ` (+${urls.length - 1} more URLs)` : '';
-	flag.evidence.excerpt = withUi(cut(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS), f);
+	flag.evidence.excerpt = withUi(truncateEnd(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS), f);
 	return [flag];
 }
 
@@ -264,7 +262,7 @@ function identifierFlag(ctx: UploadContext): Flag | undefined {
 	const how = ctx.tls ? 'readable in decrypted TLS' : decoded ? 'in a decodable payload' : 'in clear';
 	const flag = base(ctx, 'cleartext-identifier', 'medium', `${kinds} sent ${how} to ${hostName(ctx)}${by(ctx)}`);
 	flag.evidence.payload = decoded ? 'decoded' : 'plain';
-	flag.evidence.excerpt = cut(ids.map((i) => `${i.key ?? i.kind}=${i.value} via ${i.layers ?? '?'}`).join('; '), MAX_EXCERPT_CHARS);
+	flag.evidence.excerpt = truncateEnd(ids.map((i) => `${i.key ?? i.kind}=${i.value} via ${i.layers ?? '?'}`).join('; '), MAX_EXCERPT_CHARS);
 	return flag;
 }
 
@@ -282,12 +280,12 @@ export function evaluateUpload(ctx: UploadContext): Flag[] {
 }
 
 /** Repeats within this window are one flag: SDKs upload every 15-60 s, so a minute keeps one per burst. */
-export const DEDUPE_WINDOW_SECONDS = 60;
+const DEDUPE_WINDOW_SECONDS = 60;
 /** Keys remembered; the oldest are forgotten first (a flood of distinct hosts must not grow memory). */
-export const MAX_DEDUPE_KEYS = 4096;
+const MAX_DEDUPE_KEYS = 4096;
 
 /** What the deduper made of a flag: new, or a repeat counted on the flag it repeats. */
-export type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
+type DedupeVerdict = {accepted: true} | {accepted: false; original: Flag};
 
 /** Packets and log lines a folded flag names: enough to check it by hand; `count` says how many repeats there were. */
 export const MAX_FLAG_EVIDENCE = 64;

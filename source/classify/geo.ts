@@ -3,13 +3,14 @@
  * addresses country, AS number and AS organisation from the loaded offline data. Pure over its data.
  */
 import type {IpInfo} from '../types.js';
-import {parseIpv4, parseIpv6, type AsnRanges, type GeoData} from '../sources/geo-data.js';
+import {findV4, findV6, type AsnRanges, type GeoData} from '../lib/asn-ranges.js';
+import {parseIpv4, parseIpv6} from '../lib/ip-address.js';
 
 /** Distinct IPs remembered: a phone session talks to a few thousand; past this the memo is cleared and refilled. */
 export const MAX_MEMO_IPS = 20_000;
 
 /** Longest IP text accepted (a full IPv6 with an IPv4 tail and a zone fits); longer text is not an address. */
-export const MAX_IP_TEXT = 64;
+const MAX_IP_TEXT = 64;
 
 type Scope = IpInfo['scope'];
 
@@ -43,7 +44,7 @@ export function ipv4Scope(ip: number): Scope {
 }
 
 /** Scope of an IPv6 address given as four big-endian words (IPv4-mapped addresses are handled by the caller). */
-export function ipv6Scope(w: Uint32Array): Scope {
+function ipv6Scope(w: Uint32Array): Scope {
 	const [a, b, c, d] = [w[0]!, w[1]!, w[2]!, w[3]!];
 	if (a === 0 && b === 0 && c === 0 && (d === 0 || d === 1)) return d === 1 ? 'loopback' : 'reserved';
 	const top16 = a >>> 16;
@@ -55,41 +56,6 @@ export function ipv6Scope(w: Uint32Array): Scope {
 	// Only 2000::/3 is allocated as global unicast
 	if ((a >>> 29) !== 0b001) return 'reserved';
 	return 'public';
-}
-
-/** Binary search over sorted disjoint IPv4 ranges; row index or -1. */
-export function findV4(r: AsnRanges, ip: number): number {
-	let lo = 0;
-	let hi = r.count - 1;
-	while (lo <= hi) {
-		const mid = (lo + hi) >>> 1;
-		if (r.starts[mid]! > ip) hi = mid - 1;
-		else if (r.ends[mid]! < ip) lo = mid + 1;
-		else return mid;
-	}
-	return -1;
-}
-
-function cmp(a: Uint32Array, ai: number, w: Uint32Array): number {
-	for (let k = 0; k < 4; k++) {
-		const x = a[ai + k]!;
-		const y = w[k]!;
-		if (x !== y) return x < y ? -1 : 1;
-	}
-	return 0;
-}
-
-/** Binary search over sorted disjoint IPv6 ranges (four words a row); row index or -1. */
-export function findV6(r: AsnRanges, w: Uint32Array): number {
-	let lo = 0;
-	let hi = r.count - 1;
-	while (lo <= hi) {
-		const mid = (lo + hi) >>> 1;
-		if (cmp(r.starts, mid * 4, w) > 0) hi = mid - 1;
-		else if (cmp(r.ends, mid * 4, w) < 0) lo = mid + 1;
-		else return mid;
-	}
-	return -1;
 }
 
 function countryOf(data: GeoData | undefined, ip: string): string | undefined {

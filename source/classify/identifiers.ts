@@ -24,7 +24,7 @@ export const IDENTIFIER_LABELS: Record<IdentifierKind, string> = {
 };
 
 /** Most identifiers reported from one string: a batch repeats the same few ids. */
-export const MAX_IDENTIFIERS_PER_STRING = 16;
+const MAX_IDENTIFIERS_PER_STRING = 16;
 /** Longest string scanned for free-standing identifiers; longer strings are scanned up to here. */
 const MAX_SCAN_CHARS = 64 * 1024;
 

@@ -15,7 +15,7 @@ import {isBrowserPackage} from './incognito.js';
 export const INCOGNITO_PROBE_COMMAND = 'dumpsys notification --noredact ; dumpsys window displays ; dumpsys window windows';
 
 /** What the window probe concluded: its messages, and the browsers it now sees in a secure window. */
-export type WindowProbeResult = {changes: string[]; secure: ReadonlySet<string>};
+type WindowProbeResult = {changes: string[]; secure: ReadonlySet<string>};
 
 /**
  * The probe messages for the window in front, given the browsers the previous poll saw in a

@@ -1,6 +1,9 @@
 /**
  * The incognito state machine (per browser package) and the set of things a browser visited
  * while incognito. Pure state: time comes in with the events, nothing reads a clock.
+ *
+ * Over 300 lines because the state machine and the visited set it fills are one model of a
+ * browser's incognito state.
  */
 import {getDomain} from 'tldts';
 import {type AndroidFact, type IncognitoSignal} from '../types.js';
@@ -48,7 +51,7 @@ export function isBrowserPackage(pkg: string | undefined): boolean {
 }
 
 /** One incognito period of a package; `end` is undefined while it lasts. */
-export type IncognitoInterval = {
+type IncognitoInterval = {
 	pkg: string;
 	start: number;
 	end?: number;
@@ -63,9 +66,9 @@ export type IncognitoInterval = {
 /** Intervals kept per package: a session rarely toggles incognito more than a few dozen times. */
 export const MAX_INTERVALS_PER_PACKAGE = 64;
 /** Packages tracked: browsers plus whatever the rules name; bounds hostile log input. */
-export const MAX_TRACKED_PACKAGES = 64;
+const MAX_TRACKED_PACKAGES = 64;
 /** Foreground changes kept for "who was in front at ts": enough for a long replay's recent past. */
-export const MAX_FOREGROUND_HISTORY = 512;
+const MAX_FOREGROUND_HISTORY = 512;
 
 type ForegroundChange = {pkg: string; ts: number};
 
@@ -242,7 +245,7 @@ export class IncognitoTracker {
 	}
 }
 
-export type VisitedKind = 'url' | 'host' | 'search';
+type VisitedKind = 'url' | 'host' | 'search';
 
 /** One thing visited in incognito, with the lowercased forms we look for in payloads. */
 export type VisitedEntry = {
@@ -257,16 +260,16 @@ export type VisitedEntry = {
 	forms: string[];
 };
 
-export type VisitedMatch = {entry: VisitedEntry; form: string; at: number};
+type VisitedMatch = {entry: VisitedEntry; form: string; at: number};
 
 /** Entries kept: a long incognito session visits a few hundred pages; oldest go first. */
 export const MAX_VISITED = 2000;
 /** Shortest needle matched: shorter hosts/terms would match by accident. */
-export const MIN_NEEDLE_CHARS = 4;
+const MIN_NEEDLE_CHARS = 4;
 /** Query pairs read from a visited URL when looking for its search terms. */
 const MAX_QUERY_PAIRS = 64;
 /** Longest needle kept: a URL past this is cut (the prefix still identifies the page). */
-export const MAX_NEEDLE_CHARS = 512;
+const MAX_NEEDLE_CHARS = 512;
 
 function lowerHost(host: string): string {
 	return host.trim().toLowerCase().replace(/\.$/, '');
@@ -296,7 +299,7 @@ export function urlForms(url: string): {forms: string[]; host?: string} {
 }
 
 /** Needles for a search term: as typed, percent-encoded, and with '+' for spaces. */
-export function searchForms(term: string): string[] {
+function searchForms(term: string): string[] {
 	const forms: string[] = [];
 	const t = term.trim();
 	pushForm(forms, t);

@@ -3,12 +3,14 @@
  * and gzip/zlib/deflate in any nesting (bounded in depth and bytes), run the known-format
  * recognisers on the way, and collect URLs, search terms, fields and device identifiers, each
  * with the decode chain that revealed it. Pure: bytes in, findings out.
+ *
+ * Over 300 lines because the layer walker is one recursive function over shared budget state; its
+ * codecs and recognisers already live apart (formats/).
  */
 import {parse as parseHost} from 'tldts';
 import {
 	decodeBase64,
 	decodeHex,
-	headerValue,
 	inflateBounded,
 	isGzip,
 	isZlib,
@@ -18,13 +20,15 @@ import {
 	shannonEntropy,
 	utf8,
 } from './formats/codec.js';
+import {headerValue} from '../decode/http.js';
+import {truncateEnd} from '../lib/sanitize.js';
 import {DEFAULT_RECOGNISERS} from './formats/index.js';
-import {type FormatRecogniser, type FormatResult} from './formats/types.js';
+import {type FormatRecogniser, type FormatResult} from './formats/recogniser.js';
 import {findIdentifiers, normaliseKey, type Identifier} from './identifiers.js';
 
-export type PayloadInput = {body?: Uint8Array; path?: string; contentType?: string; headers?: Array<[string, string]>};
+type PayloadInput = {body?: Uint8Array; path?: string; contentType?: string; headers?: Array<[string, string]>};
 
-export type PayloadOptions = {
+type PayloadOptions = {
 	/** Deepest decode chain followed (layers, not JSON nesting). */
 	maxDepth?: number;
 	/** Total bytes all decoders together may produce. */
@@ -33,10 +37,10 @@ export type PayloadOptions = {
 };
 
 /** One flattened field: key (JSON path or form key), a value sample, and where it was found. */
-export type FieldSample = {key: string; value: string; layers: string};
+type FieldSample = {key: string; value: string; layers: string};
 
 /** Which decode chain revealed a finding. */
-export type LayerNote = {kind: 'url' | 'search' | 'identifier'; value: string; layers: string};
+type LayerNote = {kind: 'url' | 'search' | 'identifier'; value: string; layers: string};
 
 /** A decoded leaf string, kept (capped) so that visited URLs and terms can be matched later. */
 export type TextSegment = {layers: string; text: string; key?: string};
@@ -73,45 +77,45 @@ export type PayloadFindings = {
 };
 
 /** A payload-side incognito signal: the package it names (when it does) and a line of evidence. */
-export type IncognitoHint = {pkg?: string; evidence: string};
+type IncognitoHint = {pkg?: string; evidence: string};
 
 /** Deepest real chain seen is about 5 (form > base64 > gzip > json > urldecode); 10 leaves room but stops a decode loop. */
-export const DEFAULT_MAX_DEPTH = 10;
+const DEFAULT_MAX_DEPTH = 10;
 /** Decoded bytes across all layers: an SA batch of 50 events inflates to ~100 KB; 1 MiB bounds a gzip bomb. */
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Strings, forms and JSON values visited: a 50-event batch has ~1500 values. */
-export const MAX_NODES = 5000;
+const MAX_NODES = 5000;
 /** JSON nesting walked: telemetry events nest 3-4 deep; deeper is hostile. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 /** Pairs read from one form or query string: real uploads have under 20. */
-export const MAX_FORM_PAIRS = 200;
+const MAX_FORM_PAIRS = 200;
 /** URLs kept: enough for a batch of page loads, small enough for a flag's evidence. */
 export const MAX_URLS = 64;
 /** Search terms kept. */
 export const MAX_SEARCH_TERMS = 32;
 /** Field samples kept, and the longest value sample. */
 export const MAX_FIELDS = 300;
-export const MAX_FIELD_VALUE_CHARS = 256;
+const MAX_FIELD_VALUE_CHARS = 256;
 /** Identifiers kept across the payload. */
-export const MAX_IDENTIFIERS = 32;
+const MAX_IDENTIFIERS = 32;
 /** Decoded leaves kept for matching, the longest one, and all of them together. */
 export const MAX_TEXT_SEGMENTS = 256;
 export const MAX_TEXT_SEGMENT_CHARS = 4096;
-export const MAX_TEXT_TOTAL_CHARS = 128 * 1024;
+const MAX_TEXT_TOTAL_CHARS = 128 * 1024;
 /** Longest URL kept (browsers cap around 2 MB; telemetry URLs are far shorter). */
 export const MAX_URL_CHARS = 2048;
 /** Longest value read as a search term; longer is a document, not a query. */
-export const MAX_SEARCH_TERM_CHARS = 256;
+const MAX_SEARCH_TERM_CHARS = 256;
 /** Excerpt length: one line in a flag's evidence. */
 export const MAX_EXCERPT_CHARS = 200;
 /** Printable ASCII runs at least this long are pulled out of binary (protobuf) bodies. */
-export const MIN_STRING_RUN = 8;
+const MIN_STRING_RUN = 8;
 /** Most runs pulled out of one binary blob. */
-export const MAX_STRING_RUNS = 128;
+const MAX_STRING_RUNS = 128;
 /** Bodies shorter than this are too small for an entropy verdict. */
-export const MIN_OPAQUE_BYTES = 32;
+const MIN_OPAQUE_BYTES = 32;
 /** Entropy, as a fraction of the maximum the sample size allows, above which bytes look encrypted. */
-export const HIGH_ENTROPY_RATIO = 0.85;
+const HIGH_ENTROPY_RATIO = 0.85;
 
 /** UI-usage names kept: a batch of 50 events names a few dozen screens; more adds nothing to a flag. */
 export const MAX_UI_EVENTS = 32;
@@ -119,7 +123,7 @@ export const MAX_UI_EVENTS = 32;
 export const MAX_UI_EVENT_CHARS = 80;
 
 /** Random bytes are 37% printable ASCII; above 60% the blob carries text, whatever its entropy. */
-export const MAX_PRINTABLE_IN_CIPHERTEXT = 0.6;
+const MAX_PRINTABLE_IN_CIPHERTEXT = 0.6;
 
 /** Keys (normalised: lowercase, alphanumerics) whose values are search terms. */
 const SEARCH_KEYS = new Set([
@@ -177,12 +181,8 @@ function join(chain: string, layer: string): string {
 	return chain ? `${chain} > ${layer}` : layer;
 }
 
-function cut(s: string, max: number): string {
-	return s.length > max ? s.slice(0, max - 1) + '…' : s;
-}
-
 /** True when n bytes of this entropy look like ciphertext or compressed data. */
-export function looksEncrypted(bytes: Uint8Array, knownEntropy?: number): boolean {
+function looksEncrypted(bytes: Uint8Array, knownEntropy?: number): boolean {
 	if (bytes.length < MIN_OPAQUE_BYTES) return false;
 	const entropy = knownEntropy ?? shannonEntropy(bytes);
 	const n = Math.min(bytes.length, 4096);
@@ -257,7 +257,7 @@ function addUiEvent(st: State, name: string): void {
 
 /** Record one key/value: a field sample, a search term, identifiers, a UI-usage name. */
 function addField(st: State, key: string, value: string, layers: string): void {
-	if (st.f.fields.length < MAX_FIELDS) st.f.fields.push({key, value: cut(value, MAX_FIELD_VALUE_CHARS), layers});
+	if (st.f.fields.length < MAX_FIELDS) st.f.fields.push({key, value: truncateEnd(value, MAX_FIELD_VALUE_CHARS), layers});
 	else st.f.truncated = true;
 	if (st.inBody) st.bodyReadable++;
 	const norm = normaliseKey(key);
@@ -278,7 +278,7 @@ function visitObject(st: State, obj: Record<string, unknown>, chain: string, pat
 	if (p['type'] !== SA_PRIVATE_TYPE) return;
 	const where = join(chain, path ? `json:${path}` : 'json');
 	const url = typeof p['url'] === 'string' ? ` url=${p['url']}` : '';
-	const hint: IncognitoHint = {evidence: cut(`${SA_DOWNLOAD_EVENT} type=${SA_PRIVATE_TYPE}${url} via ${where}`, MAX_EXCERPT_CHARS)};
+	const hint: IncognitoHint = {evidence: truncateEnd(`${SA_DOWNLOAD_EVENT} type=${SA_PRIVATE_TYPE}${url} via ${where}`, MAX_EXCERPT_CHARS)};
 	// SA's preset $app_id is the sending app's package name (newer SDKs only).
 	const appId = p['$app_id'];
 	if (typeof appId === 'string' && appId.length <= MAX_PACKAGE_CHARS && PACKAGE_RE.test(appId)) hint.pkg = appId;
@@ -509,14 +509,14 @@ function visitPath(st: State, path: string): void {
 /** Which content best tells a human what this payload says. */
 function pickExcerpt(f: PayloadFindings): string | undefined {
 	const note = f.layers.find((n) => n.kind === 'search') ?? f.layers.find((n) => n.kind === 'url') ?? f.layers.find((n) => n.kind === 'identifier');
-	if (note) return cut(`${note.value} via ${note.layers}`, MAX_EXCERPT_CHARS);
+	if (note) return truncateEnd(`${note.value} via ${note.layers}`, MAX_EXCERPT_CHARS);
 	const fr = f.formatResults.find((r) => r.events.length > 0 || r.notes.length > 0);
 	if (fr) {
 		const events = fr.events.slice(0, 3).map((e) => e.name).join(', ');
-		return cut(`${fr.format}: ${events || fr.notes.join('; ')}`, MAX_EXCERPT_CHARS);
+		return truncateEnd(`${fr.format}: ${events || fr.notes.join('; ')}`, MAX_EXCERPT_CHARS);
 	}
 	const text = f.texts[0];
-	return text ? cut(`${text.text} via ${text.layers}`, MAX_EXCERPT_CHARS) : undefined;
+	return text ? truncateEnd(`${text.text} via ${text.layers}`, MAX_EXCERPT_CHARS) : undefined;
 }
 
 /** Decode a request's path, headers and body in any nesting (bounded) and report what they reveal. */

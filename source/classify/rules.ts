@@ -1,7 +1,8 @@
 /**
  * Destination rules: owner and category of a host (and optionally a path) from rule files.
  *
- * Rule files are data (`source/classify/rules/*.json`, `--rules FILE`, blocklists turned into rules).
+ * Rule files are data (`source/classify/rules/*.json`, `--rules FILE`, blocklists turned into rules),
+ * read at the edge (app/rule-files.ts) and handed in as text or parsed JSON: nothing here reads a file.
  * A pattern is an exact host (`sa.api.intl.miui.com`), a wildcard (`*.miui.com`, which also matches
  * the apex `miui.com`, as DNS blocklists do) or an IP literal (`161.117.97.14`).
  *
@@ -15,12 +16,13 @@
  * 4. anything else is `unknown`, grouped by registrable domain.
  * Within one pattern, a rule with the longest matching `path` prefix beats the rule without a path;
  * a pattern that has only path rules, none matching, does not match (the walk goes on up the labels).
+ *
+ * Over 300 lines because rule-file validation and the matcher share the rule shape and pattern
+ * checks; a split would leave two halves that each need the other.
  */
-import {readFileSync, readdirSync} from 'node:fs';
-import {basename} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import type {Category, Classification} from '../types.js';
-import {isIpLiteral, normalizeHost, registrableDomain} from './domain.js';
+import {isIpLiteral} from '../lib/ip-address.js';
+import {normalizeHost, registrableDomain} from './domain.js';
 
 /** One rule as written in a rule file. */
 export type HostRule = {
@@ -68,10 +70,10 @@ void categoriesComplete;
 const CATEGORY_SET: ReadonlySet<string> = new Set(CATEGORIES);
 
 /** A rule file is hand-written data; more rules than this is a mistake, not a rule file (blocklists have their own cap). */
-export const MAX_RULES_PER_FILE = 200_000;
+const MAX_RULES_PER_FILE = 200_000;
 
 /** Longest accepted owner/note/source text: enough for a few citations, small enough to keep a store row short. */
-export const MAX_RULE_TEXT = 1_000;
+const MAX_RULE_TEXT = 1_000;
 
 /** True when `category` names one of our categories. */
 export function isCategory(category: unknown): category is Category {
@@ -114,7 +116,7 @@ function optionalText(value: unknown, field: string, where: string, problems: st
 /** Validates parsed JSON as a rule file; returns the clean file and the problems found (bad rules are dropped). */
 export function validateRuleFile(data: unknown, origin: string): {file: RuleFile; problems: string[]} {
 	const problems: string[] = [];
-	const fallbackName = basename(origin).replace(/\.json$/i, '');
+	const fallbackName = origin.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
 	if (typeof data !== 'object' || data === null || !Array.isArray((data as {rules?: unknown}).rules)) {
 		return {file: {name: fallbackName, rules: []}, problems: [`${origin}: expected {"name": ..., "rules": [...]}`]};
 	}
@@ -171,22 +173,8 @@ export function parseRuleFile(text: string, origin: string): RuleFile {
 	return file;
 }
 
-/** Reads one rule file (a `--rules FILE`). */
-export function loadRuleFile(path: string): RuleFile {
-	return parseRuleFile(readFileSync(path, 'utf8'), path);
-}
-
-/** Reads every bundled rule file (JSON next to this module; the build copies them into dist/). */
-export function loadBundledRules(dir: URL = new URL('./rules/', import.meta.url)): RuleFile[] {
-	const path = fileURLToPath(dir);
-	return readdirSync(path)
-		.filter(name => name.endsWith('.json'))
-		.sort()
-		.map(name => loadRuleFile(fileURLToPath(new URL(name, dir))));
-}
-
 /** Rule sources by precedence; each is a list of rule files. */
-export type RuleLayers = {user?: RuleFile[]; bundled?: RuleFile[]; lists?: RuleFile[]};
+type RuleLayers = {user?: RuleFile[]; bundled?: RuleFile[]; lists?: RuleFile[]};
 
 /** Matches hosts (and paths) against the rules; built once, queried per event. */
 export type RuleSet = {

@@ -3,6 +3,9 @@
  * request / QUIC Initial. Stateful (flows, reassembly, the IP -> name map) but pure: no I/O, no
  * clocks; events go to a sink. Only flows whose first payload looks like TLS or HTTP are
  * buffered, and buffering stops once the hello is read, so the hot path stays a few compares.
+ *
+ * Over 300 lines because it is the decoder chain: each protocol's hand-off and buffering decision
+ * is a few lines here; the protocols live in their own files.
  */
 import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
 import {decodeInto, PacketFields, PROTO_TCP, PROTO_UDP} from './packet.js';
@@ -13,7 +16,7 @@ import {looksLikeTls, parseClientHello} from './tls.js';
 import {looksLikeHttpRequest, parseHttpRequest} from './http.js';
 import {looksLikeQuicInitial, newQuicCryptoState, parseQuicInitial, type QuicCryptoState} from './quic.js';
 import {StreamBuffer} from './stream-buffer.js';
-import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid.js';
+import {addCustomBlock, attachAppMetadata, newAppMetadataContext} from './pcapdroid-metadata.js';
 import {TlsConnection, type ClientPlaintext, type WaitBudget} from './tls-decrypt.js';
 import {type TlsKeyStore} from './tls-keylog.js';
 import {Http2ClientStream, HTTP2_PREFACE, type H2Request} from './http2.js';
@@ -29,7 +32,7 @@ const HTTP_HEAD_ROOM = 32 * 1024;
  * Encrypted bytes waiting for their keys across all connections. Keys usually follow within
  * seconds (a DSB before the next batch, a key log line): 32 MiB holds a busy minute of uploads.
  */
-export const MAX_WAITING_BYTES = 32 * 1024 * 1024;
+const MAX_WAITING_BYTES = 32 * 1024 * 1024;
 
 /** Connections remembered by client random so keys that come late find them (each also holds a flow slot). */
 const MAX_WAITING_CONNECTIONS = 65_536;
@@ -41,7 +44,7 @@ const MAX_PLAIN_SPANS = 512;
 const H2_PREFACE = Buffer.from(HTTP2_PREFACE, 'latin1');
 
 /** What a decrypted connection carries, read as the client sends it. */
-export type DecryptedApp = {
+type DecryptedApp = {
 	proto: 'h2' | 'http/1.1' | 'other' | undefined;
 	h1: StreamBuffer | undefined;
 	h2: Http2ClientStream | undefined;

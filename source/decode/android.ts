@@ -14,10 +14,10 @@ import type {AndroidFact, IncognitoSignal, LogRecord} from '../types.js';
 export const MAX_PROCESSES = 4096;
 
 /** Packages whose uid ProcessTable remembers; a phone has a few hundred packages installed. */
-export const MAX_PACKAGES = 4096;
+const MAX_PACKAGES = 4096;
 
 /** Longest URL taken from an upload line; longer ones are still reported, cut (a log entry is at most 4 KiB anyway). */
-export const MAX_FACT_URL_CHARS = 2048;
+const MAX_FACT_URL_CHARS = 2048;
 
 const AM_TAGS = new Set(['ActivityTaskManager', 'ActivityManager']);
 const PROBE_TAGS = new Map([
@@ -207,8 +207,8 @@ export function parseAndroidUid(text: string): number | string {
 	return Number(m[1]) * 100_000 + (m[2] === 'a' ? 10_000 : 99_000) + Number(m[3]);
 }
 
-export type ProcessInfo = {pid: number; pkg: string; process?: string; uid?: number | string; since?: number};
-export type Foreground = {pkg: string; activity?: string; ts?: number};
+type ProcessInfo = {pid: number; pkg: string; process?: string; uid?: number | string; since?: number};
+type Foreground = {pkg: string; activity?: string; ts?: number};
 
 /** What runs where: pid -> app, package -> uid, and the app last brought to the front. */
 export class ProcessTable {

@@ -8,7 +8,7 @@
  */
 
 /** Lines of dumpsys output looked at: a busy phone lists a few hundred notifications. */
-export const MAX_DUMPSYS_LINES = 20_000;
+const MAX_DUMPSYS_LINES = 20_000;
 
 const RECORD = /NotificationRecord\(/;
 const PKG = /\bpkg=([\w.]+)/;
@@ -33,7 +33,7 @@ export function incognitoPackages(text: string): string[] {
 }
 
 /** The signals the probe reports (types.ts IncognitoSignal): what `source=` says on its lines. */
-export type ProbeSource = 'notification' | 'secure-window';
+type ProbeSource = 'notification' | 'secure-window';
 
 /**
  * A probe message, the text of a `tattle.probe` log line: `incognito-on pkg=PKG source=SOURCE`.
@@ -58,11 +58,11 @@ export function incognitoChanges(before: ReadonlySet<string>, now: readonly stri
  * Lines of `dumpsys window` output looked at. A window's entry runs to 30-60 lines and a phone
  * shows a few dozen windows; a full dump with its other sections stays well under this.
  */
-export const MAX_WINDOW_DUMP_LINES = 100_000;
+const MAX_WINDOW_DUMP_LINES = 100_000;
 /** Windows remembered while looking for the focused one: a phone has a few dozen. */
-export const MAX_WINDOWS = 512;
+const MAX_WINDOWS = 512;
 /** WindowManager.LayoutParams.FLAG_SECURE: no screenshots, no recording, blank in recents. */
-export const FLAG_SECURE = 0x2000;
+const FLAG_SECURE = 0x2000;
 
 /** What `dumpsys window` says of the window in front. */
 export type FocusedWindow = {

@@ -2,6 +2,9 @@
  * HTTP/1.x request decoding: request line, headers and the first bytes of the body (Content-Length
  * or de-chunked), from a per-direction stream buffer. Bytes in, values out; hostile input gives
  * 'not-http' or a capped result, never an exception.
+ *
+ * Over 300 lines because request line, headers and body framing (Content-Length, chunked) are one
+ * incremental parser over one buffer, each cap with its reason.
  */
 import {controlEscape} from './dns.js';
 import {decodeRange} from './tls.js';
@@ -50,7 +53,7 @@ const CR = 13;
 const SP = 32;
 const HT = 9;
 
-export type HttpRequestHead = {
+type HttpRequestHead = {
 	method: string;
 	/** Request-target as sent (origin-form path, absolute URI, authority or '*'). */
 	path: string;
@@ -62,7 +65,7 @@ export type HttpRequestHead = {
 	host?: string;
 };
 
-export type HttpRequest = HttpRequestHead & {
+type HttpRequest = HttpRequestHead & {
 	/** First `maxBody` body bytes that have arrived (de-chunked when chunked); a copy. */
 	body: Uint8Array;
 	/** Content-Length when given, else de-chunked bytes seen so far. */
@@ -78,7 +81,7 @@ export type HttpRequest = HttpRequestHead & {
 	headTruncated?: boolean;
 };
 
-export type HttpRequestResult = {status: 'ok'; req: HttpRequest} | {status: 'incomplete'} | {status: 'not-http'};
+type HttpRequestResult = {status: 'ok'; req: HttpRequest} | {status: 'incomplete'} | {status: 'not-http'};
 
 /** Shared empty body (never written): a fresh zero-length ArrayBuffer per request costs more than the parse. */
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -213,7 +216,7 @@ function trimmed(buf: Uint8Array, from: number, to: number): string {
 function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBody: number): HttpRequest {
 	const te = headerValue(head.headers, 'transfer-encoding');
 	if (te !== undefined && /(^|,)\s*chunked\s*$/i.test(te)) return readChunked(buf, headEnd, head, maxBody);
-	const length = parseContentLength(headerValue(head.headers, 'content-length'));
+	const length = parseContentLength(headerValue(head.headers, 'content-length')) ?? 0;
 	const present = Math.min(length, buf.length - headEnd);
 	return {
 		method: head.method,
@@ -231,10 +234,10 @@ function readBody(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBo
 }
 
 /** Content-Length as a number; 0 when absent or not a plain decimal (a request without it has no body). */
-function parseContentLength(v: string | undefined): number {
+/** A Content-Length value, or undefined when it is absent or not a plain number. */
+export function parseContentLength(v: string | undefined): number | undefined {
 	// 15 digits stay exact in a double and exceed any real upload.
-	if (v === undefined || !/^[0-9]{1,15}$/.test(v)) return 0;
-	return Number(v);
+	return v !== undefined && /^[0-9]{1,15}$/.test(v) ? Number(v) : undefined;
 }
 
 function readChunked(buf: Uint8Array, headEnd: number, head: HttpRequestHead, maxBody: number): HttpRequest {

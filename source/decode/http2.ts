@@ -4,9 +4,12 @@
  * Responses are not decoded. Bytes in, values out; hostile input sets `error` or a counter and
  * never throws. Memory is bounded by the caps below whatever the frame lengths say: DATA is
  * streamed, only header blocks are buffered.
+ *
+ * Over 300 lines because frames, stream state and the HPACK hand-off are one connection state
+ * machine, each cap with its reason.
  */
 import {HPACK_MAX_TABLE_SIZE, HpackDecoder} from './hpack.js';
-import {HTTP_BODY_CAP, headerValue, visibleControls} from './http.js';
+import {HTTP_BODY_CAP, headerValue, parseContentLength, visibleControls} from './http.js';
 
 /** The client connection preface (RFC 9113 3.4). */
 export const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -19,7 +22,7 @@ export const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 export const HTTP2_HEADER_BLOCK_CAP = 64 * 1024;
 
 /** Open streams tracked at once by default: nginx's default SETTINGS_MAX_CONCURRENT_STREAMS is 128, most CDNs say 100. */
-export const HTTP2_MAX_STREAMS = 128;
+const HTTP2_MAX_STREAMS = 128;
 
 const PREFACE = Uint8Array.from(HTTP2_PREFACE, (c) => c.charCodeAt(0));
 const FRAME_HEADER = 9;
@@ -390,11 +393,6 @@ function finished(s: Open, complete: boolean): H2Request {
 }
 
 /** content-length as a number, undefined when absent or not a plain decimal. */
-function parseContentLength(v: string | undefined): number | undefined {
-	// 15 digits stay exact in a double and exceed any real upload.
-	return v !== undefined && /^[0-9]{1,15}$/.test(v) ? Number(v) : undefined;
-}
-
 function concat(parts: Uint8Array[]): Uint8Array {
 	const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
 	let off = 0;

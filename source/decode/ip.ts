@@ -14,7 +14,7 @@ const HEX2: readonly string[] = Array.from({length: 256}, (_, i) => i.toString(1
  * IPv4 text cache size. A phone talks to a few hundred addresses in a session; 4096 covers a
  * busy capture while capping memory at ~200 KB. When full it is cleared (cheaper than LRU here).
  */
-export const IPV4_TEXT_CACHE_MAX = 4096;
+const IPV4_TEXT_CACHE_MAX = 4096;
 
 // A memo of pure results: its content never changes what a call returns, only how fast.
 const ipv4Cache = new Map<number, string>();

@@ -43,13 +43,13 @@ export const LINKTYPE = {
  * Stacked VLAN tags followed before giving up. QinQ uses 2; 8 leaves room for odd carrier gear
  * while bounding the loop on hostile frames.
  */
-export const MAX_VLAN_TAGS = 8;
+const MAX_VLAN_TAGS = 8;
 /** MPLS labels followed; real stacks are 1-4 deep. */
-export const MAX_MPLS_LABELS = 8;
+const MAX_MPLS_LABELS = 8;
 /** NFLOG TLVs scanned per frame; a real NFLOG header has about 10. */
-export const MAX_NFLOG_TLVS = 32;
+const MAX_NFLOG_TLVS = 32;
 /** Link headers nested inside another (PPI, PKTAP wrap a second link type); one level is all they use. */
-export const MAX_LINK_NESTING = 1;
+const MAX_LINK_NESTING = 1;
 
 function pack(offset: number, kind: number): number {
 	return offset * NET_KINDS + kind;

@@ -5,6 +5,9 @@
  * junk and records. Pure: no I/O; the clock is injected.
  *
  * Prefix shapes follow AOSP liblog logprint.cpp (android_log_formatLogLine).
+ *
+ * Over 300 lines because every `-v` format and modifier is detected per line by one parser (AOSP
+ * logprint.cpp's shapes).
  */
 import type {LogLevel, LogLine, LogRecord} from '../types.js';
 
@@ -31,7 +34,7 @@ const ZONE_BUCKET_SECONDS = 900;
 /** Epoch values below this (2000-01-01) are taken as seconds since boot (`-v monotonic`). */
 const EPOCH_FLOOR = 946_684_800;
 
-export type LogcatFormat = 'threadtime' | 'brief' | 'process' | 'tag' | 'thread' | 'time' | 'long' | 'banner' | 'raw';
+type LogcatFormat = 'threadtime' | 'brief' | 'process' | 'tag' | 'thread' | 'time' | 'long' | 'banner' | 'raw';
 
 export type LogcatParserOptions = {
 	/** Year for dates printed without one (default: the year of fallbackNow in `zone`). */
@@ -44,7 +47,7 @@ export type LogcatParserOptions = {
 	bootTime?: number;
 };
 
-export type LogcatParserStats = {
+type LogcatParserStats = {
 	/** Lines pushed. */
 	lines: number;
 	/** Records emitted, raw ones included. */

@@ -3,6 +3,9 @@
  * decrypt with the keys every observer can derive from the Destination Connection ID, gather CRYPTO
  * frames (possibly split across packets and out of order) and read the TLS ClientHello in them.
  * No I/O; the only state is the caller's per-connection QuicCryptoState and a memo of derived keys.
+ *
+ * Over 300 lines because header protection, Initial keys for v1, v2 and the drafts, and CRYPTO
+ * frame gathering are steps of one decryption.
  */
 import {createCipheriv, createDecipheriv, createHmac, type Cipher} from 'node:crypto';
 import {type ClientHello, parseHandshakeClientHello} from './tls.js';
@@ -61,7 +64,7 @@ function versionInfo(version: number): VersionInfo | undefined {
 }
 
 /** Client Initial keys for one DCID. */
-export type QuicKeys = {key: Buffer; iv: Buffer; hp: Buffer; hpCipher: Cipher};
+type QuicKeys = {key: Buffer; iv: Buffer; hp: Buffer; hpCipher: Cipher};
 
 /** Client Initial secret (RFC 9001 5.2), exported for the RFC test vectors. */
 export function clientInitialSecret(dcid: Uint8Array, version: number): Buffer | undefined {
@@ -126,7 +129,7 @@ export function newQuicCryptoState(): QuicCryptoState {
 	return {chunks: [], packets: [], dropped: 0, done: false};
 }
 
-export type QuicInitialResult =
+type QuicInitialResult =
 	| {status: 'ok'; sni?: string; alpn: string[]; version: string; dcid: string; packets: number[]; hello: ClientHello}
 	| {status: 'incomplete'}
 	| {status: 'not-quic'}

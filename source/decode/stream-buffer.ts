@@ -4,18 +4,19 @@
  * one contiguous run of bytes from the first data segment seen, holds a handful of early
  * (out-of-order) segments, and drops the rest, counting what it drops.
  */
+import {seqDiff} from './tcp-stream.js';
 
 /**
  * Default byte cap. 64 KiB holds any ClientHello seen in practice (Chrome with a post-quantum key
  * share is ~1.8 KiB, the corpus' "huge" ClientHello 11.4 KiB) while bounding memory per flow.
  */
-export const STREAM_BUFFER_DEFAULT_CAP = 64 * 1024;
+const STREAM_BUFFER_DEFAULT_CAP = 64 * 1024;
 
 /** Contributing packet indices kept; evidence needs a few, a hostile 1-byte-segment flow must not grow a list. */
 export const STREAM_BUFFER_MAX_PACKETS = 32;
 
 /** Early segments held while waiting for a gap to fill; captures reorder a few segments, not dozens. */
-export const STREAM_BUFFER_MAX_PENDING = 8;
+const STREAM_BUFFER_MAX_PENDING = 8;
 
 /** First allocation; most requests and ClientHellos fit in one or two segments. */
 const INITIAL_ALLOC = 2048;
@@ -24,14 +25,10 @@ const INITIAL_ALLOC = 2048;
 const EMPTY = new Uint8Array(0);
 
 /** Outcome of one `push`, for counters. */
-export type PushResult = 'appended' | 'duplicate' | 'pending' | 'dropped';
+type PushResult = 'appended' | 'duplicate' | 'pending' | 'dropped';
 
 type Pending = {seq: number; data: Uint8Array; index: number};
 
-/** Signed distance a - b in 32-bit sequence space. */
-function seqDiff(a: number, b: number): number {
-	return ((a - b) | 0);
-}
 
 /** Bounded in-order reassembly buffer for one direction of one TCP flow. */
 export class StreamBuffer {

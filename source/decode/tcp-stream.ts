@@ -27,12 +27,13 @@ const EMPTY = new Uint8Array(0);
 /** Storage kept across records: one full TLS record (16 KiB + 2 KiB) and a segment, rounded up. */
 const KEEP_BUFFER_BYTES = 32 * 1024;
 
-function seqDiff(a: number, b: number): number {
+/** Signed distance a - b in 32-bit sequence space (wraps as TCP sequence numbers do). */
+export function seqDiff(a: number, b: number): number {
 	return (a - b) | 0;
 }
 
 /** Why a stream stopped. */
-export type StreamGap = {offset: number; missing: number; reason: string};
+type StreamGap = {offset: number; missing: number; reason: string};
 
 /** Bounded in-order byte stream of one TCP direction, with packet evidence per byte range. */
 export class TcpStream {

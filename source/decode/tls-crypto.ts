@@ -7,10 +7,10 @@
  */
 import {createDecipheriv, createHmac, type DecipherGCM, type DecipherChaCha20Poly1305} from 'node:crypto';
 
-export type AeadCipher = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+type AeadCipher = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
 /** An AEAD cipher suite tattle can decrypt. */
-export type AeadSuite = {
+type AeadSuite = {
 	id: number;
 	name: string;
 	cipher: AeadCipher;
@@ -177,7 +177,7 @@ function open(cipher: AeadCipher, key: Buffer, nonce: Buffer, aad: Uint8Array, d
 }
 
 /** A decrypted TLS 1.3 record: the inner content type and its content (padding removed). */
-export type InnerPlaintext = {type: number; data: Buffer};
+type InnerPlaintext = {type: number; data: Buffer};
 
 /**
  * TLS 1.3: decrypts one protected record (`header` is its 5-byte record header, `body` the

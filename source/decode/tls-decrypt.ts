@@ -6,6 +6,9 @@
  * tattle reads what the phone sends, not the answers. Records that arrive before their keys wait
  * (bounded) and are read when the keys come. Anything it cannot read stops this connection with a
  * reason, never the session.
+ *
+ * Over 300 lines because one connection's reader: both directions, the hellos, records waiting for
+ * keys and their decryption share its state.
  */
 import {type ConnectionSecrets, type TlsKeyStore} from './tls-keylog.js';
 import {TcpStream} from './tcp-stream.js';
@@ -40,7 +43,7 @@ const MAX_HELLO_BYTES = 72 * 1024;
  * Encrypted client bytes kept per connection while its keys are missing. Uploads that matter
  * (telemetry batches) are a few KB to a few hundred KB; 512 KiB keeps them and bounds a download.
  */
-export const MAX_WAITING_BYTES_PER_CONNECTION = 512 * 1024;
+const MAX_WAITING_BYTES_PER_CONNECTION = 512 * 1024;
 
 /** Records in a row that fail to authenticate before the connection is given up (wrong keys). */
 const MAX_FAILED_IN_A_ROW = 8;
@@ -55,7 +58,7 @@ export type WaitBudget = {used: number; cap: number; droppedRecords: number; dro
 export type ClientPlaintext = {data: Buffer; packets: number[]; ts: number};
 
 /** Where a connection stands, for the dashboard and the report. */
-export type TlsReadState =
+type TlsReadState =
 	/** Hellos not both seen yet. */
 	| 'handshake'
 	/** Encrypted records are waiting for this connection's keys. */

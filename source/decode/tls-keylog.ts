@@ -5,7 +5,7 @@
  */
 
 /** Labels tattle uses; the others in the format (exporter, early traffic) are read and ignored. */
-export type KeyLabel =
+type KeyLabel =
 	| 'CLIENT_RANDOM'
 	| 'CLIENT_HANDSHAKE_TRAFFIC_SECRET'
 	| 'SERVER_HANDSHAKE_TRAFFIC_SECRET'
@@ -31,7 +31,7 @@ const KNOWN_UNUSED: ReadonlySet<string> = new Set([
 ]);
 
 /** One useful key log line. */
-export type KeyLogEntry = {label: KeyLabel; clientRandom: string; secret: Buffer};
+type KeyLogEntry = {label: KeyLabel; clientRandom: string; secret: Buffer};
 
 /**
  * Longest line kept while waiting for its end: a real line is under 250 characters (label, 64 hex
@@ -130,7 +130,7 @@ export type ConnectionSecrets = {
  * Connections whose secrets are kept. A key log grows by one or two lines a connection; 200,000
  * connections is days of a busy phone (~40 MB at worst) and bounds a hostile log.
  */
-export const MAX_KEYED_CONNECTIONS = 200_000;
+const MAX_KEYED_CONNECTIONS = 200_000;
 
 /** Secrets by client random (hex), bounded; tells a listener when a connection's keys arrive. */
 export class TlsKeyStore {

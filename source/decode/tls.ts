@@ -55,7 +55,7 @@ export type ClientHello = {
 	truncated?: boolean;
 };
 
-export type ClientHelloResult =
+type ClientHelloResult =
 	| {status: 'ok'; hello: ClientHello}
 	/** `need`: a lower bound on the total buffer length at which a retry can make progress. */
 	| {status: 'incomplete'; need?: number}
@@ -170,7 +170,7 @@ function concat(parts: Uint8Array[], limit: number): Uint8Array {
  * Parse a ClientHello body (after the 4-byte handshake header). `declared` is the body length the
  * header announced; `body` may be shorter (truncated parse). Undefined when the fixed part is bad.
  */
-export function parseClientHelloBody(body: Uint8Array, declared: number = body.length): ClientHello | undefined {
+function parseClientHelloBody(body: Uint8Array, declared: number = body.length): ClientHello | undefined {
 	const end = Math.min(body.length, declared);
 	let p = 0;
 	if (end < 2 + 32 + 1) return undefined;

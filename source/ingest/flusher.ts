@@ -14,7 +14,7 @@ const systemClock: Clock = {
 	clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 };
 
-export type Flusher = {stop(): void; flushNow(): void; readonly flushes: number};
+type Flusher = {stop(): void; flushNow(): void; readonly flushes: number};
 
 /** Calls `apply(take())` every `periodMs` on the injected clock, and on demand. */
 export function startFlushing<T>(take: () => T, apply: (snapshot: T) => void, opts: {periodMs: number; clock?: Clock}): Flusher {

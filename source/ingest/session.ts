@@ -16,7 +16,7 @@ import {androidFact} from '../decode/android.js';
 import {inspectPayload} from '../classify/payload.js';
 import {TRACKING_CATEGORIES} from '../classify/rules.js';
 import {VisitedSet} from '../classify/incognito.js';
-import {matchBrowserLogRule} from '../classify/browser-rules.js';
+import {matchBrowserLogRule, type CompiledBrowserRule} from '../classify/browser-rules.js';
 import {addIncognitoEvidence, judgeEncryptedUpload, judgeReadUpload} from '../classify/upload-judgement.js';
 import {RingBuffer} from '../lib/ring-buffer.js';
 import {notePayload} from './payload-seen.js';
@@ -43,6 +43,8 @@ export type Classifier = {match(host: string, path?: string): Classification};
 
 export type SessionOptions = {
 	classifier: Classifier;
+	/** Browser log rules (loaded at the edge, app/rule-files.ts); absent: no log line changes a browser's incognito state by rule. */
+	browserLogRules?: readonly CompiledBrowserRule[];
 	/** IP look-up; may be swapped in later when the offline databases finish loading. */
 	ipInfo?: (ip: string) => IpInfo;
 	maxBody?: number;
@@ -408,7 +410,7 @@ export class Session implements AnalyzerSink {
 		if (rec.raw || rec.buffer) return {};
 		const fact = androidFact(rec);
 		if (fact?.kind === 'incognito-on' || fact?.kind === 'incognito-off') return {fact};
-		const rule = matchBrowserLogRule(rec, this.phone.appOfPid(rec.pid));
+		const rule = matchBrowserLogRule(this.opts.browserLogRules ?? [], rec, this.phone.appOfPid(rec.pid));
 		return rule ? {fact, rule} : {fact};
 	}
 

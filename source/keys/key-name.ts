@@ -26,7 +26,7 @@ export function keyName(input: string, key: Key): string | undefined {
 }
 
 /** A burst of typed keys arriving in one read (fast typing, tmux send-keys, a paste) is split at most this far. */
-export const MAX_KEYS_PER_READ = 64;
+const MAX_KEYS_PER_READ = 64;
 
 /** Keymap name of one character of a plain-text burst. */
 function charName(ch: string): string | undefined {

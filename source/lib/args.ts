@@ -8,7 +8,7 @@ import {parseArgs as tokenize} from 'node:util';
 
 export class UsageError extends Error {}
 
-export type Command = 'auto' | 'live' | 'replay' | 'help' | 'version';
+type Command = 'auto' | 'live' | 'replay' | 'help' | 'version';
 
 export type CliOptions = {
 	command: Command;
@@ -46,14 +46,14 @@ export type CliOptions = {
 };
 
 /** A span of time a browser was in incognito mode, as the user states it. */
-export type IncognitoWindow = {pkg?: string; from: number; to: number};
+type IncognitoWindow = {pkg?: string; from: number; to: number};
 
-export const FLAG_KINDS = ['incognito-tracker', 'incognito-url-leak', 'url-leak', 'cleartext-identifier'] as const;
+const FLAG_KINDS = ['incognito-tracker', 'incognito-url-leak', 'url-leak', 'cleartext-identifier'] as const;
 
 /** Default body bytes kept per HTTP request for payload inspection (64 KiB: issue 2). */
 export const DEFAULT_MAX_BODY = 64 * 1024;
 /** Flush period of the ingest clock: 250 ms keeps the screen at ~4 updates/s (STYLE.md rule 2). */
-export const DEFAULT_REFRESH_MS = 250;
+const DEFAULT_REFRESH_MS = 250;
 
 export const HELP = `tattle: watch what an Android phone tells the world
 
@@ -174,7 +174,7 @@ const LIVE_ONLY = ['--serial', '--pcap', '--pcap-from', '--no-pcap', '--record',
 const REPLAY_ONLY = ['--speed', '--from', '--to', '--log-year', '--log-zone', '--logcat'];
 
 /** Parses a time given as epoch seconds or an ISO 8601 date. */
-export function parseTime(value: string, option: string): number {
+function parseTime(value: string, option: string): number {
 	if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
 	const ms = Date.parse(value);
 	if (Number.isNaN(ms)) throw new UsageError(`${option}: not a time: ${value} (use epoch seconds or ISO 8601)`);

@@ -136,7 +136,7 @@ const PLAIN_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** A source's state as the user reads it ("eof" is a programmer's word). */
-export const STATE_WORDS: Readonly<Record<string, string>> = {starting: 'starting', live: 'live', stalled: 'stalled', down: 'down', eof: 'ended'};
+const STATE_WORDS: Readonly<Record<string, string>> = {starting: 'starting', live: 'live', stalled: 'stalled', down: 'down', eof: 'ended'};
 
 /** The word for a source state. */
 export function stateWord(state: string): string {

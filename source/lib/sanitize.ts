@@ -1,11 +1,14 @@
 /**
  * Display-safe strings. Every string that came from the network or the phone goes through
  * `sanitize` before it reaches the screen: host names, log text, app names, excerpts.
- * Width math uses string-width, the same measure Ink uses to lay out text.
+ * Width math uses string-width, the same measure Ink uses to lay out text. Truncation is ours,
+ * not cli-truncate's (which Ink uses): that package is Ink's dependency, not ours, and it slices
+ * ANSI-aware by code point, while text here has no escapes left and is cut by grapheme (a flag
+ * emoji or an accented letter is never split), with an ASCII ellipsis for --ascii.
  */
 import stringWidth from 'string-width';
-import {ASCII_ELLIPSIS, ELLIPSIS, type TextOptions} from './strip-controls.js';
 
+import {ASCII_ELLIPSIS, ELLIPSIS, SCAN_FACTOR, type TextOptions} from './strip-controls.js';
 export {ASCII_ELLIPSIS, ELLIPSIS, SANITIZE_MAX, sanitize, type TextOptions} from './strip-controls.js';
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
@@ -52,11 +55,15 @@ function takeEnd(parts: Array<[string, number]>, width: number): string {
 /** Truncate to `width` columns, keeping the start and ending with an ellipsis. */
 export function truncateEnd(s: string, width: number, options: TextOptions = {}): string {
 	if (width <= 0) return '';
-	if (stringWidth(s) <= width) return s;
+	// Work is bounded by the width, not the input: a column takes at least one code unit, so
+	// text longer than this is cut whatever its width (a hostile megabyte costs what a line does)
+	const scan = width * SCAN_FACTOR + 64;
+	const head = s.length > scan ? s.slice(0, scan) : s;
+	if (head === s && stringWidth(s) <= width) return s;
 	const mark = options.ascii ? ASCII_ELLIPSIS : ELLIPSIS;
 	const markWidth = stringWidth(mark);
 	if (width <= markWidth) return mark.slice(0, width);
-	return takeStart(graphemes(s), width - markWidth) + mark;
+	return takeStart(graphemes(head), width - markWidth) + mark;
 }
 
 /** Truncate to `width` columns with the ellipsis in the middle; the end gets the extra column (host names end in the domain). */

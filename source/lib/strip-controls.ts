@@ -9,7 +9,7 @@
 export const SANITIZE_MAX = 512;
 
 /** Input scanned is at most this many times `max`: escape sequences are stripped, so a little slack is needed. */
-const SCAN_FACTOR = 4;
+export const SCAN_FACTOR = 4;
 
 /** Unicode ellipsis and its ASCII stand-in (for --ascii and non-UTF-8 locales). */
 export const ELLIPSIS = '…';

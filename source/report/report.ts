@@ -62,10 +62,10 @@ function destinationEntry(d: DestinationSummary) {
 }
 
 /** A flag as the report has it: `app` always present, null when no evidence names the app (DESIGN.md). */
-export type ReportFlag = Omit<Flag, 'app'> & {app: string | null};
+type ReportFlag = Omit<Flag, 'app'> & {app: string | null};
 
 /** Sanitises the strings of a flag (they quote payloads and host names). */
-export function cleanFlag(f: Flag): ReportFlag {
+function cleanFlag(f: Flag): ReportFlag {
 	return {
 		...f,
 		app: clean(f.app) ?? null,

@@ -4,14 +4,14 @@
  * Pure: no sockets, no timers.
  */
 
-export const A_SYNC = 0x434e5953;
+const A_SYNC = 0x434e5953;
 export const A_CNXN = 0x4e584e43;
 export const A_AUTH = 0x48545541;
 export const A_OPEN = 0x4e45504f;
 export const A_OKAY = 0x59414b4f;
 export const A_CLSE = 0x45534c43;
 export const A_WRTE = 0x45545257;
-export const A_STLS = 0x534c5453;
+const A_STLS = 0x534c5453;
 
 /** A_VERSION_SKIP_CHECKSUM: from this version on nobody verifies data_check. */
 export const A_VERSION = 0x01000001;
@@ -19,7 +19,7 @@ export const A_VERSION = 0x01000001;
 export const HEADER_BYTES = 24;
 
 /** Largest payload we accept from a peer: adb's MAX_PAYLOAD (1 MiB); a larger length is a broken stream. */
-export const MAX_ACCEPTED_PAYLOAD = 1024 * 1024;
+const MAX_ACCEPTED_PAYLOAD = 1024 * 1024;
 
 const KNOWN_COMMANDS = new Set([A_SYNC, A_CNXN, A_AUTH, A_OPEN, A_OKAY, A_CLSE, A_WRTE, A_STLS]);
 

@@ -4,6 +4,9 @@
  * recorded bundle, paced by the recorded timestamps. It can drop its connections on demand to
  * exercise reconnects, and hang (see {@link DeviceSim.hang}) to make the adb server list it
  * `offline`. No AUTH: like a debug build (ro.adb.secure=0), it answers CNXN with CNXN.
+ *
+ * Over 300 lines because the device's adb transport (CNXN, OPEN, WRTE, CLSE) and its stream table
+ * are one state machine; its services live apart (sim-*.ts).
  */
 import net from 'node:net';
 import {readFileSync} from 'node:fs';
@@ -25,7 +28,7 @@ import {runCommand, SimTimeline, type SimRootMode, type SimServiceConfig, type S
 import type {SimWindow} from './sim-window.js';
 
 /** Our maxdata: 256 KiB, what Android 7-8 adbd offers (Tango: "Android 7: 256K"). */
-export const SIM_MAX_PAYLOAD = 256 * 1024;
+const SIM_MAX_PAYLOAD = 256 * 1024;
 /** Payload limit before CNXN: adb's MAX_PAYLOAD_V1, since the peer's maxdata is not known yet. */
 const PRE_CNXN_PAYLOAD = 4096;
 /** Services remembered in `services`: enough for any test or demo session, bounded for a long one. */
@@ -38,7 +41,7 @@ const MAX_STREAMS = 64;
  */
 const MAX_HELD_BYTES = 64 * 1024;
 
-export const SIM_DEFAULT_PROPS: Readonly<Record<string, string>> = {
+const SIM_DEFAULT_PROPS: Readonly<Record<string, string>> = {
 	'ro.product.manufacturer': 'Xiaomi',
 	'ro.product.brand': 'Redmi',
 	'ro.product.model': 'TattleSim',

@@ -16,7 +16,7 @@ export type SimLogLine = {
 	timed: boolean;
 };
 
-export type LogTimeFormat = {
+type LogTimeFormat = {
 	epoch: boolean;
 	year: boolean;
 	zone: boolean;
@@ -27,7 +27,7 @@ export type LogTimeFormat = {
 };
 
 /** What a `logcat` command line asks for (the options the simulator honours). */
-export type LogcatRequest = {
+type LogcatRequest = {
 	format: LogTimeFormat;
 	/** `-d` or `-t`: dump the buffer and exit. */
 	dump: boolean;
@@ -156,7 +156,7 @@ export function renderLogLine(line: SimLogLine, f: LogTimeFormat): string {
 }
 
 /** Orders two instants. */
-export function compareTime(a: SimTime, b: SimTime): number {
+function compareTime(a: SimTime, b: SimTime): number {
 	return a.sec - b.sec || a.nsec - b.nsec;
 }
 

@@ -4,7 +4,7 @@
  * and unpaced (its blocks are not cut).
  */
 
-export type SimPcapRecord = {
+type SimPcapRecord = {
 	/** Capture time, epoch seconds (float). */
 	ts: number;
 	/** The record's bytes (16-byte header plus data), a view into the file. */

@@ -38,7 +38,7 @@ export function splitShellWords(command: string): string[] {
 	return words;
 }
 
-export type ShellSegment = {
+type ShellSegment = {
 	/** How this command joins the previous one. */
 	op: ';' | '&&' | '||';
 	argv: string[];

@@ -25,7 +25,7 @@ export type SimWindow = {
 export type WindowDumpShape = 'legacy' | 'android-10' | 'android-11' | 'android-12';
 
 /** The launcher, in front when a test has set no window. */
-export const SIM_LAUNCHER: SimWindow = {pkg: 'com.android.launcher3', activity: 'com.android.launcher3.uioverrides.QuickstepLauncher', secure: false};
+const SIM_LAUNCHER: SimWindow = {pkg: 'com.android.launcher3', activity: 'com.android.launcher3.uioverrides.QuickstepLauncher', secure: false};
 
 /** The shape a phone of this SDK level prints. */
 export function windowShapeFor(sdk: string | undefined): WindowDumpShape {

@@ -7,6 +7,9 @@
  * Reconnect schedule: {@link ADB_BACKOFF_MS} (250 ms doubling to 4 s), reset by the first bytes
  * of a resumed stream. Resumed logcat asks for `-T <last line time>` and drops the repeats;
  * resumed tcpdump's repeated pcap header is dropped, so both streams read as one.
+ *
+ * Over 300 lines because device tracking, the two streams and their resume and stall handling
+ * share one session state.
  */
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {AdbServerClient} from '@yume-chan/adb';
@@ -39,9 +42,9 @@ export const TCPDUMP_SOURCE = 'tcpdump';
  * Log history read at start: 30 s shows the app launch or incognito switch that happened just
  * before tattle started, without flooding the timeline with the phone's whole ring buffer.
  */
-export const LOG_HISTORY_SEC = 30;
-/** A live stream with no bytes for this long is `stalled`: a phone in use logs every few seconds. */
-export const STALL_AFTER_MS = 30_000;
+const LOG_HISTORY_SEC = 30;
+/** An adb stream (logcat, exec-out tcpdump) with no bytes for this long is `stalled`: a phone in use logs every few seconds. */
+const ADB_STALL_AFTER_MS = 30_000;
 /** How often stalls are checked: a second is finer than anyone reads a status line. */
 const STALL_CHECK_MS = 1000;
 /** A `host:port` serial is a TCP device we can reconnect with `adb connect` ourselves. */
@@ -55,7 +58,7 @@ const OWN_DISCONNECT_MS = 3000;
 /** A source status with the retry count of an outage (0 or absent when not retrying). */
 export type LiveStatus = SourceStatus & {retry?: number};
 
-export type LiveSessionOptions = {
+type LiveSessionOptions = {
 	/** Device to watch (--serial); default ANDROID_SERIAL, else the only device. */
 	serial?: string;
 	/** Run tcpdump (default true; false for --no-pcap or when packets come from elsewhere). */
@@ -95,7 +98,7 @@ export type LiveSessionOptions = {
 };
 
 /** Tag of the lines the probe adds to the logcat stream (decode/android.ts reads them). */
-export const PROBE_TAG = 'tattle.probe';
+const PROBE_TAG = 'tattle.probe';
 
 type StreamKind = typeof LOGCAT_SOURCE | typeof TCPDUMP_SOURCE;
 
@@ -399,7 +402,7 @@ export class LiveSession {
 	}
 
 	private checkStalls(): void {
-		const limit = this.opts.stallAfterMs ?? STALL_AFTER_MS;
+		const limit = this.opts.stallAfterMs ?? ADB_STALL_AFTER_MS;
 		for (const kind of [LOGCAT_SOURCE, TCPDUMP_SOURCE] as const) {
 			const last = this.lastData.get(kind);
 			if (last === undefined || !this.lastStatus.get(kind)?.startsWith('live')) continue;

@@ -19,7 +19,7 @@ export function epochKey(line: string): string | undefined {
 }
 
 /** Epoch seconds of a key from {@link epochKey}. */
-export function keySeconds(key: string): number {
+function keySeconds(key: string): number {
 	return Number(key);
 }
 

@@ -4,6 +4,9 @@
  * reconnect after an error), choose a device, and open the byte streams tattle needs
  * (`logcat` text, `tcpdump -w -` pcap) plus device facts and the phone's clock offset.
  * Parses no protocol: bytes go to the capture parser and the logcat splitter.
+ *
+ * Over 300 lines because the server, device tracking, streams and the clock offset all go through
+ * one Tango client and its error handling.
  */
 import {execFile} from 'node:child_process';
 import {accessSync, constants as fsConstants} from 'node:fs';
@@ -13,7 +16,7 @@ import {Adb, AdbBanner, AdbServerClient, AdbServerTransport, type AdbServerStrea
 import {AdbServerNodeTcpConnector} from '@yume-chan/adb-server-node-tcp';
 
 /** The adb server's default port (adb's DEFAULT_ADB_PORT). */
-export const DEFAULT_ADB_SERVER_PORT = 5037;
+const DEFAULT_ADB_SERVER_PORT = 5037;
 /** `adb start-server` forks a daemon and waits for it; 10 s covers a cold start on a slow laptop. */
 const START_SERVER_TIMEOUT_MS = 10_000;
 /**
@@ -21,7 +24,7 @@ const START_SERVER_TIMEOUT_MS = 10_000;
  * server's own reconnect delay for TCP devices) to a 4 s cap (a replug is noticed within 4 s
  * without polling a missing server more than a few times a minute).
  */
-export const ADB_BACKOFF_MS: readonly number[] = [250, 500, 1000, 2000, 4000];
+const ADB_BACKOFF_MS: readonly number[] = [250, 500, 1000, 2000, 4000];
 /** Bytes of error text kept from a failed command: enough for any shell or tcpdump message. */
 const MAX_ERROR_TEXT = 4096;
 /** After a command printed non-capture text, how long to wait for the rest of its message. */
@@ -79,13 +82,13 @@ function isLoopback(host: string): boolean {
 }
 
 /** True for errors that mean "nobody listens there" (the server is not running). */
-export function isConnectionRefused(error: unknown): boolean {
+function isConnectionRefused(error: unknown): boolean {
 	const code = (error as {code?: string} | undefined)?.code;
 	return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOENT';
 }
 
 /** Runs `adb start-server` for the endpoint's port. */
-export function startAdbServer(adbPath: string, endpoint: AdbEndpoint): Promise<void> {
+function startAdbServer(adbPath: string, endpoint: AdbEndpoint): Promise<void> {
 	return new Promise((resolve, reject) => {
 		execFile(
 			adbPath,
@@ -122,7 +125,7 @@ export async function ensureAdbServer(
 }
 
 /** The adb server cannot be reached or started. */
-export class AdbUnavailableError extends Error {}
+class AdbUnavailableError extends Error {}
 
 /**
  * Every state adb names a device by (adb's connection_state_name; `no` begins "no permissions"),
@@ -138,7 +141,7 @@ export async function listDevices(client: AdbServerClient): Promise<AdbDevice[]>
 }
 
 /** What to do with the current device list. */
-export type DeviceChoice =
+type DeviceChoice =
 	| {kind: 'ready'; device: AdbDevice}
 	| {kind: 'pick'; devices: AdbDevice[]}
 	| {kind: 'waiting'; reason: string};
@@ -190,7 +193,7 @@ export function serialFromEnv(env: NodeJS.ProcessEnv = process.env): string | un
 
 export type DeviceWatch = {stop(): Promise<void>};
 
-export type DeviceWatchHandlers = {
+type DeviceWatchHandlers = {
 	/** The full device list, whenever it changes (and once after every (re)connection). */
 	onList(devices: AdbDevice[]): void;
 	/** The server went away or could not be reached; the watch retries by itself. */
@@ -364,7 +367,7 @@ export function parsePhoneDate(text: string): number | undefined {
  * Phone clock minus host clock: the phone's `date +%s.%N` against the host clock at the middle
  * of the round trip; the sample with the shortest round trip wins.
  */
-export async function measureClockOffset(
+async function measureClockOffset(
 	adb: Adb,
 	now: () => number = () => Date.now() / 1000,
 ): Promise<{offsetSec: number; rttSec: number}> {
@@ -418,7 +421,7 @@ async function readErrorText(first: Uint8Array, rest: AsyncGenerator<Uint8Array>
 	return new TextDecoder().decode(Buffer.concat(parts).subarray(0, MAX_ERROR_TEXT)).trim();
 }
 
-export type LogcatOptions = {
+type LogcatOptions = {
 	/** Epoch seconds: only lines at or after this time (`-T`), to resume without a re-dump. */
 	since?: number;
 	signal?: AbortSignal;

@@ -13,18 +13,21 @@
  * stops, `error` says why, and a record or log line half written when it failed is cut off again,
  * so the bundle ends on whole records and whole lines and replays as it is.
  * A bundle holds what the phone sent: the folder is made 0700 and its files 0600 (owner only).
+ *
+ * Over 300 lines because capture, logcat and meta writing share the crash-safety rules (write per
+ * record, fsync clock, whole records only).
  */
 import {chmodSync, closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync} from 'node:fs';
 import path from 'node:path';
 
 /** How often the bundle's files are fsynced and meta.json rewritten: at most a second lost to a power cut. */
-export const BUNDLE_SYNC_MS = 1000;
+const BUNDLE_SYNC_MS = 1000;
 /**
  * Largest pcap record or pcapng block the framer accepts, bytes: the capture reader's own block
  * bound (16 MiB, capture-reader.ts MAX_BLOCK_LENGTH). A bigger length means the bytes are not
  * framed as we think: the rest is then written through unframed, verbatim.
  */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Marker and note lines are cut to this many characters: logcat's own entry limit is about 4 KiB. */
 export const MAX_MARKER_CHARS = 4000;
 /** Bundle files are the owner's alone: they hold what the phone sent (URLs, identifiers, keys). */
@@ -34,12 +37,12 @@ export const BUNDLE_DIR_MODE = 0o700;
 /** Marker lines waiting for the logcat stream to reach a line boundary; more are dropped and counted. */
 const MAX_PENDING_LINES = 1000;
 
-export const CAPTURE_PCAP = 'capture.pcap';
-export const CAPTURE_PCAPNG = 'capture.pcapng';
-export const LOGCAT_FILE = 'logcat.txt';
-export const META_FILE = 'meta.json';
+const CAPTURE_PCAP = 'capture.pcap';
+const CAPTURE_PCAPNG = 'capture.pcapng';
+const LOGCAT_FILE = 'logcat.txt';
+const META_FILE = 'meta.json';
 /** The TLS key log lines the session saw (key log file or followed log), so a replay decrypts as live did. */
-export const KEYS_FILE = 'keys.log';
+const KEYS_FILE = 'keys.log';
 /** Tag of the lines that record the user's markers (decode/android.ts reads incognito ones). */
 export const MARKER_TAG = 'tattle.marker';
 
@@ -51,13 +54,13 @@ const PCAPNG_BOM = 0x1a2b3c4d;
 const PCAPNG_PEEK = 12;
 const PCAP_MAGICS: Record<number, boolean> = {0xa1b2c3d4: false, 0xa1b23c4d: false, 0xd4c3b2a1: true, 0x4d3cb2a1: true};
 
-/** What the bundle's meta.json holds; fields the replay reads are those of replay.ts BundleMeta. */
+/** What the bundle's meta.json holds; fields the replay reads are those of replay-source.ts BundleMeta. */
 export type RecordedMeta = {
 	tool: {name: string; version: string};
 	/** ISO time the recording started. */
 	started?: string;
 	device?: Record<string, unknown>;
-	/** Seconds to add to log times to put them on the capture clock (replay.ts BundleMeta). */
+	/** Seconds to add to log times to put them on the capture clock (replay-source.ts BundleMeta). */
 	clockOffset?: number;
 	logYear?: number;
 	logZone?: string;
@@ -69,7 +72,7 @@ export type RecordedMeta = {
 	[key: string]: unknown;
 };
 
-export type BundleWriterStats = {
+type BundleWriterStats = {
 	captureBytes: number;
 	/** Bytes of TLS key log written to keys.log. */
 	keyBytes: number;
@@ -117,7 +120,7 @@ export type BundleWriter = {
 /** The bundle folder cannot be used (it exists and is not empty, or cannot be created). */
 export class BundleWriterError extends Error {}
 
-export type BundleWriterOptions = {
+type BundleWriterOptions = {
 	/** Sync period in ms (default {@link BUNDLE_SYNC_MS}); 0 disables the timer (tests). */
 	syncMs?: number;
 	/** Called once when recording stops on a write error. */

@@ -11,6 +11,9 @@
  * keep past the current batch: a kept view pins the whole chunk (about 1 MiB) in memory, and a
  * caller that reuses its chunk buffers would overwrite it. Records that span two chunks get a
  * fresh buffer of their own.
+ *
+ * Over 300 lines because pcap and pcapng (every block type, both byte orders) are one push parser
+ * with one damage handling.
  */
 import type {RawPacket} from '../types.js';
 
@@ -29,7 +32,7 @@ export type CaptureError = {
 export type CaptureSecrets = {secretsType: number; data: Uint8Array};
 
 /** One capture interface: pcap has one, pcapng one per IDB of the current section. */
-export type CaptureInterface = {
+type CaptureInterface = {
 	linkType: number;
 	snapLen: number;
 	/** Timestamp units per second (1e6 = microseconds, 1e9 = nanoseconds). */
@@ -39,7 +42,7 @@ export type CaptureInterface = {
 	name?: string;
 };
 
-export type CaptureParserOptions = {
+type CaptureParserOptions = {
 	/** pcapng DSB contents (TLS key logs and the like). */
 	onSecrets?(s: CaptureSecrets): void;
 	/** pcapng Custom Block: Private Enterprise Number and the bytes after it (a view: copy to keep). */
@@ -60,7 +63,7 @@ export const MAX_CAPTURED_LENGTH = 262_144;
  * custom blocks may be bigger. 16 MiB bounds the carry buffer while leaving room for a large
  * TLS key log in a DSB.
  */
-export const MAX_BLOCK_LENGTH = 16 * 1024 * 1024;
+const MAX_BLOCK_LENGTH = 16 * 1024 * 1024;
 
 /** Header sizes that decide how many bytes must arrive before a unit can be sized. */
 const MAGIC_LENGTH = 4;

@@ -15,7 +15,7 @@ import type {RawPacket} from '../types.js';
 import {ioMessage, openByteSource, type ByteSource} from './byte-stream.js';
 import {CaptureParser, type CaptureError, type CaptureFormat, type CaptureSecrets} from './capture-reader.js';
 
-export type {CaptureError, CaptureFormat, CaptureSecrets} from './capture-reader.js';
+export type {CaptureFormat, CaptureSecrets} from './capture-reader.js';
 
 /**
  * Bytes read per chunk: 1 MiB amortises the per-read and per-batch costs (a few thousand
@@ -46,7 +46,7 @@ export type CaptureStream = AsyncIterable<RawPacket[]> & {
 	readonly name: string;
 };
 
-export type OpenCaptureOptions = {
+type OpenCaptureOptions = {
 	signal?: AbortSignal;
 	/** follow: stop after this long without growth (default: only on abort). */
 	followIdleMs?: number;

@@ -12,36 +12,10 @@ import {createRequire} from 'node:module';
 import {homedir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {Reader, type Response} from 'mmdb-lib';
+import {compare128, type AsnRanges, type CountryDb, type GeoData} from '../lib/asn-ranges.js';
+import {parseIpv6} from '../lib/ip-address.js';
 
-/** Country look-up over an mmdb file (the mmdb-lib Reader fits; tests may pass a fake). */
-export type CountryDb = {get(ip: string): unknown};
-
-/**
- * Sorted, non-overlapping ranges. IPv4: one word per address; IPv6: four big-endian words per
- * address (row i is words 4i..4i+3), compared lexicographically.
- */
-export type AsnRanges = {
-	starts: Uint32Array;
-	ends: Uint32Array;
-	asn: Uint32Array;
-	/** Index into GeoData.orgs. */
-	org: Uint32Array;
-	/** Row count. */
-	count: number;
-};
-
-export type GeoData = {
-	country?: CountryDb;
-	v4: AsnRanges;
-	v6: AsnRanges;
-	orgs: string[];
-	/** Version of the ASN data package the index was built from. */
-	version: string;
-	/** How the ASN index was obtained this time, and what it cost. */
-	stats: {from: 'cache' | 'csv'; ms: number; bytes: number; cacheFile?: string; cacheError?: string};
-};
-
-export type GeoDataOptions = {
+type GeoDataOptions = {
 	/** Where to keep the built index; null disables the disk cache. Default $XDG_CACHE_HOME/tattle or ~/.cache/tattle. */
 	cacheDir?: string | null;
 	/** Folder holding asn-ipv4-num.csv and asn-ipv6.csv (default: the @ip-location-db/asn package). */
@@ -51,73 +25,19 @@ export type GeoDataOptions = {
 };
 
 /** The ASN data has ~410k IPv4 rows; 2M leaves room for growth while bounding memory if a file is corrupt. */
-export const MAX_ASN_ROWS = 2_000_000;
+const MAX_ASN_ROWS = 2_000_000;
 
 /** Rows parsed between yields to the event loop: ~10 ms of work, short enough not to stall a 250 ms UI flush. */
-export const PARSE_CHUNK_ROWS = 25_000;
+const PARSE_CHUNK_ROWS = 25_000;
 
 /** Organisation names longer than this are cut: a display name, not a document. */
-export const MAX_ORG_LENGTH = 200;
+const MAX_ORG_LENGTH = 200;
 
 /** Bump when the binary cache layout changes. */
 const CACHE_FORMAT = 1;
 const CACHE_MAGIC = 0x54_41_54_47; // "TATG"
 const ENDIAN_MARK = 0x01_02_03_04;
 const HEADER_WORDS = 8;
-
-// ---------------------------------------------------------------- IP text -> numbers
-
-/** IPv4 dotted quad -> unsigned 32-bit number; undefined for anything else. */
-export function parseIpv4(text: string): number | undefined {
-	const parts = text.split('.');
-	if (parts.length !== 4) return undefined;
-	let value = 0;
-	for (const part of parts) {
-		if (part.length === 0 || part.length > 3 || !/^\d+$/.test(part)) return undefined;
-		const n = Number(part);
-		if (n > 255) return undefined;
-		value = value * 256 + n;
-	}
-	return value;
-}
-
-/**
- * IPv6 text (with `::`, an embedded IPv4 tail or a `%zone`) -> four big-endian 32-bit words written into `out`.
- * Returns false (and leaves `out` unspecified) when the text is not an IPv6 address.
- */
-export function parseIpv6(text: string, out: Uint32Array = new Uint32Array(4)): boolean {
-	let s = text;
-	const zone = s.indexOf('%');
-	if (zone >= 0) s = s.slice(0, zone);
-	if (s.length < 2 || s.length > 45) return false;
-	const groups: number[] = [];
-	const tailGroups = (part: string, into: number[]): boolean => {
-		if (part === '') return true;
-		const pieces = part.split(':');
-		for (const [i, piece] of pieces.entries()) {
-			if (i === pieces.length - 1 && piece.includes('.')) {
-				const v4 = parseIpv4(piece);
-				if (v4 === undefined) return false;
-				into.push(v4 >>> 16, v4 & 0xff_ff);
-			} else {
-				if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return false;
-				into.push(Number.parseInt(piece, 16));
-			}
-		}
-		return true;
-	};
-	const gap = s.indexOf('::');
-	if (gap >= 0) {
-		if (s.indexOf('::', gap + 1) >= 0) return false;
-		const head: number[] = [];
-		const tail: number[] = [];
-		if (!tailGroups(s.slice(0, gap), head) || !tailGroups(s.slice(gap + 2), tail)) return false;
-		if (head.length + tail.length > 7) return false;
-		groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
-	} else if (!tailGroups(s, groups) || groups.length !== 8) return false;
-	for (let i = 0; i < 4; i++) out[i] = ((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0;
-	return true;
-}
 
 // ---------------------------------------------------------------- CSV -> index
 
@@ -131,7 +51,7 @@ function orgField(line: string, from: number): string {
 const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
 /** Organisation names, each stored once; rows keep an index. */
-export class OrgTable {
+class OrgTable {
 	readonly names: string[] = [];
 	private readonly ids = new Map<string, number>();
 	id(name: string): number {
@@ -172,7 +92,7 @@ async function eachRow(csv: string, row: (line: string, c1: number, c2: number, 
 }
 
 /** Builds the IPv4 ranges from `start_num,end_num,asn,org` rows; adjacent rows of one AS are merged. */
-export async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges> {
+async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges> {
 	const estimate = Math.min(MAX_ASN_ROWS, (csv.match(/\n/g)?.length ?? 0) + 1);
 	const r = ranges(estimate, 1);
 	let n = 0;
@@ -197,17 +117,8 @@ export async function buildAsnV4(csv: string, orgs: OrgTable): Promise<AsnRanges
 	return shrink(r, n, 1);
 }
 
-function compare128(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
-	for (let k = 0; k < 4; k++) {
-		const x = a[ai + k]!;
-		const y = b[bi + k]!;
-		if (x !== y) return x < y ? -1 : 1;
-	}
-	return 0;
-}
-
 /** Builds the IPv6 ranges from `start,end,asn,org` rows (text addresses). */
-export async function buildAsnV6(csv: string, orgs: OrgTable): Promise<AsnRanges> {
+async function buildAsnV6(csv: string, orgs: OrgTable): Promise<AsnRanges> {
 	const estimate = Math.min(MAX_ASN_ROWS, (csv.match(/\n/g)?.length ?? 0) + 1);
 	const r = ranges(estimate, 4);
 	const a = new Uint32Array(4);

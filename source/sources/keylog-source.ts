@@ -10,7 +10,7 @@ import {followFile, FOLLOW_PREFIX} from './byte-stream.js';
  * Largest key log read whole. A line is ~170 bytes per secret, five per TLS 1.3 connection: 64 MiB
  * is ~75,000 connections; a bigger file is not a key log.
  */
-export const MAX_KEYLOG_BYTES = 64 * 1024 * 1024;
+const MAX_KEYLOG_BYTES = 64 * 1024 * 1024;
 
 /** Bytes read per chunk while following. */
 const FOLLOW_CHUNK = 64 * 1024;

@@ -14,7 +14,7 @@ import type {LogLine} from '../types.js';
 import {ioMessage, openByteSource, type ByteSource} from './byte-stream.js';
 
 /** Bytes read per chunk: 64 KiB is ~500 typical log lines, a batch the UI digests in well under a frame. */
-export const LOGCAT_CHUNK_SIZE = 64 * 1024;
+const LOGCAT_CHUNK_SIZE = 64 * 1024;
 
 /**
  * Longest line kept, in bytes. The parser keeps 16 Ki chars (decode/logcat.ts MAX_LINE_CHARS) and
@@ -26,7 +26,7 @@ export const MAX_LINE_BYTES = 64 * 1024;
 /** What messages say a logcat input should have been (`is a directory, not a logcat file`). */
 const KIND = 'logcat file';
 
-export type LogcatStream = AsyncIterable<LogLine[]> & {
+type LogcatStream = AsyncIterable<LogLine[]> & {
 	readonly name: string;
 	/** Lines handed out so far (the last index). */
 	readonly lines: number;
@@ -41,7 +41,7 @@ export type LogcatStream = AsyncIterable<LogLine[]> & {
 	readonly error: string | undefined;
 };
 
-export type OpenLogcatOptions = {
+type OpenLogcatOptions = {
 	signal?: AbortSignal;
 	/** follow: stop after this long without growth (default: only on abort). */
 	followIdleMs?: number;

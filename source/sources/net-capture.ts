@@ -91,7 +91,7 @@ export type NetCaptureStream = AsyncIterable<RawPacket[]> & {
 /**
  * PCAPdroid exports at least once a second while there is traffic (MAX_PCAP_DUMP_DELAY_MS);
  * five silent seconds means the phone is idle or the link is broken, worth showing. Shorter than
- * adb-live's STALL_AFTER_MS (30 s): logcat and tcpdump on the phone write only when something
+ * adb-live's ADB_STALL_AFTER_MS (30 s): logcat and tcpdump on the phone write only when something
  * happens, so silence there says less.
  */
 const NET_STALL_AFTER_MS = 5000;

@@ -17,9 +17,9 @@ import {runHttp} from './net-http.js';
 import {runTcpConnect, runTcpListen} from './net-tcp.js';
 import {runUdp} from './net-udp.js';
 
-export type {NetCaptureStream, NetSourceOptions, NetSourceState, NetSourceStats} from './net-capture.js';
+export type {NetCaptureStream, NetSourceState} from './net-capture.js';
 
-export type NetSpec =
+type NetSpec =
 	| {kind: 'udp' | 'tcp-listen' | 'tcp'; host: string; port: number}
 	| {kind: 'http'; host: string; port: number; url: string};
 

@@ -1,15 +1,15 @@
 /**
- * Runs a PCAPdroid plan (pcapdroid.ts) on the phone over adb: checks the app is installed, sets
+ * Runs a PCAPdroid plan (pcapdroid-api.ts) on the phone over adb: checks the app is installed, sets
  * up the `adb reverse`/`forward` tunnel, starts the capture with `am start`, and stops it again.
  * The packets themselves arrive through the plan's --pcap source (net-source.ts).
  */
 import {execFile} from 'node:child_process';
 import type {Adb} from '@yume-chan/adb';
 import {findAdbBinary, type AdbEndpoint} from './adb.js';
-import {PCAPDROID_PACKAGE, type PcapdroidMode, type PcapdroidPlan, type PcapdroidStartOptions} from './pcapdroid.js';
+import {PCAPDROID_PACKAGE, type PcapdroidMode, type PcapdroidPlan, type PcapdroidStartOptions} from './pcapdroid-api.js';
 
 /** Where to get PCAPdroid: said whenever it is missing. */
-export const PCAPDROID_INSTALL_HINT = `install PCAPdroid (${PCAPDROID_PACKAGE}) from Google Play or F-Droid, open it once, then run tattle again`;
+const PCAPDROID_INSTALL_HINT = `install PCAPdroid (${PCAPDROID_PACKAGE}) from Google Play or F-Droid, open it once, then run tattle again`;
 /** `adb forward` takes well under a second; 10 s means the server is stuck. */
 const ADB_COMMAND_TIMEOUT_MS = 10_000;
 
@@ -17,7 +17,7 @@ const ADB_COMMAND_TIMEOUT_MS = 10_000;
 export class PcapdroidError extends Error {}
 
 /** The shell command that lists PCAPdroid's package when it is installed. */
-export const PCAPDROID_CHECK_COMMAND = `pm list packages ${PCAPDROID_PACKAGE}`;
+const PCAPDROID_CHECK_COMMAND = `pm list packages ${PCAPDROID_PACKAGE}`;
 
 /** True when `pm list packages` output names PCAPdroid's package. */
 export function listsPcapdroid(pmOutput: string): boolean {

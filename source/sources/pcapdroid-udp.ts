@@ -14,10 +14,13 @@
  * UDP has no sequence numbers and pcap neither, so a lost record cannot be seen. What can:
  * timestamps going backwards (reordering), and in pcapng a packet naming an interface or a uid
  * whose IDB or UID-map block never arrived (PCAPdroid sends each exactly once, before first use).
+ *
+ * Over 300 lines because checking each datagram as a pcap record or pcapng block and synthesising
+ * a missing preamble are one framing.
  */
 import type {CaptureFormat} from './capture-reader.js';
 
-export type FramedDatagram =
+type FramedDatagram =
 	| {
 			ok: true;
 			/** Start a new capture segment with these preamble bytes (real or synthesised) first. */
@@ -47,7 +50,7 @@ const PCAP_MAGIC_NSEC = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_RAW = 101;
 /** As PCAPdroid's own udp_receiver.py: the largest IP packet, and more than any UDP datagram holds. */
-export const SYNTH_SNAPLEN = 65_535;
+const SYNTH_SNAPLEN = 65_535;
 
 const BLOCK_SHB = 0x0a0d0d0a;
 const BLOCK_IDB = 0x00000001;
@@ -70,8 +73,8 @@ const MAX_PREAMBLE_BLOCKS = 64;
 export const MAX_SYNTH_INTERFACES = 64;
 /** Options walked in one EPB looking for the uid comment; PCAPdroid writes at most 3. */
 const MAX_EPB_OPTIONS = 16;
-/** UIDs remembered for the lost-map check: a phone's app count, with room (as decode/pcapdroid.ts). */
-export const MAX_TRACKED_UIDS = 4096;
+/** UIDs remembered for the lost-map check: a phone's app count, with room (as decode/pcapdroid-metadata.ts). */
+const MAX_TRACKED_UIDS = 4096;
 
 const latin1 = new TextDecoder('latin1');
 
@@ -300,7 +303,7 @@ function hasTrailer(d: Uint8Array, at: number): boolean {
 }
 
 /** A pcap file header: version 2.4, microseconds. */
-export function pcapHeader(le: boolean, linkType: number, snapLen: number): Uint8Array {
+function pcapHeader(le: boolean, linkType: number, snapLen: number): Uint8Array {
 	const b = new Uint8Array(PCAP_HEADER_LENGTH);
 	const dv = new DataView(b.buffer);
 	dv.setUint32(0, PCAP_MAGIC_USEC, le);

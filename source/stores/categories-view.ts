@@ -19,10 +19,10 @@ export type CategoryRow = {
 	share: number;
 };
 
-export type CategoriesView = {rows: CategoryRow[]; total: number; start: number; selected: number; focused: boolean};
+type CategoriesView = {rows: CategoryRow[]; total: number; start: number; selected: number; focused: boolean};
 
 /** One category as cells; `max` is the largest bytesOut of any category. */
-export function categoryRow(c: CategorySummary, max: number): CategoryRow {
+function categoryRow(c: CategorySummary, max: number): CategoryRow {
 	return {
 		key: c.category,
 		category: c.category,

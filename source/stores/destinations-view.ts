@@ -16,7 +16,7 @@ export const HOST_MAX = 253;
 /** Owner, AS org and app cells: long enough for any column, short enough to bound formatting. */
 export const FIELD_MAX = 96;
 /** Sparkline samples kept per row: the widest sparkline column. */
-export const SPARK_SAMPLES = 12;
+const SPARK_SAMPLES = 12;
 
 export type DestinationRow = {
 	key: string;
@@ -39,7 +39,7 @@ export type DestinationRow = {
 };
 
 /** One short word per payload reading, for the Read column (README "Reading inside HTTPS"). */
-export const READING_WORDS: Record<NonNullable<DestinationSummary['payload']>, string> = {
+const READING_WORDS: Record<NonNullable<DestinationSummary['payload']>, string> = {
 	read: 'yes',
 	'partly-read': 'part',
 	encrypted: 'no',
@@ -47,7 +47,7 @@ export const READING_WORDS: Record<NonNullable<DestinationSummary['payload']>, s
 	cleartext: 'plain',
 };
 
-export type DestinationsView = {
+type DestinationsView = {
 	rows: DestinationRow[];
 	/** Rows after the filter, and before it. */
 	total: number;
@@ -65,7 +65,7 @@ export type DestinationsView = {
 };
 
 /** One destination as table cells. `now` is the session clock (the newest packet), so replays age correctly. */
-export function destinationRow(d: DestinationSummary, now: number | undefined): DestinationRow {
+function destinationRow(d: DestinationSummary, now: number | undefined): DestinationRow {
 	const apps = d.apps.length > 1 ? `${d.apps[0]} +${d.apps.length - 1}` : (d.apps[0] ?? '');
 	const asOrg = [formatAsn(d.asn), d.asOrg].filter(Boolean).join(' ');
 	return {

@@ -32,7 +32,7 @@ const IPS_SHOWN = 8;
 
 export type DetailTone = Severity | 'muted' | 'accent';
 
-export type DetailLine =
+type DetailLine =
 	| {kind: 'heading'; text: string}
 	| {kind: 'field'; label: string; value: string; tone?: DetailTone};
 
@@ -133,7 +133,7 @@ export function destinationDetail(d: DestinationSummary, flags: readonly Flag[])
 }
 
 /** Detail of one timeline entry. */
-export function eventDetail(e: TimelineEntry): DetailView {
+function eventDetail(e: TimelineEntry): DetailView {
 	return {
 		title: `${e.source} ${clean(e.kind, 40)}`,
 		lines: [
@@ -147,7 +147,7 @@ export function eventDetail(e: TimelineEntry): DetailView {
 }
 
 /** Detail for a target, or undefined when it is gone from the data. */
-export function detailFor(
+function detailFor(
 	target: DetailTarget,
 	destinations: readonly DestinationSummary[],
 	flags: readonly Flag[],

@@ -18,10 +18,10 @@ const KIND_MAX = 24;
 
 export type EventRow = {key: string; time: string; source: TimelineEntry['source']; kind: string; text: string};
 
-export type EventsView = {rows: EventRow[]; total: number; all: number; start: number; selected: number; focused: boolean};
+type EventsView = {rows: EventRow[]; total: number; all: number; start: number; selected: number; focused: boolean};
 
 /** One timeline entry as cells. */
-export function eventRow(e: TimelineEntry): EventRow {
+function eventRow(e: TimelineEntry): EventRow {
 	return {
 		key: eventKey(e),
 		time: formatClock(e.ts),

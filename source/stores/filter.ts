@@ -7,7 +7,7 @@
 import type {DestinationSummary, Flag, TimelineEntry} from '../types.js';
 
 /** What a row can be found by. Every field is optional: a panel fills what its rows have. */
-export type FilterFacts = {
+type FilterFacts = {
 	host?: string;
 	/** The destination behind `host`, when known: its owner, category, country, AS org, IPs, apps. */
 	destination?: DestinationSummary;

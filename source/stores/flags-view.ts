@@ -26,7 +26,7 @@ export type FlagRow = {
 	encrypted: boolean;
 };
 
-export type FlagsView = {
+type FlagsView = {
 	rows: FlagRow[];
 	total: number;
 	all: number;
@@ -40,7 +40,7 @@ export type FlagsView = {
 };
 
 /** One flag as table cells. */
-export function flagRow(f: Flag): FlagRow {
+function flagRow(f: Flag): FlagRow {
 	return {
 		key: flagKey(f),
 		time: formatClock(f.ts),

@@ -6,7 +6,7 @@ import {browserWords} from '../lib/format.js';
 import type {IncognitoSignal} from '../types.js';
 
 /** The status bar's word: `INCOGNITO com.mi.globalbrowser (log)`. */
-export const SIGNAL_WORD: Readonly<Record<IncognitoSignal, string>> = {
+const SIGNAL_WORD: Readonly<Record<IncognitoSignal, string>> = {
 	notification: 'notification',
 	log: 'log',
 	'secure-window': 'secure window',

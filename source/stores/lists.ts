@@ -11,7 +11,7 @@ import {$categories, $destinations, $flags, $timeline} from './session-stores.js
 import {$ui, type FlagSortMode, type PanelId, type SortMode} from './ui-state.js';
 
 /** The part of the UI state that changes list contents (not selection), so a cursor move does not re-sort. */
-export const $listQuery = computed($ui, ui => ({
+const $listQuery = computed($ui, ui => ({
 	filter: filterNeedle(ui.filter),
 	sort: ui.sort,
 	flagSort: ui.flagSort,
@@ -19,17 +19,17 @@ export const $listQuery = computed($ui, ui => ({
 $listQuery.eq = deepEqual;
 
 /** Destination filter: the one rule (filter.ts) over the destination's facts. */
-export function destinationMatches(d: DestinationSummary, needle: string): boolean {
+function destinationMatches(d: DestinationSummary, needle: string): boolean {
 	return rowMatches(needle, destinationFacts(d));
 }
 
 /** Flag filter: the one rule over the flag's facts and its host's destination (`byHost`). */
-export function flagMatches(f: Flag, needle: string, byHost?: ReadonlyMap<string, DestinationSummary>): boolean {
+function flagMatches(f: Flag, needle: string, byHost?: ReadonlyMap<string, DestinationSummary>): boolean {
 	return rowMatches(needle, flagFacts(f, byHost?.get(f.host)));
 }
 
 /** Timeline filter: the one rule over the entry's facts. */
-export function eventMatches(e: TimelineEntry, needle: string): boolean {
+function eventMatches(e: TimelineEntry, needle: string): boolean {
 	return rowMatches(needle, eventFacts(e));
 }
 
@@ -45,11 +45,11 @@ const DESTINATION_ORDER: Record<SortMode, (a: DestinationSummary, b: Destination
 };
 
 /** Filter and sort destinations (pure). */
-export function listDestinations(all: readonly DestinationSummary[], filter: string, sort: SortMode): DestinationSummary[] {
+function listDestinations(all: readonly DestinationSummary[], filter: string, sort: SortMode): DestinationSummary[] {
 	return all.filter(d => destinationMatches(d, filter)).sort(DESTINATION_ORDER[sort]);
 }
 
-export const SEVERITY_RANK: Record<Severity, number> = {high: 3, medium: 2, low: 1, info: 0};
+const SEVERITY_RANK: Record<Severity, number> = {high: 3, medium: 2, low: 1, info: 0};
 
 /** Identity of a flag across flushes (flags have no id of their own). */
 export function flagKey(f: Flag): string {
@@ -65,7 +65,7 @@ const FLAG_ORDER: Record<FlagSortMode, (a: Flag, b: Flag) => number> = {
 };
 
 /** Flags newest first (or most severe first), filtered (pure). */
-export function listFlags(
+function listFlags(
 	all: readonly Flag[],
 	filter: string,
 	sort: FlagSortMode = 'newest',
@@ -82,12 +82,12 @@ export function eventKey(e: TimelineEntry): string {
 }
 
 /** Timeline newest first (pure); the stable sort keeps arrival order for equal times. */
-export function listEvents(all: readonly TimelineEntry[], filter: string): TimelineEntry[] {
+function listEvents(all: readonly TimelineEntry[], filter: string): TimelineEntry[] {
 	return all.filter(e => eventMatches(e, filter)).sort((a, b) => b.ts - a.ts);
 }
 
 /** Categories by bytes sent, then by number of destinations (pure). */
-export function listCategories(all: readonly CategorySummary[]): CategorySummary[] {
+function listCategories(all: readonly CategorySummary[]): CategorySummary[] {
 	return [...all].sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations || (a.category < b.category ? -1 : 1));
 }
 

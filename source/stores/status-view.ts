@@ -34,7 +34,7 @@ const NOT_UNDECODED: ReadonlySet<string> = new Set([
 ]);
 
 /** Plain words for the problem kinds decoders count (the report keeps the kind names). */
-export const UNDECODED_WORDS: Readonly<Record<string, string>> = {
+const UNDECODED_WORDS: Readonly<Record<string, string>> = {
 	'bad-ip': 'bad IP header',
 	'not-ip': 'not IP',
 	truncated: 'cut short',
@@ -68,7 +68,7 @@ export function undecoded(stats: SessionStats): {total: number; kinds: Array<{wo
 	return {total: Math.max(counted, stats.malformed), kinds: kinds.slice(0, UNDECODED_KINDS_MAX)};
 }
 
-export type SourceChip = {name: string; state: SourceState; /** The state in words ("ended", not "eof"). */ word: string; rate: string; detail: string};
+type SourceChip = {name: string; state: SourceState; /** The state in words ("ended", not "eof"). */ word: string; rate: string; detail: string};
 
 export type StatusView = {
 	title: string;

@@ -3,7 +3,7 @@
  * set stores themselves.
  */
 import {listKeys} from './lists.js';
-import {addNotice, dismissNotice} from './notices.js';
+import {dismissNotice} from './notices.js';
 import {moveBy, resolveIndex} from './selection.js';
 import {holdSnapshots} from './session-stores.js';
 import {
@@ -22,10 +22,10 @@ import {
 } from './ui-state.js';
 
 export * from './ui-state.js';
-export {addNotice, addNotice as notify, dismissNotice};
+export {dismissNotice};
 
 /** A filter is typed by hand; longer text is a paste accident. */
-export const FILTER_MAX = 64;
+const FILTER_MAX = 64;
 
 /** Jumps far enough to reach either end of any list. */
 const FAR = Number.MAX_SAFE_INTEGER;
@@ -218,7 +218,7 @@ export function openDetail(): void {
 }
 
 /** Close the detail view. */
-export function closeDetail(): void {
+function closeDetail(): void {
 	update(() => ({detail: undefined, detailScroll: 0}));
 }
 

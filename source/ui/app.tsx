@@ -1,4 +1,4 @@
-import React, {useLayoutEffect, useMemo, type ComponentType} from 'react';
+import {useLayoutEffect, useMemo, type ComponentType} from 'react';
 import {Box, Text, useInput, useStdin, type Key} from 'ink';
 import {useStore} from '@nanostores/react';
 import {computed} from 'nanostores';
@@ -19,7 +19,7 @@ import {FlagsPanel} from './panels/flags.js';
 import {StatusBar} from './panels/status-bar.js';
 
 /** The part of the UI state that changes the layout; selection moves do not re-render the root. */
-export const $layoutState = computed($ui, (ui): LayoutState => ({
+const $layoutState = computed($ui, (ui): LayoutState => ({
 	focus: ui.focus,
 	variant: ui.layout,
 	detail: ui.detail !== undefined,

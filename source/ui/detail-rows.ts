@@ -8,9 +8,9 @@ import type {DetailTone, DetailView} from '../stores/detail-view.js';
 /** Label column: fits "Log lines", "Named by" and "line 12345". */
 export const LABEL_WIDTH = 11;
 /** A value wraps to at most this many rows (a 1,200-character excerpt at 100 columns). */
-export const VALUE_MAX_ROWS = 14;
+const VALUE_MAX_ROWS = 14;
 
-export type DetailRow = {key: string; label: string; text: string; tone?: DetailTone; heading?: boolean};
+type DetailRow = {key: string; label: string; text: string; tone?: DetailTone; heading?: boolean};
 
 /** Screen rows of a detail view at `width` columns. */
 export function detailRows(view: DetailView, width: number, ascii = false): DetailRow[] {

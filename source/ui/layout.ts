@@ -8,28 +8,28 @@ import type {LayoutVariant, PanelId, Viewport} from '../stores/ui-state.js';
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 8;
 /** Under 60x14 only the focused panel fits beside the bars. */
-export const TINY_COLUMNS = 60;
-export const TINY_ROWS = 14;
+const TINY_COLUMNS = 60;
+const TINY_ROWS = 14;
 /** From 120x30 (bandwhich's breakpoint) there is room for all four panels, two side by side. */
-export const WIDE_COLUMNS = 120;
-export const WIDE_ROWS = 30;
+const WIDE_COLUMNS = 120;
+const WIDE_ROWS = 30;
 /** From 30 rows a narrower terminal stacks a third panel (the timeline) under flags. */
-export const TALL_ROWS = 30;
+const TALL_ROWS = 30;
 /** Title rule and column header above each panel's rows. */
 export const PANEL_CHROME = 2;
 /** A panel with fewer data rows than this is dropped, not squeezed. */
-export const MIN_PANEL_ROWS = 3;
+const MIN_PANEL_ROWS = 3;
 /** Columns between panels placed side by side. */
 export const GUTTER = 2;
 
-export type Breakpoint = 'too-small' | 'tiny' | 'compact' | 'tall' | 'wide';
+type Breakpoint = 'too-small' | 'tiny' | 'compact' | 'tall' | 'wide';
 
-export type PanelBox = {id: PanelId; width: number; height: number};
+type PanelBox = {id: PanelId; width: number; height: number};
 
 /** One horizontal band of the body: panels side by side, all `height` rows tall. */
-export type Band = {height: number; panels: PanelBox[]};
+type Band = {height: number; panels: PanelBox[]};
 
-export type Layout = {
+type Layout = {
 	breakpoint: Breakpoint;
 	columns: number;
 	/** Frame height: one row shorter than the terminal, so Ink never clears the screen per frame. */

@@ -1,4 +1,3 @@
-import React from 'react';
 import {render, type Instance} from 'ink';
 import {$ui, setViewport} from '../stores/ui.js';
 import {App} from './app.js';

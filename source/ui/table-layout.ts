@@ -16,7 +16,7 @@ export type ColumnSpec<K extends string = string> = {
 	truncate?: 'end' | 'middle';
 };
 
-export type FittedColumn<K extends string = string> = ColumnSpec<K> & {fitted: number};
+type FittedColumn<K extends string = string> = ColumnSpec<K> & {fitted: number};
 
 /** Columns between cells. */
 export const CELL_GAP = 1;

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {Session} from '../../source/ingest/session.js';
-import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
+import {createRuleSet} from '../../source/classify/rules.js';
+import {loadBundledRules} from '../../source/app/rule-files.js';
 import type {BundleWriter} from '../../source/sources/bundle-writer.js';
 import {recordMarkers} from '../../source/app/recorder.js';
 import {repoRoot} from '../helpers/corpus.js';

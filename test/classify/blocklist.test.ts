@@ -1,6 +1,7 @@
 import {describe, it, expect} from 'vitest';
 import {fileURLToPath} from 'node:url';
-import {loadBlocklist, parseBlocklist} from '../../source/classify/blocklist.js';
+import {parseBlocklist} from '../../source/classify/blocklist.js';
+import {loadBlocklist} from '../../source/app/rule-files.js';
 import {createRuleSet} from '../../source/classify/rules.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/classify/${name}`, import.meta.url));

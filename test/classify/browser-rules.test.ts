@@ -1,15 +1,18 @@
 import {describe, it, expect} from 'vitest';
 import type {LogRecord} from '../../source/types.js';
 import {
-	bundledBrowserLogRules,
 	matchBrowserLogRule,
 	MAX_RULE_REGEX_CHARS,
 	parseBrowserLogRules,
 	regexProblem,
 	type BrowserLogRule,
 } from '../../source/classify/browser-rules.js';
+import {loadBrowserLogRules} from '../../source/app/rule-files.js';
 import {androidFact} from '../../source/decode/android.js';
 import {parseLogcatLine} from '../../source/decode/logcat.js';
+
+/** The bundled rules, read from disk at the edge as the CLI does. */
+const BUNDLED = loadBrowserLogRules();
 
 const rec = (tag: string | undefined, message: string, over: Partial<LogRecord> = {}): LogRecord => ({type: 'log', index: 1, ts: 1, pid: 1520, tag, message, ...over});
 const START_LAUNCHER = (cmp: string): string =>
@@ -29,7 +32,7 @@ const rule = (over: Partial<BrowserLogRule> = {}): BrowserLogRule => ({
 
 describe('bundled browser logcat rules', () => {
 	it('load, every one anchored, sourced and with a known confidence', () => {
-		const rules = bundledBrowserLogRules();
+		const rules = BUNDLED;
 		expect(rules.length).toBeGreaterThan(0);
 		for (const r of rules) {
 			expect(r.tag.startsWith('^') && r.message.startsWith('^'), r.id).toBe(true);
@@ -44,36 +47,36 @@ describe('bundled browser logcat rules', () => {
 	it('see Chrome launched into incognito by its IncognitoTabLauncher (both AM tags)', () => {
 		const line = START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncher');
 		for (const tag of ['ActivityTaskManager', 'ActivityManager']) {
-			expect(matchBrowserLogRule(rec(tag, line))).toEqual({kind: 'incognito-on', pkg: 'com.android.chrome', detail: 'logcat rule chrome-incognito-launcher (code)', signal: 'log'});
+			expect(matchBrowserLogRule(BUNDLED, rec(tag, line))).toEqual({kind: 'incognito-on', pkg: 'com.android.chrome', detail: 'logcat rule chrome-incognito-launcher (code)', signal: 'log'});
 		}
 		// The same line is still an activity start for the foreground tracker.
 		expect(androidFact(rec('ActivityTaskManager', line))?.kind).toBe('activity-start');
 	});
 
 	it('do not fire on an ordinary Chrome start, another tag, another package or a look-alike class', () => {
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', START_LAUNCHER('com.android.chrome/com.google.android.apps.chrome.Main')))).toBeUndefined();
-		expect(matchBrowserLogRule(rec('chromium', START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncher')))).toBeUndefined();
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', START_LAUNCHER('com.evil/org.chromium.chrome.browser.incognito.IncognitoTabLauncher')))).toBeUndefined();
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncherX')))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', START_LAUNCHER('com.android.chrome/com.google.android.apps.chrome.Main')))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('chromium', START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncher')))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', START_LAUNCHER('com.evil/org.chromium.chrome.browser.incognito.IncognitoTabLauncher')))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncherX')))).toBeUndefined();
 	});
 
 	it('treat every Firefox Focus start as private browsing', () => {
-		const f = matchBrowserLogRule(rec('ActivityTaskManager', START_LAUNCHER('org.mozilla.focus/.activity.MainActivity')));
+		const f = matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', START_LAUNCHER('org.mozilla.focus/.activity.MainActivity')));
 		expect(f).toMatchObject({kind: 'incognito-on', pkg: 'org.mozilla.focus'});
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', START_LAUNCHER('org.mozilla.firefox/.App')))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', START_LAUNCHER('org.mozilla.firefox/.App')))).toBeUndefined();
 	});
 
 	it('ignore raw lines, buffer banners and untagged records', () => {
 		const line = START_LAUNCHER('com.android.chrome/org.chromium.chrome.browser.incognito.IncognitoTabLauncher');
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', line, {raw: true}))).toBeUndefined();
-		expect(matchBrowserLogRule(rec('ActivityTaskManager', line, {buffer: 'main'}))).toBeUndefined();
-		expect(matchBrowserLogRule(rec(undefined, line))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', line, {raw: true}))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', line, {buffer: 'main'}))).toBeUndefined();
+		expect(matchBrowserLogRule(BUNDLED, rec(undefined, line))).toBeUndefined();
 	});
 
 	it('stay fast on a hostile 1 MB message', () => {
 		const hostile = `START u0 {${'cmp=com.android.chrome/ '.repeat(50_000)}`;
 		const t = performance.now();
-		for (let i = 0; i < 20; i++) expect(matchBrowserLogRule(rec('ActivityTaskManager', hostile))).toBeUndefined();
+		for (let i = 0; i < 20; i++) expect(matchBrowserLogRule(BUNDLED, rec('ActivityTaskManager', hostile))).toBeUndefined();
 		// Twenty matches over a capped 4 KiB prefix: milliseconds, not seconds.
 		expect(performance.now() - t).toBeLessThan(500);
 	});
@@ -84,15 +87,15 @@ describe('browser-scope rules', () => {
 
 	it('match only lines from the browser\'s own pids', () => {
 		const on = rec('cr_Incognito', 'Incognito profile created', {pid: 8800});
-		expect(matchBrowserLogRule(on, 'com.example.browser', rules)).toMatchObject({kind: 'incognito-on', pkg: 'com.example.browser'});
-		expect(matchBrowserLogRule(on, 'com.other.app', rules)).toBeUndefined();
-		expect(matchBrowserLogRule(on, undefined, rules)).toBeUndefined();
-		expect(matchBrowserLogRule(rec('cr_Incognito', 'Incognito profile destroyed'), 'com.example.browser', rules)?.kind).toBe('incognito-off');
+		expect(matchBrowserLogRule(rules, on, 'com.example.browser')).toMatchObject({kind: 'incognito-on', pkg: 'com.example.browser'});
+		expect(matchBrowserLogRule(rules, on, 'com.other.app')).toBeUndefined();
+		expect(matchBrowserLogRule(rules, on, undefined)).toBeUndefined();
+		expect(matchBrowserLogRule(rules, rec('cr_Incognito', 'Incognito profile destroyed'), 'com.example.browser')?.kind).toBe('incognito-off');
 	});
 
 	it('match from any pid when the tag is the browser\'s own', () => {
 		const own = parseBrowserLogRules({rules: [rule({ownTag: true})]});
-		expect(matchBrowserLogRule(rec('cr_Incognito', 'Incognito session started'), undefined, own)?.pkg).toBe('com.example.browser');
+		expect(matchBrowserLogRule(own, rec('cr_Incognito', 'Incognito session started'), undefined)?.pkg).toBe('com.example.browser');
 	});
 });
 
@@ -107,7 +110,7 @@ const SAMSUNG = 'com.sec.android.app.sbrowser';
 const BRAVE = 'com.brave.browser';
 
 /** The generic rule's verdict on a logcat line from a pid of `pkg`: its kind, or undefined. */
-const kindOf = (line: string, pkg: string | undefined): string | undefined => matchBrowserLogRule(parseLogcatLine(line, 1), pkg)?.kind;
+const kindOf = (line: string, pkg: string | undefined): string | undefined => matchBrowserLogRule(BUNDLED, parseLogcatLine(line, 1), pkg)?.kind;
 
 describe('generic browser rules: meaning, not wording', () => {
 	const on: Array<[string, string]> = [
@@ -179,7 +182,7 @@ describe('generic browser rules: meaning, not wording', () => {
 	});
 
 	it('name the browser that owns the pid, with the rule and the log signal', () => {
-		const fact = matchBrowserLogRule(parseLogcatLine(on[3]![1], 1), MI);
+		const fact = matchBrowserLogRule(BUNDLED, parseLogcatLine(on[3]![1], 1), MI);
 		expect(fact).toEqual({kind: 'incognito-on', pkg: MI, detail: 'logcat rule generic-verb-on (inferred)', signal: 'log'});
 	});
 
@@ -200,7 +203,7 @@ describe('generic browser rules: meaning, not wording', () => {
 			`${'changed '.repeat(500)}isIncognito`,
 		];
 		const t = performance.now();
-		for (let i = 0; i < 20; i++) for (const m of hostile) matchBrowserLogRule(rec('cr_X', m), CHROME);
+		for (let i = 0; i < 20; i++) for (const m of hostile) matchBrowserLogRule(BUNDLED, rec('cr_X', m), CHROME);
 		expect(performance.now() - t).toBeLessThan(1000);
 	});
 });
@@ -214,10 +217,10 @@ describe('generic rule checks', () => {
 
 	it('apply unless and ignoreCase', () => {
 		const rules = parseBrowserLogRules({rules: [rule({pkg: '*', tag: '^t$', message: '^.{0,8}?incognito on', unless: '^x', ignoreCase: true})]});
-		expect(matchBrowserLogRule(rec('T', 'Incognito ON'), CHROME, rules)?.pkg).toBe(CHROME);
-		expect(matchBrowserLogRule(rec('T', 'x incognito on'), CHROME, rules)).toBeUndefined();
+		expect(matchBrowserLogRule(rules, rec('T', 'Incognito ON'), CHROME)?.pkg).toBe(CHROME);
+		expect(matchBrowserLogRule(rules, rec('T', 'x incognito on'), CHROME)).toBeUndefined();
 		// Not a known browser: a generic rule has no package to name.
-		expect(matchBrowserLogRule(rec('T', 'incognito on'), 'com.example.browser', rules)).toBeUndefined();
+		expect(matchBrowserLogRule(rules, rec('T', 'incognito on'), 'com.example.browser')).toBeUndefined();
 	});
 });
 

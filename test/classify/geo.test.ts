@@ -3,7 +3,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {createIpInfo, ipv4Scope, MAX_MEMO_IPS} from '../../source/classify/geo.js';
-import {loadGeoData, parseIpv4, type CountryDb} from '../../source/sources/geo-data.js';
+import {loadGeoData} from '../../source/sources/geo-data.js';
+import type {CountryDb} from '../../source/lib/asn-ranges.js';
+import {parseIpv4} from '../../source/lib/ip-address.js';
 
 const asnDir = fileURLToPath(new URL('../fixtures/classify/asn/', import.meta.url));
 

@@ -5,13 +5,12 @@ import {join} from 'node:path';
 import {
 	CATEGORIES,
 	createRuleSet,
-	loadBundledRules,
-	loadRuleFile,
 	normalizePattern,
 	parseRuleFile,
 	validateRuleFile,
 	type RuleFile,
 } from '../../source/classify/rules.js';
+import {loadBundledRules, loadRuleFile} from '../../source/app/rule-files.js';
 import {needFiles} from '../helpers/corpus.js';
 
 const rulesDir = new URL('../../source/classify/rules/', import.meta.url);

@@ -22,7 +22,7 @@ import {
 } from '../../source/classify/payload.js';
 import {decodeBase64, inflateBounded, parseForm, percentDecode, unpadPkcs7} from '../../source/classify/formats/codec.js';
 import {DEFAULT_RECOGNISERS, type FormatInput} from '../../source/classify/formats/index.js';
-import {MAX_FORMAT_EVENTS} from '../../source/classify/formats/types.js';
+import {MAX_FORMAT_EVENTS} from '../../source/classify/formats/recogniser.js';
 import {repoRoot} from '../helpers/corpus.js';
 import {fuzzOptions, timed} from './fuzz-options.js';
 import {bytesFor, mutated, payloadSeeds} from './real-inputs.js';

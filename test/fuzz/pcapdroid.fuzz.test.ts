@@ -15,7 +15,7 @@ import {
 	PCAPDROID_PEN,
 	PCAPDROID_TRAILER_LENGTH,
 	uidFromComment,
-} from '../../source/decode/pcapdroid.js';
+} from '../../source/decode/pcapdroid-metadata.js';
 import {trailerFrame, uidMapBlock} from '../sources/pcapdroid-dumper.js';
 import {fuzzOptions, timed} from './fuzz-options.js';
 import {bytesFor, payloadSeeds} from './real-inputs.js';

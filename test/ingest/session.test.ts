@@ -5,13 +5,16 @@ import {ndjsonRecord} from '../../source/report/ndjson.js';
 import {Session} from '../../source/ingest/session.js';
 import {MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 import {startFlushing, type Clock} from '../../source/ingest/flusher.js';
-import {createRuleSet, loadBundledRules} from '../../source/classify/rules.js';
+import {createRuleSet} from '../../source/classify/rules.js';
+import {loadBrowserLogRules, loadBundledRules} from '../../source/app/rule-files.js';
 import {createIpInfo} from '../../source/classify/geo.js';
 import {openCapture} from '../../source/sources/capture-source.js';
 import {corpusPath, hasCorpus, repoRoot} from '../helpers/corpus.js';
 import type {RawPacket} from '../../source/types.js';
 
 const classifier = createRuleSet({bundled: loadBundledRules(new URL(`file://${path.join(repoRoot, 'source/classify/rules')}/`))});
+/** The bundled browser log rules, read at the edge as the CLI does (a Session without them reads no incognito change from log lines). */
+const browserLogRules = loadBrowserLogRules();
 
 /** A DNS query for `name` over UDP/IPv4 in a raw-IP (link type 101) frame. */
 function dnsQuery(name: string, index: number, ts: number, server = [8, 8, 8, 8]): RawPacket {
@@ -200,7 +203,7 @@ describe('Session: incognito from the phone itself', () => {
 
 	it('a browser log line from its own pid changes the state like the probe does, and says so in NDJSON', () => {
 		const events: Array<Record<string, unknown>> = [];
-		const s = new Session({classifier, onEvent: (e) => events.push(ndjsonRecord(e))});
+		const s = new Session({classifier, browserLogRules, onEvent: (e) => events.push(ndjsonRecord(e))});
 		[START, ENTER, OTHER_APP].forEach((text, i) => s.addLogLine({text, index: i + 1}));
 		let snap = s.snapshot();
 		expect(snap.incognito).toEqual([MI]);
@@ -217,7 +220,7 @@ describe('Session: incognito from the phone itself', () => {
 	});
 
 	it('applies the rules to the lines before a --from window too', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.primeLogLine({text: START, index: 1});
 		s.primeLogLine({text: ENTER, index: 2});
 		expect(s.snapshot().incognito).toEqual([MI]);
@@ -225,7 +228,7 @@ describe('Session: incognito from the phone itself', () => {
 	});
 
 	it('a marker holds against the browser\'s own "off" until a marker ends it', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.addLogLine({text: START, index: 1});
 		s.addLogLine({text: '2026-11-23 22:36:50.000 +0300     0     0 I tattle.marker: incognito-on pkg=com.mi.globalbrowser marked by hand', index: 2});
 		s.addLogLine({text: EXIT, index: 3});
@@ -235,7 +238,7 @@ describe('Session: incognito from the phone itself', () => {
 	});
 
 	it('the window probe\'s lines give the secure-window signal', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.addLogLine({text: `${T_ENTER.toFixed(3).padStart(24)}     0     0     0 I tattle.probe: incognito-on pkg=${MI} source=secure-window`, index: 1});
 		expect(s.snapshot().incognitoSignals).toEqual({[MI]: 'secure-window'});
 		// The user's `i` on the browser in front ends it, whatever set it.

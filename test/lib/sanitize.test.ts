@@ -95,6 +95,15 @@ describe('truncation', () => {
 		expect(truncateEnd('abc', 0)).toBe('');
 	});
 
+	it('truncateEnd reads only the start of a huge string: 8 MB costs about what a line does', () => {
+		const huge = 'x'.repeat(8 * 1024 * 1024);
+		const started = performance.now();
+		for (let i = 0; i < 200; i++) expect(truncateEnd(huge, 40)).toBe(`${'x'.repeat(39)}…`);
+		// 200 segmentations of 8 MB each would take minutes; of ~224 code units, milliseconds
+		expect(performance.now() - started).toBeLessThan(2000);
+		expect(truncateEnd('漢'.repeat(100), 9)).toBe(`${'漢'.repeat(4)}…`);
+	});
+
 	it('truncateMiddle keeps the domain end of a host', () => {
 		const out = truncateMiddle('sa.api.intl.miui.com', 12);
 		expect(out).toBe('sa.ap…ui.com');

@@ -11,7 +11,7 @@ import {
 	type RecordedMeta,
 } from '../../source/sources/bundle-writer.js';
 import {CaptureParser, type CaptureSecrets} from '../../source/sources/capture-reader.js';
-import {resolveReplayInput} from '../../source/sources/replay.js';
+import {resolveReplayInput} from '../../source/sources/replay-source.js';
 import {LogcatParser} from '../../source/decode/logcat.js';
 import {androidFact} from '../../source/decode/android.js';
 import {concat, dsb, epb, idb, payload, pcapHeader, pcapRecord, shb} from './capture-builders.js';

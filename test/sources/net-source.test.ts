@@ -8,7 +8,7 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {connect, createServer, type AddressInfo, type Server, type Socket} from 'node:net';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {afterEach, describe, expect, it} from 'vitest';
-import {attachAppMetadata, addCustomBlock, newAppMetadataContext} from '../../source/decode/pcapdroid.js';
+import {attachAppMetadata, addCustomBlock, newAppMetadataContext} from '../../source/decode/pcapdroid-metadata.js';
 import {openNetCapture, parseNetSpec, isNetSpec, type NetCaptureStream, type NetSourceState} from '../../source/sources/net-source.js';
 import type {RawPacket} from '../../source/types.js';
 import {corpusPath, hasCorpus} from '../helpers/corpus.js';

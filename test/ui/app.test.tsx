@@ -4,7 +4,7 @@ import {displayWidth} from '../../source/lib/sanitize.js';
 import {clearControls, setControls} from '../../source/stores/controls.js';
 import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, resetUi} from '../../source/stores/ui.js';
-import {buildDemoSnapshot} from '../../source/ui/demo-snapshot.js';
+import {buildDemoSnapshot} from './demo-snapshot.js';
 import {destination, flag, HOSTILE_HOST, leakSession, snapshot} from './fixtures.js';
 import {KEYS, renderDashboard, type Rendered} from './render.js';
 

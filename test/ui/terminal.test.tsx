@@ -8,7 +8,7 @@ import {resetUi} from '../../source/stores/ui.js';
 import {fixRewind} from '../../source/ui/rewind-fix.js';
 import {renderApp, Root} from '../../source/ui/render.js';
 import {DEFAULT_THEME} from '../../source/ui/theme.js';
-import {buildDemoSnapshot} from '../../source/ui/demo-snapshot.js';
+import {buildDemoSnapshot} from './demo-snapshot.js';
 import {renderDashboard} from './render.js';
 import {VirtualTerminal} from './vterm.js';
 

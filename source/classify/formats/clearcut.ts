@@ -3,12 +3,12 @@
  * app-measurement.com/a): protobuf, not encrypted beyond TLS. Recognised by path; the generic
  * walker pulls readable strings (URLs, ids) out of the protobuf. research/xiaomi.md section 5.
  */
-import {type FormatInput, type FormatRecogniser, type FormatResult} from './types.js';
+import {type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 const CLEARCUT_PATHS = [/^\/(vn\/)?log\/batch$/, /^\/log$/, /^\/v1\/firelog\/legacy\/batchlog$/, /^\/v0cc\/log\/batch$/, /^\/a$/];
 
 /** Recognise a Clearcut/Firebase logging request by its path (top level only). */
-export function recogniseClearcut(input: FormatInput): FormatResult | undefined {
+function recogniseClearcut(input: FormatInput): FormatResult | undefined {
 	if (input.chain !== '' || !input.path) return undefined;
 	const q = input.path.indexOf('?');
 	const path = (q < 0 ? input.path : input.path.slice(0, q)).toLowerCase();

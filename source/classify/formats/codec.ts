@@ -6,11 +6,11 @@
 import {gunzipSync, inflateSync, inflateRawSync, constants as zlibConstants} from 'node:zlib';
 
 /** Shortest base64 string worth decoding: shorter tokens are ids and words, not payloads. */
-export const MIN_BASE64_CHARS = 16;
+const MIN_BASE64_CHARS = 16;
 /** Shortest hex string worth decoding: 32 chars = 16 bytes, one AES block or an MD5. */
-export const MIN_HEX_CHARS = 32;
+const MIN_HEX_CHARS = 32;
 /** Bytes sampled for the text/binary decision and for entropy: enough for a stable estimate. */
-export const SAMPLE_BYTES = 4096;
+const SAMPLE_BYTES = 4096;
 /** Fraction of printable characters for bytes to count as text (UTF-8 with a few controls). */
 const TEXT_PRINTABLE_RATIO = 0.9;
 
@@ -34,7 +34,7 @@ export function isZlib(bytes: Uint8Array): boolean {
 	return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0;
 }
 
-export type InflateResult = {data?: Uint8Array; tooLarge?: boolean};
+type InflateResult = {data?: Uint8Array; tooLarge?: boolean};
 
 /**
  * Decompress gzip, zlib or raw deflate with a hard output bound. A truncated stream (bodies are
@@ -171,10 +171,3 @@ export function unpadPkcs7(bytes: Uint8Array, blockSize = 16): Uint8Array | unde
 	return bytes.subarray(0, bytes.length - pad);
 }
 
-/** Case-insensitive header look-up (first match). */
-export function headerValue(headers: ReadonlyArray<[string, string]> | undefined, name: string): string | undefined {
-	if (!headers) return undefined;
-	const lower = name.toLowerCase();
-	for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
-	return undefined;
-}

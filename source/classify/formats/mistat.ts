@@ -6,7 +6,7 @@
  */
 import {createDecipheriv, createHash} from 'node:crypto';
 import {decodeHex, unpadPkcs7, utf8} from './codec.js';
-import {formValue, MAX_FORMAT_EVENTS, type FormatEvent, type FormatInput, type FormatRecogniser, type FormatResult} from './types.js';
+import {formValue, MAX_FORMAT_EVENTS, type FormatEvent, type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 /** AES block: the ciphertext must be a whole number of these. */
 const AES_BLOCK = 16;

@@ -4,8 +4,8 @@
  * /track/key_get with an RSA-wrapped key. Not passively decryptable: recognised, reported as
  * encrypted, with the header facts. research/xiaomi.md section 3.3.
  */
-import {headerValue} from './codec.js';
-import {formValue, type FormatInput, type FormatRecogniser, type FormatResult} from './types.js';
+import {headerValue} from '../../decode/http.js';
+import {formValue, type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 /** Headers the OneTrack uploader sets on every /track/v4 request. */
 const OT_HEADERS = ['OT_SID', 'OT_ts', 'OT_net', 'OT_sender', 'OT_protocol'] as const;

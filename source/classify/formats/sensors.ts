@@ -3,7 +3,7 @@
  * gzip=1 data_list = base64(gzip(JSON array of events)). research/xiaomi.md section 3.1.
  */
 import {decodeBase64, inflateBounded, isGzip, javaStringHashCode, utf8} from './codec.js';
-import {formValue, MAX_FORMAT_EVENTS, type FormatEvent, type FormatInput, type FormatRecogniser, type FormatResult} from './types.js';
+import {formValue, MAX_FORMAT_EVENTS, type FormatEvent, type FormatInput, type FormatRecogniser, type FormatResult} from './recogniser.js';
 
 /** gzip flag values from the SA SDK's DbParams: 1 gzip+base64, 9 encrypted (RSA-wrapped AES), 13 transport-encrypted. */
 const GZIP_PLAIN = '0';
@@ -37,7 +37,7 @@ function eventOf(obj: JsonObject): FormatEvent {
 }
 
 /** Events from the decoded data_list JSON (an array, or one object in older SDKs). */
-export function sensorsEvents(json: string): FormatEvent[] | undefined {
+function sensorsEvents(json: string): FormatEvent[] | undefined {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(json);

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import {sanitize, truncateEnd} from '../../lib/sanitize.js';
 import {ThemeContext, tint, type Theme} from '../theme.js';
 
-export type PanelBoundaryProps = {name: string; width: number; height: number; children: ReactNode};
+type PanelBoundaryProps = {name: string; width: number; height: number; children: ReactNode};
 
 type State = {error?: Error};
 

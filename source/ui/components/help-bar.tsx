@@ -13,7 +13,7 @@ import {SegmentLine, type Segment} from './segments.js';
 const $helpBarState = computed($ui, ui => ({contexts: activeContexts(ui), filterEditing: ui.filterEditing, filter: ui.filter, note: ui.note}));
 $helpBarState.eq = deepEqual;
 
-export type HelpBarProps = {width: number};
+type HelpBarProps = {width: number};
 
 /** The bottom line: the keys that work here, from the keymap; the filter or note prompt while typing one. */
 export const HelpBar = React.memo(function HelpBar({width}: HelpBarProps) {

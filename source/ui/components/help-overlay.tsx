@@ -1,4 +1,3 @@
-import React from 'react';
 import {Box, Text} from 'ink';
 import {helpEntries, type KeyContext} from '../../keys/keymap.js';
 import {fitWidth} from '../../lib/sanitize.js';

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import {displayWidth, truncateEnd} from '../../lib/sanitize.js';
 import {glyphs, tint, useTheme} from '../theme.js';
 
-export type PanelFrameProps = {
+type PanelFrameProps = {
 	/** Panel number for the 1-4 jump keys. */
 	number?: number;
 	title: string;

@@ -1,4 +1,3 @@
-import React from 'react';
 import {Text} from 'ink';
 import {displayWidth, truncateEnd} from '../../lib/sanitize.js';
 import {tint, useTheme} from '../theme.js';
@@ -6,7 +5,7 @@ import {tint, useTheme} from '../theme.js';
 /** A run of text in one style. */
 export type Segment = {text: string; color?: string; bold?: boolean; dim?: boolean; inverse?: boolean};
 
-export type SegmentLineProps = {segments: readonly Segment[]; width: number};
+type SegmentLineProps = {segments: readonly Segment[]; width: number};
 
 /** One line of styled segments, cut at `width` columns (the last visible segment gets the ellipsis). */
 export function SegmentLine({segments, width}: SegmentLineProps) {

@@ -1,15 +1,15 @@
-import React, {useMemo} from 'react';
+import {useMemo} from 'react';
 import {Box, Text} from 'ink';
 import {fitWidth} from '../../lib/sanitize.js';
 import {CELL_GAP, fitColumns, type ColumnSpec} from '../table-layout.js';
 import {glyphs, tint, useTheme} from '../theme.js';
 
 /** One cell: sanitised text, with an optional colour that repeats what the text already says. */
-export type Cell = {text: string; color?: string; dim?: boolean; bold?: boolean};
+type Cell = {text: string; color?: string; dim?: boolean; bold?: boolean};
 
 export type TableRow<K extends string> = {key: string; cells: Record<K, Cell>};
 
-export type TableProps<K extends string> = {
+type TableProps<K extends string> = {
 	columns: ReadonlyArray<ColumnSpec<K>>;
 	rows: ReadonlyArray<TableRow<K>>;
 	/** Index in `rows` of the selected row, -1 for none. */

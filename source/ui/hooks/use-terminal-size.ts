@@ -4,7 +4,7 @@ import {useStdout} from 'ink';
 /** Ink 6 has no window-size hook; when the stream has no size (pipes, tests), assume 80x24. */
 const FALLBACK = {columns: 80, rows: 24} as const;
 
-export type TerminalSize = {columns: number; rows: number};
+type TerminalSize = {columns: number; rows: number};
 
 /** The size of the stream Ink renders to, updated on resize. Only the root reads it. */
 export function useTerminalSize(): TerminalSize {

@@ -32,7 +32,7 @@ function toRow(c: CategoryRow, barWidth: number, g: Glyphs): TableRow<Key> {
 	};
 }
 
-export type CategoriesPanelProps = {width: number; height: number};
+type CategoriesPanelProps = {width: number; height: number};
 
 /** What kind of data leaves the phone: bytes sent per category. Enter narrows destinations to one. */
 export const CategoriesPanel = React.memo(function CategoriesPanel({width, height}: CategoriesPanelProps) {

@@ -61,7 +61,7 @@ function toRow(d: DestinationRow, g: Glyphs): TableRow<Key> {
 	};
 }
 
-export type DestinationsPanelProps = {width: number; height: number};
+type DestinationsPanelProps = {width: number; height: number};
 
 /** Who the phone talks to: one row per host, busiest first by default. */
 export const DestinationsPanel = React.memo(function DestinationsPanel({width, height}: DestinationsPanelProps) {

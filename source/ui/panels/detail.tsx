@@ -18,7 +18,7 @@ function toneColor(tone: DetailTone | undefined): string | undefined {
 	return severityColor(tone);
 }
 
-export type DetailPanelProps = {width: number; height: number};
+type DetailPanelProps = {width: number; height: number};
 
 /** Every fact of the selected destination, flag or event, with its evidence; Esc goes back. */
 export const DetailPanel = React.memo(function DetailPanel({width, height}: DetailPanelProps) {

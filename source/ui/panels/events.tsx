@@ -37,7 +37,7 @@ function toRow(e: EventRow): TableRow<Key> {
 	};
 }
 
-export type EventsPanelProps = {width: number; height: number};
+type EventsPanelProps = {width: number; height: number};
 
 /** The timeline tail (log and network events), newest first, filterable. */
 export const EventsPanel = React.memo(function EventsPanel({width, height}: EventsPanelProps) {

@@ -43,7 +43,7 @@ function toRow(f: FlagRow): TableRow<Key> {
 	};
 }
 
-export type FlagsPanelProps = {width: number; height: number};
+type FlagsPanelProps = {width: number; height: number};
 
 /** Incognito and leak flags, newest first; Enter shows the evidence. */
 export const FlagsPanel = React.memo(function FlagsPanel({width, height}: FlagsPanelProps) {

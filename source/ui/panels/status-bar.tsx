@@ -57,7 +57,7 @@ function counters(view: StatusView, width: number): Array<readonly Segment[]> {
 	];
 }
 
-export type StatusBarProps = {width: number; height: number};
+type StatusBarProps = {width: number; height: number};
 
 /** The top bar: device, sources, counters; one line when the terminal is tiny. */
 export const StatusBar = React.memo(function StatusBar({width, height}: StatusBarProps) {

@@ -8,7 +8,7 @@ import {
 	pcapdroidStatusCommand,
 	pcapdroidStopCommand,
 	shellJoin,
-} from '../../source/sources/pcapdroid.js';
+} from '../../source/sources/pcapdroid-api.js';
 
 const COMPONENT = 'com.emanuelef.remote_capture/.activities.CaptureCtrl';
 

@@ -13,11 +13,11 @@
  */
 
 export const PCAPDROID_PACKAGE = 'com.emanuelef.remote_capture';
-export const PCAPDROID_COMPONENT = `${PCAPDROID_PACKAGE}/.activities.CaptureCtrl`;
+const PCAPDROID_COMPONENT = `${PCAPDROID_PACKAGE}/.activities.CaptureCtrl`;
 
 /** PCAPdroid's defaults: collector port 1234 is its own; 5123 is the port its docs use for the UDP example. */
-export const PCAPDROID_DEFAULT_COLLECTOR_PORT = 5123;
-export const PCAPDROID_DEFAULT_HTTP_PORT = 8080;
+const PCAPDROID_DEFAULT_COLLECTOR_PORT = 5123;
+const PCAPDROID_DEFAULT_HTTP_PORT = 8080;
 
 /** How the packets travel: PCAPdroid's UDP exporter, TCP exporter (it connects to us), or HTTP server. */
 export type PcapdroidMode = 'udp' | 'tcp' | 'http';

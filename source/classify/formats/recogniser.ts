@@ -25,7 +25,7 @@ export type FormatEvent = {
 };
 
 /** Decoded content handed back to the generic walker, with the chain that produced it. */
-export type DecodedPart = {chain: string; text: string};
+type DecodedPart = {chain: string; text: string};
 
 export type FormatResult = {
 	/** Short format name: sensors, mistat, onetrack, clearcut. */

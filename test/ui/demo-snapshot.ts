@@ -1,10 +1,10 @@
 /**
- * A realistic synthetic session for looking at the dashboard before ingest exists, and for
- * tests: a Xiaomi phone whose browser leaks an incognito search to sa.api.intl.miui.com
- * (Singapore, Alibaba AS45102), Google services, and the MiPush channel.
+ * A synthetic session snapshot for the UI tests (the dashboard without ingest): a Xiaomi phone
+ * whose browser leaks an incognito search to sa.api.intl.miui.com (Singapore, Alibaba AS45102),
+ * Google services, and the MiPush channel.
  * Deterministic: the same `elapsed` gives the same snapshot.
  */
-import type {Category, DestinationSummary, Flag, SessionSnapshot, TimelineEntry} from '../types.js';
+import type {Category, DestinationSummary, Flag, SessionSnapshot, TimelineEntry} from '../../source/types.js';
 
 /** Session start: 2024-06-03 09:00:00 UTC. */
 export const DEMO_START = 1_717_405_200;

@@ -3,6 +3,9 @@
  * paced by their timestamps (`speed` x recorded pace, or as fast as possible), with pause,
  * step and a --from/--to window. Parses no protocol: the time of a log line comes from an
  * injected `timeOf` (the CLI wires the logcat decoder in).
+ *
+ * Over 300 lines because merging packets and log lines, pacing them and the pause/step/window
+ * controls share one clock and one cursor.
  */
 import {existsSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
@@ -16,7 +19,7 @@ const MIN_SLEEP_MS = 15;
  * Longest wall-time wait between two items. A capture can hold long silences (or a clock jump);
  * at the recorded pace the screen would look frozen, so a longer gap is shortened to this.
  */
-export const MAX_GAP_WAIT_MS = 3000;
+const MAX_GAP_WAIT_MS = 3000;
 /** How often a paused replay re-checks its control state. */
 const PAUSE_POLL_MS = 50;
 
@@ -116,7 +119,7 @@ export type ReplayHandlers = {
 	onFormat?(format: CaptureFormat): void;
 };
 
-export type ReplayOptions = {
+type ReplayOptions = {
 	control: ReplayControl;
 	from?: number;
 	to?: number;

@@ -15,17 +15,19 @@
  * The app name in the trailer is the app's label in current PCAPdroid (getNameForUid, i.e. the
  * package, in old versions); it is all the trailer carries, so it becomes `app.package` unless
  * the context knows the uid's real package.
+ *
+ * Over 300 lines because the three carriers of one metadata (trailer, UID map block, EPB comment)
+ * feed one per-capture context.
  */
 import * as zlib from 'node:zlib';
 import type {RawPacket} from '../types.js';
 
-export const PCAPDROID_TRAILER_MAGIC = 0x01072021;
 export const PCAPDROID_TRAILER_LENGTH = 32;
 /** PCAPdroid's IANA Private Enterprise Number, in pcapng custom blocks. */
 export const PCAPDROID_PEN = 62652;
-export const PCAPDROID_BLOCK_UID_MAP = 1;
+const PCAPDROID_BLOCK_UID_MAP = 1;
 /** PCAPdroid's "uid unknown". */
-export const PCAPDROID_UID_UNKNOWN = -1;
+const PCAPDROID_UID_UNKNOWN = -1;
 
 /**
  * UIDs remembered per capture: a phone has a few hundred packages (each with one app UID, shared
@@ -56,10 +58,10 @@ const MAX_UID_COMMENT = 13;
 const utf8 = new TextDecoder('utf-8', {fatal: false});
 
 /** What PCAPdroid says about one uid. */
-export type AppEntry = {uid: number; package?: string; name?: string};
+type AppEntry = {uid: number; package?: string; name?: string};
 
 /** A parsed PCAPdroid trailer and where the IP packet lies inside the frame. */
-export type PcapdroidTrailer = {
+type PcapdroidTrailer = {
 	uid: number;
 	/** App name as written (label or package), raw; empty when PCAPdroid had none. */
 	appName: string;
@@ -72,7 +74,7 @@ export type PcapdroidTrailer = {
 type PacketApp = NonNullable<RawPacket['app']>;
 
 /** Per-capture state: the uid table and counts. One per capture stream (reset on a new section). */
-export type AppMetadataContext = {
+type AppMetadataContext = {
 	apps: Map<number, AppEntry>;
 	/**
 	 * The app object handed out per uid (and trailer name), shared by that uid's packets: one
@@ -154,7 +156,7 @@ export function addCustomBlock(ctx: AppMetadataContext, pen: number, data: Uint8
 	return true;
 }
 
-/** True when the frame ends with the trailer magic (the cheap test: 4 byte compares). */
+/** True when the frame ends with the trailer magic 0x01072021 (the cheap test: 4 byte compares). */
 export function hasTrailerMagic(frame: Uint8Array): boolean {
 	const n = frame.length;
 	if (n < ETH_HEADER_LENGTH + PCAPDROID_TRAILER_LENGTH) return false;

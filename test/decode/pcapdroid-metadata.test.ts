@@ -16,7 +16,7 @@ import {
 	PCAPDROID_PEN,
 	rememberApp,
 	uidFromComment,
-} from '../../source/decode/pcapdroid.js';
+} from '../../source/decode/pcapdroid-metadata.js';
 import {decodePacket, isPacket} from '../../source/decode/packet.js';
 import {CaptureParser} from '../../source/sources/capture-reader.js';
 import type {RawPacket} from '../../source/types.js';

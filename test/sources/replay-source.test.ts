@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {LogcatParser} from '../../source/decode/logcat.js';
-import {ReplayControl, resolveReplayInput, runReplay} from '../../source/sources/replay.js';
+import {ReplayControl, resolveReplayInput, runReplay} from '../../source/sources/replay-source.js';
 import {repoRoot} from '../helpers/corpus.js';
 
 const leak = path.join(repoRoot, 'captures', 'incognito-leak');
