@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`tattle ${version}\n`);
 		return 0;
 	}
-	if (diffOpts) return (await import('./source/app/diff.js')).runDiff(diffOpts);
+	if (diffOpts) return (await import('./source/app/diff-mode.js')).runDiff(diffOpts);
 	if (exportOpts) return (await import('./source/app/export.js')).runExport(exportOpts);
 	checkInputFiles(opts);
 	let notice: string | undefined;

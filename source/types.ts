@@ -357,7 +357,7 @@ export type SessionSnapshot = {
 };
 
 /** One incognito period of a browser package; `end` is absent while it lasts. */
-export type IncognitoWindow = {
+type IncognitoWindow = {
 	pkg: string;
 	start: number;
 	end?: number;
@@ -388,7 +388,7 @@ type TlsSummary = {
 };
 
 /** A connection's endpoints as the phone opened it (NDJSON `src`/`sport`/`dst`/`dport`). */
-export type FlowEnds = {src: string; sport: number; dst: string; dport: number};
+type FlowEnds = {src: string; sport: number; dst: string; dport: number};
 
 /**
  * What a session tells as it goes (--json), typed: report/ndjson.ts shapes each into one NDJSON

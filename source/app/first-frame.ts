@@ -13,7 +13,7 @@ import {utf8Locale, wantsTui} from './terminal.js';
 /** Rows drawn by drawFirstFrame and not yet erased. */
 let drawn = 0;
 
-export type FirstFrameOptions = {
+type FirstFrameOptions = {
 	/** The device asked for (--serial or ANDROID_SERIAL), if any. */
 	serial: string | undefined;
 	/** --ascii or a locale without UTF-8: the status bar's ASCII glyph for `starting`. */
@@ -26,7 +26,7 @@ export function firstFrameForLive(opts: CliOptions): void {
 }
 
 /** Writes the first frame to `out` (a terminal). */
-export function drawFirstFrame(o: FirstFrameOptions, out: NodeJS.WriteStream = process.stdout): void {
+function drawFirstFrame(o: FirstFrameOptions, out: NodeJS.WriteStream = process.stdout): void {
 	const width = Math.max(20, (out.columns || 80) - 1);
 	const device = o.serial ? sanitize(o.serial, 80) : 'no device';
 	const lines = [

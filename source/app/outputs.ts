@@ -10,7 +10,7 @@ import {fail} from './exit.js';
 import {version} from './package-info.js';
 
 /** Reports name every host the phone talked to, and flags with URLs: owner only, as bundles are. */
-export const REPORT_FILE_MODE = 0o600;
+const REPORT_FILE_MODE = 0o600;
 
 /** Longest string in an NDJSON event: a hostile 64 KiB name stays one readable line. */
 const MAX_EVENT_STRING = 4096;

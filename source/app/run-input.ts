@@ -21,7 +21,7 @@ import {checkInputFiles} from './input-files.js';
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
 /** What classifies a replayed run: the same rules the comparing command was given. */
-export type RunInputOptions = {rules: readonly string[]; blocklist: readonly string[]; maxBody?: number};
+type RunInputOptions = {rules: readonly string[]; blocklist: readonly string[]; maxBody?: number};
 
 /** The hosts and addresses of the --baseline run, or undefined without one. */
 export async function readBaseline(opts: CliOptions): Promise<Set<string> | undefined> {

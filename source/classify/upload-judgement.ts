@@ -10,10 +10,10 @@ import type {PayloadFindings} from './payload.js';
 import {TRACKING_CATEGORIES} from './rules.js';
 
 /** What the judgement reads of the incognito state (an IncognitoTracker). */
-export type IncognitoState = Pick<IncognitoTracker, 'active' | 'isIncognito' | 'intervalAt' | 'foreground'>;
+type IncognitoState = Pick<IncognitoTracker, 'active' | 'isIncognito' | 'intervalAt' | 'foreground'>;
 
 /** One upload as the session saw it. */
-export type Upload = {
+type Upload = {
 	ts: number;
 	host: string;
 	classification: Classification;
@@ -24,7 +24,7 @@ export type Upload = {
 };
 
 /** A request whose body could be read (plain HTTP, or TLS decrypted with keys). */
-export type ReadUpload = Upload & {findings: PayloadFindings; bodyBytes: number; path: string; tls: boolean};
+type ReadUpload = Upload & {findings: PayloadFindings; bodyBytes: number; path: string; tls: boolean};
 
 /**
  * An encrypted connection (TLS or QUIC without keys) to a tracking destination while a browser is

@@ -3,21 +3,22 @@
  * flow is a slot number, its key is the address words and ports (no string), found through an
  * open-addressing hash index; the LRU and expiry lists are slot links, so a look-up, a touch and
  * an eviction are O(1) with no allocation. Other decoders hang their per-flow state on `ext[slot]`.
- * Pure: time comes from the packets. Over 300 lines on purpose: one structure whose index, LRU
- * and expiry lists share the same arrays and invariants; split, they would expose them.
+ * Pure: time comes from the packets.
+ *
+ * Over 300 lines because it is one structure whose index, LRU and expiry lists share the same
+ * arrays and invariants; split, they would expose them.
  */
 
 import type {PacketMeta} from '../types.js';
 import {ipv4Text, ipv6Text} from './ip.js';
 
-export {IpNames, IP_NAMES_DEFAULT_MAX, MAX_CNAME_CHAIN, type IpName} from './ip-names.js';
 
 /**
  * Flows kept at once. A phone holds a few hundred connections; a long capture accumulates tens of
  * thousands of short ones. 65 536 flows cost ~7 MB of typed arrays (only the slots in use are
  * touched): the most we spend before folding the oldest into aggregates (onEvict).
  */
-export const FLOW_TABLE_DEFAULT_MAX = 65_536;
+const FLOW_TABLE_DEFAULT_MAX = 65_536;
 /** Ports below this are service ports; the other side of such a flow is the client. */
 const EPHEMERAL_PORT_MIN = 1024;
 
@@ -49,7 +50,7 @@ const PROTO = 9;
 const NONE = -1;
 
 /** What the table reads of a packet: its facts and where its addresses lie in the frame (PacketFields). */
-export type FlowPacket = Pick<PacketMeta, 'ipVersion' | 'proto' | 'sport' | 'dport' | 'tcpFlags' | 'len' | 'ts' | 'index'> & {
+type FlowPacket = Pick<PacketMeta, 'ipVersion' | 'proto' | 'sport' | 'dport' | 'tcpFlags' | 'len' | 'ts' | 'index'> & {
 	readonly data: Uint8Array;
 	readonly srcOff: number;
 	readonly dstOff: number;
@@ -92,7 +93,7 @@ function senderIsClient(p: FlowPacket): boolean {
 	return true;
 }
 
-export type FlowTableOptions = {
+type FlowTableOptions = {
 	maxFlows?: number;
 	/** Called with a flow's slot as it is evicted (still readable: ext, flow()), so its totals can be folded into aggregates. */
 	onEvict?: (slot: number) => void;

@@ -5,11 +5,11 @@
 import type {DnsMessage} from './dns.js';
 
 /** Addresses remembered by IpNames; one per resolved address, a day of browsing stays under this. */
-export const IP_NAMES_DEFAULT_MAX = 16_384;
+const IP_NAMES_DEFAULT_MAX = 16_384;
 /** CNAME links followed back to the queried name; resolvers stop chains at 8-16 links. */
-export const MAX_CNAME_CHAIN = 16;
+const MAX_CNAME_CHAIN = 16;
 
-export type IpName = {name: string; via: 'dns'};
+type IpName = {name: string; via: 'dns'};
 
 /** Address -> the name the user asked DNS for (CNAME chains followed back), capped LRU. */
 export class IpNames {

@@ -65,7 +65,7 @@ export type DestinationEntry = {
 };
 
 /** Packets, bytes out and bytes in: what a flow carried, moved as one when the flow is renamed. */
-export type Counts = {packets: number; out: number; in: number};
+type Counts = {packets: number; out: number; in: number};
 
 export class DestinationTable {
 	private readonly byHost = new Map<string, DestinationEntry>();

@@ -14,7 +14,7 @@ import type {DestinationEntry} from './destination-table.js';
 export const KEY_WAIT_SECONDS = 5;
 
 /** A connection waiting: its destination, its hello's time and packets. */
-export type KeyWaiter = {flow: AnalyzerFlow; d: DestinationEntry; ts: number; packets: number[]};
+type KeyWaiter = {flow: AnalyzerFlow; d: DestinationEntry; ts: number; packets: number[]};
 
 export class KeyWait {
 	private readonly waiting = new Map<AnalyzerFlow, KeyWaiter>();

@@ -13,12 +13,12 @@ export const MAX_IDENTIFIERS = 16;
 const MAX_KEY_CHARS = 128;
 
 /** One device identifier sent to a destination: its kind, value, and the field key that carried it. */
-export type SeenIdentifier = {kind: IdentifierKind; value: string; key?: string};
+type SeenIdentifier = {kind: IdentifierKind; value: string; key?: string};
 
 export type PayloadSeen = {fields: Set<string>; ids: Map<string, SeenIdentifier>};
 
 /** What the payload inspection of one upload found, as far as this module needs it. */
-export type PayloadKeysInput = {fields: ReadonlyArray<{key: string}>; identifiers: ReadonlyArray<{kind: IdentifierKind; value: string; key?: string}>};
+type PayloadKeysInput = {fields: ReadonlyArray<{key: string}>; identifiers: ReadonlyArray<{kind: IdentifierKind; value: string; key?: string}>};
 
 /**
  * A field key without its array positions: `events[3].properties.url` and `events[0].properties.url`

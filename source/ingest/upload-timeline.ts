@@ -35,7 +35,7 @@ export const NO_SERIES = -1;
 export const GONE_SERIES = -2;
 
 /** A destination as the row choice sees it; `uploads` is its slot (or NO_SERIES). */
-export type TimelineCandidate = {host: string; flags: number; bytesOut: number; uploads: number};
+type TimelineCandidate = {host: string; flags: number; bytesOut: number; uploads: number};
 
 /** The session's grid and the series on it. */
 export class UploadGrid {

@@ -2,6 +2,8 @@
  * Command-line parsing: pure, no I/O. The contract is DESIGN.md "Command line".
  * node:util parseArgs splits argv into tokens; this file says what each option means.
  * Wrong arguments throw UsageError; cli.tsx prints its one line and exits 2.
+ *
+ * Over 300 lines because the --help text lives beside the options it describes, so the two change together.
  */
 import {isIP} from 'node:net';
 import {parseArgs as tokenize} from 'node:util';

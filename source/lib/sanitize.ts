@@ -9,7 +9,7 @@
 import stringWidth from 'string-width';
 
 import {ASCII_ELLIPSIS, ELLIPSIS, SCAN_FACTOR, type TextOptions} from './strip-controls.js';
-export {ASCII_ELLIPSIS, ELLIPSIS, SANITIZE_MAX, sanitize, type TextOptions} from './strip-controls.js';
+export {SANITIZE_MAX, sanitize} from './strip-controls.js';
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 

@@ -11,9 +11,9 @@ export type DiffFailKind = (typeof DIFF_FAIL_ON)[number];
 
 export type Traffic = {packets: number; bytesOut: number; bytesIn: number};
 
-export type DiffDestination = {host: string; owner: string | null; category: string} & Traffic;
+type DiffDestination = {host: string; owner: string | null; category: string} & Traffic;
 
-export type DiffShared = {
+type DiffShared = {
 	host: string;
 	owner: string | null;
 	category: string;
@@ -26,9 +26,9 @@ export type DiffShared = {
 	fieldsOnlyB: string[];
 };
 
-export type DiffFlag = {kind: string; severity: string; host: string; summary: string};
+type DiffFlag = {kind: string; severity: string; host: string; summary: string};
 
-export type DiffIdentifier = {kind: string; value: string; hostsA: string[]; hostsB: string[]};
+type DiffIdentifier = {kind: string; value: string; hostsA: string[]; hostsB: string[]};
 
 export type RunSide = {source: string; version: string; device: RunReport['device']; packets: number; bytes: number; destinations: number; flags: number};
 

@@ -137,7 +137,7 @@ function diamond(cx: number, cy: number, severity: string): string {
 }
 
 /** One bar of a bar chart: a label, bytes sent, and how many destinations. */
-export type Bar = {label: string; bytes: number; destinations: number};
+type Bar = {label: string; bytes: number; destinations: number};
 
 /** Bars kept in a chart; the rest are summed into one "other" bar. */
 const MAX_BARS = 12;

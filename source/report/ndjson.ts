@@ -6,7 +6,7 @@
 import type {SessionEvent} from '../types.js';
 
 /** An NDJSON line before serialisation. */
-export type NdjsonRecord = Record<string, unknown>;
+type NdjsonRecord = Record<string, unknown>;
 
 /** The NDJSON object for one session event. */
 export function ndjsonRecord(e: SessionEvent): NdjsonRecord {

@@ -17,7 +17,7 @@ const MAX_FIELD = 2048;
  */
 export const SCHEMA_VERSION = 1;
 
-export type ReportMeta = {version: string; input: Record<string, unknown>};
+type ReportMeta = {version: string; input: Record<string, unknown>};
 
 export type Report = ReturnType<typeof buildReport>;
 
@@ -244,7 +244,7 @@ function* jsonChunks(r: Report): Generator<string> {
 }
 
 /** The report for a file name by its extension (.md, .csv, .html, else JSON), in pieces. */
-export function* reportChunks(r: Report, file: string): Generator<string> {
+function* reportChunks(r: Report, file: string): Generator<string> {
 	if (/\.md$/i.test(file)) for (const l of markdownLines(r)) yield `${l}\n`;
 	else if (/\.csv$/i.test(file)) for (const l of csvLines(r)) yield `${l}\n`;
 	else if (/\.html$/i.test(file)) yield* htmlChunks(r);

@@ -6,15 +6,15 @@
  */
 
 /** Destinations read from one report: a report holds at most 20,000 (ingest's cap); 100,000 leaves room. */
-export const MAX_RUN_DESTINATIONS = 100_000;
+const MAX_RUN_DESTINATIONS = 100_000;
 /** Flags read from one report (ingest keeps 5,000). */
-export const MAX_RUN_FLAGS = 100_000;
+const MAX_RUN_FLAGS = 100_000;
 /** Field keys and identifiers read per destination (ingest keeps 64 and 16). */
 const MAX_LIST = 256;
 /** Longest string read from a saved report (hosts, keys, summaries); longer ones are cut. */
 const MAX_STRING = 2048;
 
-export type RunIdentifier = {kind: string; value: string; key: string | null};
+type RunIdentifier = {kind: string; value: string; key: string | null};
 
 export type RunDestination = {
 	host: string;

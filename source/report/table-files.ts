@@ -31,7 +31,7 @@ export function duckdbLoadScript(): string {
 }
 
 /** ClickHouse's type for each column type: NDJSON nulls need Nullable; booleans load as 0/1. */
-export const CLICKHOUSE_TYPES: Readonly<Record<ColumnType, string>> = {
+const CLICKHOUSE_TYPES: Readonly<Record<ColumnType, string>> = {
 	VARCHAR: 'Nullable(String)',
 	DOUBLE: 'Nullable(Float64)',
 	BIGINT: 'Nullable(Int64)',

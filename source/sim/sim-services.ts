@@ -1,6 +1,8 @@
 /**
  * The simulator's services: what a fake phone answers to `shell:`/`exec:` commands
  * (getprop, echo, date, logcat, tcpdump, dumpsys notification and window), paced on a shared timeline.
+ *
+ * Over 300 lines because each service is a few lines of answer and they share one timeline.
  */
 import {setTimeout as sleepTimer} from 'node:timers/promises';
 import {splitSegments, splitShellWords, unwrapSu, type Privilege} from './sim-shell.js';

@@ -31,9 +31,9 @@ const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Marker and note lines are cut to this many characters: logcat's own entry limit is about 4 KiB. */
 export const MAX_MARKER_CHARS = 4000;
 /** Bundle files are the owner's alone: they hold what the phone sent (URLs, identifiers, keys). */
-export const BUNDLE_FILE_MODE = 0o600;
+const BUNDLE_FILE_MODE = 0o600;
 /** The bundle folder: owner only, so nobody else can list or read it. */
-export const BUNDLE_DIR_MODE = 0o700;
+const BUNDLE_DIR_MODE = 0o700;
 /** Marker lines waiting for the logcat stream to reach a line boundary; more are dropped and counted. */
 const MAX_PENDING_LINES = 1000;
 

@@ -19,7 +19,7 @@ export function plainAddress(address: string): string {
 }
 
 /** What admit() decided: let in; let in and it is the sender we lock onto now; refused. */
-export type GateVerdict = 'admit' | 'locked' | 'refused';
+type GateVerdict = 'admit' | 'locked' | 'refused';
 
 /** Decides, per datagram or connection, whether its sender may feed the capture. */
 export class SenderGate {

@@ -195,13 +195,9 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			expect(said).toHaveLength(3);
 			expect(said[1]).toBe('note quit the tab');
 			for (const i of [0, 2]) expect(said[i]).toMatch(/^incognito-(on|off) pkg=P marked by hand$/);
-			// i toggles the state it finds: on then off, or off then on when the bundle's log already put
-			// the browser in incognito. The phone's log can also switch it between the two key presses
-			// (the bundle turns incognito on at line 25, off at line 65): only without that must they differ.
-			const between = recorded.slice(recorded.indexOf(markers[0]!) + 1, recorded.indexOf(markers[2]!));
-			if (!between.some((l) => /tattle\.probe: incognito-(on|off)/.test(l))) {
-				expect([said[0], said[2]].sort()).toEqual(['incognito-off pkg=P marked by hand', 'incognito-on pkg=P marked by hand']);
-			}
+			// Which way each press toggles depends on the state it finds, which the phone's own lines
+			// (the bundle's probe, the live window probe) also move, at times a terminal cannot pin:
+			// the toggle itself is pinned in test/ingest/session-behaviour.test.ts ("the i key").
 			expect(markers[0]!.replace(/^.* pkg=(\S+).*$/, '$1')).toBe(markers[2]!.replace(/^.* pkg=(\S+).*$/, '$1'));
 			const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {markers: Array<{kind: string; text: string}>};
 			// Every marker of the session is in meta.json (issue 12, defect 15), the i toggles too.
