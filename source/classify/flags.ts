@@ -10,7 +10,7 @@ import {getDomain} from 'tldts';
 import {type Category, type Classification, type Flag, type Severity} from '../types.js';
 import {IDENTIFIER_LABELS, type Identifier} from './identifiers.js';
 import {type VisitedEntry, type VisitedSet} from './incognito.js';
-import {truncateEnd} from '../lib/sanitize.js';
+import {truncateChars} from '../lib/sanitize.js';
 import {MAX_EXCERPT_CHARS, type PayloadFindings, type TextSegment} from './payload.js';
 import {TRACKING_CATEGORIES} from './rules.js';
 
@@ -53,7 +53,7 @@ const MAX_QUOTE_IN_SUMMARY = 40;
 const MATCH_CONTEXT_CHARS = 40;
 
 function line(s: string): string {
-	return truncateEnd(s.replace(/[\r\n\t]+/g, ' '), MAX_SUMMARY_CHARS);
+	return truncateChars(s.replace(/[\r\n\t]+/g, ' '), MAX_SUMMARY_CHARS);
 }
 
 function domainOf(ctx: UploadContext): string {
@@ -93,11 +93,11 @@ function base(ctx: UploadContext, kind: Flag['kind'], severity: Severity, summar
 }
 
 function by(ctx: UploadContext): string {
-	return ctx.app ? ` by ${truncateEnd(ctx.app, MAX_NAME_IN_SUMMARY)}` : '';
+	return ctx.app ? ` by ${truncateChars(ctx.app, MAX_NAME_IN_SUMMARY)}` : '';
 }
 
 function hostName(ctx: UploadContext): string {
-	return truncateEnd(ctx.host, MAX_NAME_IN_SUMMARY);
+	return truncateChars(ctx.host, MAX_NAME_IN_SUMMARY);
 }
 
 /** Longest request path shown in a summary: the endpoint's name, not its query. */
@@ -107,7 +107,7 @@ const MAX_PATH_IN_SUMMARY = 32;
 function endpoint(ctx: UploadContext): string {
 	if (!ctx.path || ctx.path === '/') return '';
 	const q = ctx.path.search(/[?#;]/);
-	return truncateEnd(q >= 0 ? ctx.path.slice(0, q) : ctx.path, MAX_PATH_IN_SUMMARY);
+	return truncateChars(q >= 0 ? ctx.path.slice(0, q) : ctx.path, MAX_PATH_IN_SUMMARY);
 }
 
 /** Size/timing evidence for an unreadable upload. */
@@ -117,7 +117,7 @@ function sizeExcerpt(ctx: UploadContext): string {
 	if (ctx.findings?.entropy !== undefined) parts.push(`entropy ${ctx.findings.entropy.toFixed(2)} bits/byte`);
 	const notes = ctx.findings?.formatResults.flatMap((r) => r.notes.map((n) => `${r.format}: ${n}`)) ?? [];
 	if (notes.length > 0) parts.push(notes[0]!);
-	return truncateEnd(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
+	return truncateChars(`encrypted payload: ${parts.join(', ')} at ts ${ctx.ts}`, MAX_EXCERPT_CHARS);
 }
 
 /** Name used for the browser a payload hint speaks of when neither the hint nor the capture names it. */
@@ -139,7 +139,7 @@ function withUi(excerpt: string, f: PayloadFindings | undefined): string {
 	if (ui.length === 0) return excerpt;
 	const room = MAX_EXCERPT_CHARS - excerpt.length - ' | ui: '.length;
 	// The match comes first: UI names only fill what space is left.
-	return room >= MIN_UI_EXCERPT_CHARS ? `${excerpt} | ui: ${truncateEnd(ui.join(', '), room)}` : excerpt;
+	return room >= MIN_UI_EXCERPT_CHARS ? `${excerpt} | ui: ${truncateChars(ui.join(', '), room)}` : excerpt;
 }
 
 /** Fewer characters than this of UI names say nothing useful: leave them out. */
@@ -153,10 +153,10 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	const hasUrl = r.readable && (ctx.findings?.urls.length ?? 0) > 0;
 	const severity: Severity = fromBrowser || hasUrl ? 'high' : 'medium';
 	const cat = ctx.classification.category;
-	const browsers = truncateEnd(incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
+	const browsers = truncateChars(incognitoApps.join(', '), MAX_NAME_IN_SUMMARY);
 	let who: string;
-	if (fromBrowser) who = `from ${truncateEnd(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
-	else if (ctx.app) who = `by ${truncateEnd(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
+	if (fromBrowser) who = `from ${truncateChars(ctx.app!, MAX_NAME_IN_SUMMARY)} while in incognito`;
+	else if (ctx.app) who = `by ${truncateChars(ctx.app, MAX_NAME_IN_SUMMARY)} while ${browsers} incognito`;
 	else who = `while ${browsers} incognito`;
 	const caveats: string[] = [];
 	// The hint is the one caveat that must show: the incognito state is the payload's own word.
@@ -169,7 +169,7 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 	// The caveats must survive the length cap: cut the main clause, never the "timing only".
 	// The endpoint before the incognito clause: the flag's kind already says incognito, and two
 	// endpoints of one host must read apart when the cap cuts the clause.
-	const flag = base(ctx, 'incognito-tracker', severity, truncateEnd(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
+	const flag = base(ctx, 'incognito-tracker', severity, truncateChars(`${cat} upload to ${hostName(ctx)}${endpoint(ctx)} ${who}`, MAX_SUMMARY_CHARS - how.length) + how);
 	if (r.encrypted) {
 		flag.evidence.payload = 'encrypted';
 		flag.evidence.excerpt = sizeExcerpt(ctx);
@@ -178,7 +178,7 @@ function trackerFlag(ctx: UploadContext, r: {readable: boolean; encrypted: boole
 		flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
 		const hint = hinted ? ctx.findings.incognitoHint?.evidence : undefined;
 		const excerpt = hint ?? ctx.findings.excerpt;
-		if (excerpt) flag.evidence.excerpt = withUi(truncateEnd(excerpt, MAX_EXCERPT_CHARS), ctx.findings);
+		if (excerpt) flag.evidence.excerpt = withUi(truncateChars(excerpt, MAX_EXCERPT_CHARS), ctx.findings);
 	}
 	return flag;
 }
@@ -212,7 +212,7 @@ function leakExcerpt(hit: LeakHit): string {
 	const where = hit.segment.layers;
 	// Keep the match visible: cut the chain before the content.
 	const room = MAX_EXCERPT_CHARS - around.length - 2;
-	return truncateEnd(`${room > 10 ? truncateEnd(where, room) : ''}: ${around}`, MAX_EXCERPT_CHARS);
+	return truncateChars(`${room > 10 ? truncateChars(where, room) : ''}: ${around}`, MAX_EXCERPT_CHARS);
 }
 
 function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
@@ -220,7 +220,7 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	const hit = findVisited(ctx, destDomain);
 	if (hit) {
 		const what = hit.entry.kind === 'search' ? 'search term' : hit.entry.kind === 'host' ? 'site' : 'URL';
-		const quote = truncateEnd(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
+		const quote = truncateChars(hit.entry.value, MAX_QUOTE_IN_SUMMARY);
 		// Only an upload made while a browser is in incognito is an incognito leak: once the
 		// window has closed the same match is still a leak, but the flag must not claim incognito.
 		const during = effectiveIncognito(ctx).length > 0;
@@ -246,11 +246,11 @@ function urlLeakFlags(ctx: UploadContext, destDomain: string): Flag[] {
 	if (urls.length === 0) return [];
 	const url = urls[0]!;
 	const severity: Severity = ctx.classification.category === 'browsing-data' || f.searchTerms.length > 0 ? 'medium' : 'low';
-	const flag = base(ctx, 'url-leak', severity, `URL "${truncateEnd(url, MAX_QUOTE_IN_SUMMARY)}" sent to ${hostName(ctx)} (${ctx.classification.category})${by(ctx)}`);
+	const flag = base(ctx, 'url-leak', severity, `URL "${truncateChars(url, MAX_QUOTE_IN_SUMMARY)}" sent to ${hostName(ctx)} (${ctx.classification.category})${by(ctx)}`);
 	const layers = f.layers.find((n) => n.kind === 'url' && n.value === url)?.layers ?? '';
 	flag.evidence.payload = isDecoded(layers) ? 'decoded' : 'plain';
 	const more = urls.length > 1 ? ` (+${urls.length - 1} more URLs)` : '';
-	flag.evidence.excerpt = withUi(truncateEnd(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS), f);
+	flag.evidence.excerpt = withUi(truncateChars(`${url} via ${layers}${more}`, MAX_EXCERPT_CHARS), f);
 	return [flag];
 }
 
@@ -262,7 +262,7 @@ function identifierFlag(ctx: UploadContext): Flag | undefined {
 	const how = ctx.tls ? 'readable in decrypted TLS' : decoded ? 'in a decodable payload' : 'in clear';
 	const flag = base(ctx, 'cleartext-identifier', 'medium', `${kinds} sent ${how} to ${hostName(ctx)}${by(ctx)}`);
 	flag.evidence.payload = decoded ? 'decoded' : 'plain';
-	flag.evidence.excerpt = truncateEnd(ids.map((i) => `${i.key ?? i.kind}=${i.value} via ${i.layers ?? '?'}`).join('; '), MAX_EXCERPT_CHARS);
+	flag.evidence.excerpt = truncateChars(ids.map((i) => `${i.key ?? i.kind}=${i.value} via ${i.layers ?? '?'}`).join('; '), MAX_EXCERPT_CHARS);
 	return flag;
 }
 

@@ -21,7 +21,7 @@ import {
 	utf8,
 } from './formats/codec.js';
 import {headerValue} from '../decode/http.js';
-import {truncateEnd} from '../lib/sanitize.js';
+import {truncateChars} from '../lib/sanitize.js';
 import {DEFAULT_RECOGNISERS} from './formats/index.js';
 import {type FormatRecogniser, type FormatResult} from './formats/recogniser.js';
 import {findIdentifiers, normaliseKey, type Identifier} from './identifiers.js';
@@ -257,7 +257,7 @@ function addUiEvent(st: State, name: string): void {
 
 /** Record one key/value: a field sample, a search term, identifiers, a UI-usage name. */
 function addField(st: State, key: string, value: string, layers: string): void {
-	if (st.f.fields.length < MAX_FIELDS) st.f.fields.push({key, value: truncateEnd(value, MAX_FIELD_VALUE_CHARS), layers});
+	if (st.f.fields.length < MAX_FIELDS) st.f.fields.push({key, value: truncateChars(value, MAX_FIELD_VALUE_CHARS), layers});
 	else st.f.truncated = true;
 	if (st.inBody) st.bodyReadable++;
 	const norm = normaliseKey(key);
@@ -278,7 +278,7 @@ function visitObject(st: State, obj: Record<string, unknown>, chain: string, pat
 	if (p['type'] !== SA_PRIVATE_TYPE) return;
 	const where = join(chain, path ? `json:${path}` : 'json');
 	const url = typeof p['url'] === 'string' ? ` url=${p['url']}` : '';
-	const hint: IncognitoHint = {evidence: truncateEnd(`${SA_DOWNLOAD_EVENT} type=${SA_PRIVATE_TYPE}${url} via ${where}`, MAX_EXCERPT_CHARS)};
+	const hint: IncognitoHint = {evidence: truncateChars(`${SA_DOWNLOAD_EVENT} type=${SA_PRIVATE_TYPE}${url} via ${where}`, MAX_EXCERPT_CHARS)};
 	// SA's preset $app_id is the sending app's package name (newer SDKs only).
 	const appId = p['$app_id'];
 	if (typeof appId === 'string' && appId.length <= MAX_PACKAGE_CHARS && PACKAGE_RE.test(appId)) hint.pkg = appId;
@@ -509,14 +509,14 @@ function visitPath(st: State, path: string): void {
 /** Which content best tells a human what this payload says. */
 function pickExcerpt(f: PayloadFindings): string | undefined {
 	const note = f.layers.find((n) => n.kind === 'search') ?? f.layers.find((n) => n.kind === 'url') ?? f.layers.find((n) => n.kind === 'identifier');
-	if (note) return truncateEnd(`${note.value} via ${note.layers}`, MAX_EXCERPT_CHARS);
+	if (note) return truncateChars(`${note.value} via ${note.layers}`, MAX_EXCERPT_CHARS);
 	const fr = f.formatResults.find((r) => r.events.length > 0 || r.notes.length > 0);
 	if (fr) {
 		const events = fr.events.slice(0, 3).map((e) => e.name).join(', ');
-		return truncateEnd(`${fr.format}: ${events || fr.notes.join('; ')}`, MAX_EXCERPT_CHARS);
+		return truncateChars(`${fr.format}: ${events || fr.notes.join('; ')}`, MAX_EXCERPT_CHARS);
 	}
 	const text = f.texts[0];
-	return text ? truncateEnd(`${text.text} via ${text.layers}`, MAX_EXCERPT_CHARS) : undefined;
+	return text ? truncateChars(`${text.text} via ${text.layers}`, MAX_EXCERPT_CHARS) : undefined;
 }
 
 /** Decode a request's path, headers and body in any nesting (bounded) and report what they reveal. */

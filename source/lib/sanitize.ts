@@ -52,6 +52,11 @@ function takeEnd(parts: Array<[string, number]>, width: number): string {
 	return out;
 }
 
+/** Cut to at most `max` code units, ending with an ellipsis: a storage cap (an excerpt, a summary), not a display width. */
+export function truncateChars(s: string, max: number): string {
+	return s.length > max ? s.slice(0, max - 1) + ELLIPSIS : s;
+}
+
 /** Truncate to `width` columns, keeping the start and ending with an ellipsis. */
 export function truncateEnd(s: string, width: number, options: TextOptions = {}): string {
 	if (width <= 0) return '';
