@@ -86,27 +86,23 @@ describe('purity of decode/ and classify/', () => {
 });
 
 describe('names', () => {
-	/** Pairs another branch is renaming (issue 13, the Session split renames stores/session.ts). */
-	const BEING_RENAMED = new Set(['session.ts']);
 	it('no two modules of source/ share a file name (an import or a stack trace names one thing)', () => {
 		const byName = new Map<string, string[]>();
 		for (const file of files(path.join(repoRoot, 'source'))) {
 			const name = path.basename(file);
 			byName.set(name, [...(byName.get(name) ?? []), path.relative(repoRoot, file)]);
 		}
-		const shared = [...byName].filter(([name, list]) => list.length > 1 && !BEING_RENAMED.has(name)).map(([, list]) => list.join(' = '));
+		const shared = [...byName].filter(([, list]) => list.length > 1).map(([, list]) => list.join(' = '));
 		expect(shared).toEqual([]);
 	});
 	/** STYLE.md: no file over ~300 lines without a reason written at its top. */
 	const MAX_LINES = 300;
-	/** Being split on another branch (issue 13, the Session split). */
-	const BEING_SPLIT = new Set(['source/ingest/session.ts']);
 	it(`a module over ${MAX_LINES} lines says why in its first comment ("Over 300 lines because ...")`, () => {
 		const unexplained: string[] = [];
 		for (const file of [...files(path.join(repoRoot, 'source')), path.join(repoRoot, 'cli.tsx')]) {
 			const rel = path.relative(repoRoot, file).split(path.sep).join('/');
 			const text = readText(file);
-			if (BEING_SPLIT.has(rel) || text.split('\n').length <= MAX_LINES) continue;
+			if (text.split('\n').length <= MAX_LINES) continue;
 			const head = /^\/\*\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
 			if (!/Over 300 lines because \S/.test(head)) unexplained.push(`${rel} (${text.split('\n').length} lines)`);
 		}

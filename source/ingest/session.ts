@@ -5,7 +5,7 @@
  * and reading (tls-reading.ts), connections waiting for keys (key-wait.ts), the flag list; uploads
  * are judged by classify/upload-judgement.ts; `snapshot()` shapes it all (snapshot.ts) only when a
  * flush asks; NDJSON consumers get typed SessionEvents, shaped by report/ndjson.ts.
- * Over 300 lines: it is the one AnalyzerSink, the one logcat sink and the API the modes call
+ * Over 300 lines because it is the one AnalyzerSink, the one logcat sink and the API the modes call
  * (markers, the i key, source status); each handler is a few calls into the parts above, and
  * splitting the handlers apart would split one event's story across files.
  */
@@ -35,13 +35,13 @@ import {dnsNames} from './dns-names.js';
 export {ANY_BROWSER};
 
 /** Timeline entries kept for the Events panel and NDJSON consumers that attach late. */
-export const MAX_TIMELINE = 1_000;
+const MAX_TIMELINE = 1_000;
 /** NDJSON `flow` totals go out every this many seconds of the session clock, for flows that moved. */
-export const FLOW_REPORT_SECONDS = 10;
+const FLOW_REPORT_SECONDS = 10;
 
-export type Classifier = {match(host: string, path?: string): Classification};
+type Classifier = {match(host: string, path?: string): Classification};
 
-export type SessionOptions = {
+type SessionOptions = {
 	classifier: Classifier;
 	/** Browser log rules (loaded at the edge, app/rule-files.ts); absent: no log line changes a browser's incognito state by rule. */
 	browserLogRules?: readonly CompiledBrowserRule[];

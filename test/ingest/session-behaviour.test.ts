@@ -9,13 +9,14 @@ import {describe, expect, it} from 'vitest';
 import {ndjsonRecord} from '../../source/report/ndjson.js';
 import {ANY_BROWSER, Session, type MarkerMade} from '../../source/ingest/session.js';
 import {createRuleSet} from '../../source/classify/rules.js';
-import {loadBundledRules} from '../../source/app/rule-files.js';
+import {loadBrowserLogRules, loadBundledRules} from '../../source/app/rule-files.js';
 import {openCapture} from '../../source/sources/capture-source.js';
 import {ipv4, raw, tcp} from '../decode/frames.js';
 import {repoRoot} from '../helpers/corpus.js';
 import type {RawPacket} from '../../source/types.js';
 
 const classifier = createRuleSet({bundled: loadBundledRules(new URL(`file://${path.join(repoRoot, 'source/classify/rules')}/`))});
+const browserLogRules = loadBrowserLogRules();
 const PHONE = '10.0.0.2';
 const MI = 'com.mi.globalbrowser';
 const LINKTYPE_RAW = 101;
@@ -31,7 +32,7 @@ function httpRequest(o: {host: string; path: string; method?: string; body?: str
 
 function recorded(opts: {logYear?: number} = {}) {
 	const events: Array<Record<string, unknown>> = [];
-	const session = new Session({classifier, ...opts, onEvent: (e) => events.push(ndjsonRecord(e))});
+	const session = new Session({classifier, browserLogRules, ...opts, onEvent: (e) => events.push(ndjsonRecord(e))});
 	return {session, events, ofType: (type: string) => events.filter((e) => e.type === type)};
 }
 
@@ -54,7 +55,7 @@ describe('Session: plain HTTP', () => {
 	});
 
 	it('a request without a Host header is the address\'s destination', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		const p = httpRequest({host: 'x', path: '/p', method: 'GET', index: 1, ts: 1000, dst: '198.51.100.4'});
 		// Replace the Host header by another header of the same length.
 		const text = Buffer.from(p.data).toString('latin1').replace('Host: x', 'Hxst: x');
@@ -78,7 +79,7 @@ describe('Session: flags', () => {
 	});
 
 	it('a repeat folds into the first flag, counted; the same upload to another endpoint is a second flag; a URL leak is one per request', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.addIncognitoWindow(undefined, 0, undefined);
 		s.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: 'a=1', index: 1, ts: 1000}));
 		s.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: 'a=1', index: 2, ts: 1001}));
@@ -88,14 +89,14 @@ describe('Session: flags', () => {
 		flags = s.snapshot().flags;
 		expect(flags.map((f) => f.evidence.packets)).toEqual([[1, 2], [3]]);
 		expect(s.snapshot().destinations.find((d) => d.host === 'sa.api.intl.miui.com')!.flags).toBe(2);
-		const leaks = new Session({classifier});
+		const leaks = new Session({classifier, browserLogRules});
 		leaks.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: LEAK_BODY, index: 1, ts: 1000}));
 		leaks.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: LEAK_BODY, index: 2, ts: 1001}));
 		expect(leaks.snapshot().flags.map((f) => [f.kind, f.evidence.packets])).toEqual([['url-leak', [1]], ['url-leak', [2]]]);
 	});
 
 	it('in incognito, a page visited then sent out is an incognito-url-leak naming the signal, the log line and the app in front', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		const START = '2026-11-23 22:36:47.928 +0300  1520  1548 I ActivityManager: Start proc 12455:com.mi.globalbrowser/u0a85 for activity {com.mi.globalbrowser/com.android.browser.BrowserActivity}';
 		const FRONT = '2026-11-23 22:36:48.000 +0300  1520  1532 I ActivityTaskManager: START u0 {act=android.intent.action.MAIN flg=0x10200000 cmp=com.mi.globalbrowser/com.android.browser.BrowserActivity} from uid 10085';
 		const ENTER = '2026-11-23 22:36:50.597 +0300 12455 12455 I BrowserActivity: Entering incognito mode';
@@ -109,7 +110,7 @@ describe('Session: flags', () => {
 
 	it('TLS to a tracker in incognito without keys is an encrypted incognito-tracker flag; with keys it is read and judged on its payload', async () => {
 		const run = async (keys: boolean) => {
-			const s = new Session({classifier});
+			const s = new Session({classifier, browserLogRules});
 			s.addIncognitoWindow(undefined, 0, undefined);
 			if (keys) s.addKeyLog(readFileSync(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.keys'), 'utf8'), true);
 			for await (const batch of openCapture(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.pcap'))) for (const p of batch) s.addPacket(p);
@@ -129,7 +130,7 @@ describe('Session: flags', () => {
 	});
 
 	it('a connection whose keys never come is judged once it is overdue, before the capture ends', async () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.addIncognitoWindow(undefined, 0, undefined);
 		s.expectKeys();
 		let last = 0;
@@ -167,7 +168,7 @@ describe('Session: the i key (toggleIncognito)', () => {
 	});
 
 	it('picks the browser in front; with another app in front, the browser still incognito, else the last browser seen', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.addLogLine({text: FRONT(MI, '22:36:48'), index: 1});
 		expect(s.incognitoTarget()).toBe(MI);
 		const on = s.toggleIncognito();
@@ -211,7 +212,7 @@ describe('Session: the log clock offset', () => {
 	});
 
 	it('applies to the lines before a --from window, and an upload inside the moved window is judged incognito', () => {
-		const s = new Session({classifier});
+		const s = new Session({classifier, browserLogRules});
 		s.logClockOffset = OFFSET;
 		s.primeLogLine({text: START, index: 1});
 		s.primeLogLine({text: ENTER, index: 2});
@@ -220,7 +221,7 @@ describe('Session: the log clock offset', () => {
 		s.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: LEAK_BODY, index: 2, ts: T_ENTER + OFFSET + 2}));
 		expect(s.snapshot().flags.map((f) => f.kind)).toContain('incognito-tracker');
 		// Without the offset the same packets come before the window opens.
-		const late = new Session({classifier});
+		const late = new Session({classifier, browserLogRules});
 		late.primeLogLine({text: START, index: 1});
 		late.primeLogLine({text: ENTER, index: 2});
 		late.addPacket(httpRequest({host: 'sa.api.intl.miui.com', path: '/sa', body: LEAK_BODY, index: 2, ts: T_ENTER + OFFSET + 2}));
