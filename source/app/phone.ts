@@ -67,9 +67,13 @@ export function watchPhone(session: Session, o: PhoneOptions): {stop(): Promise<
 			}
 		},
 		onGap: (source, from, to) => {
-			// A record the broken tcpdump stream left half-sent must not end up in the bundle.
+			// A record the broken tcpdump stream left half-sent must not end up in the bundle, nor be
+			// read as the head of the next stream's first record.
 			// (The stream's own `live: resumed after a gap` status says it came back: not said twice.)
-			if (source === 'tcpdump') rec?.captureCut();
+			if (source === 'tcpdump') {
+				rec?.captureCut();
+				packets.cut();
+			}
 			session.addMarker(`${source}: gap from ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()}`, to);
 		},
 	});
@@ -103,6 +107,10 @@ function tcpdumpPackets(session: Session, hooks: CaptureHooks) {
 				damaged = true;
 				session.addMalformed('pcap-damaged', `tcpdump stream: byte ${parser.error.offset}: ${parser.error.message}`, Date.now() / 1000);
 			}
+		},
+		/** The stream broke mid-record and a joined one goes on: the half record is not a packet. */
+		cut() {
+			if (parser.cut() > 0) session.addDropped(1, 'pcap-torn');
 		},
 		restart() {
 			parser.end();

@@ -317,6 +317,14 @@ export class DeviceSim {
 	}
 
 	/**
+	 * Unplugs in the middle of a capture record: tcpdump's next write carries half of its last
+	 * record, then every connection closes as in {@link drop}.
+	 */
+	dropMidRecord(downMs = 0): void {
+		this.cfg.tearNextWrite = () => this.drop(downMs);
+	}
+
+	/**
 	 * Hangs, as a phone whose adbd wedged: the transport breaks, and the adb server's reconnection
 	 * is accepted (the kernel does that) but never answered, so `adb devices` lists the device
 	 * `offline` while its TCP connection stays up. (A connection that merely goes silent is not

@@ -47,6 +47,8 @@ export type SimServiceConfig = {
 	captureLaps?: number;
 	/** Counts of capture records written (`sent`) and taken by adb (`acked`). */
 	served?: {sent: number; acked: number};
+	/** Set: tcpdump's next write stops halfway into its last record, then this unplugs the phone. */
+	tearNextWrite?: () => void;
 };
 
 /** Groups records due within this window into one write: fewer WRTEs, invisible in pacing. */
@@ -289,6 +291,17 @@ async function serveTcpdump({io, err, cfg, timeline, privilege}: RunContext): Pr
 			const batchEnd = Date.now() + BATCH_WINDOW_MS;
 			const parts: Uint8Array[] = [];
 			while (i < recs.length && due(i) <= batchEnd) parts.push(shiftRecord(recs[i++]!, cap, timeline.shiftSec + lapSec));
+			const tear = cfg.tearNextWrite;
+			if (tear) {
+				// The cable comes out while adb is mid-record: the whole records before it and half of it.
+				cfg.tearNextWrite = undefined;
+				const whole = Buffer.concat(parts.slice(0, -1));
+				const half = parts.at(-1)!.subarray(0, Math.ceil(parts.at(-1)!.length / 2));
+				if (cfg.served) cfg.served.sent += parts.length - 1;
+				if (await io.write(Buffer.concat([whole, half]))) if (cfg.served) cfg.served.acked += parts.length - 1;
+				tear();
+				return 0;
+			}
 			if (cfg.served) cfg.served.sent += parts.length;
 			if (!(await io.write(Buffer.concat(parts)))) return 0;
 			if (cfg.served) cfg.served.acked += parts.length;

@@ -206,6 +206,18 @@ export class CaptureParser {
 		if (pos < end) this.keep(chunk, pos, end);
 	}
 
+	/**
+	 * Drops a partial record or block left by a stream that broke mid-unit, when the next bytes
+	 * start a whole one of the same capture (a restarted tcpdump whose header was joined away).
+	 * Returns the bytes dropped; before the file header is whole there is nothing to cut.
+	 */
+	cut(): number {
+		if (this.mode !== MODE_PCAP_RECORD && this.mode !== MODE_PCAPNG) return 0;
+		const dropped = this.carryLength;
+		this.carryLength = 0;
+		return dropped;
+	}
+
 	/** Signals end of input: a partial record left over is reported as damage. */
 	end(): void {
 		if (this.mode === MODE_STOPPED) return;

@@ -31,6 +31,8 @@ const NOT_UNDECODED: ReadonlySet<string> = new Set([
 	'tls-records-dropped-waiting-keys',
 	'dropped',
 	'pcap-refused',
+	// The half record a broken tcpdump stream left (the bundle drops it too).
+	'pcap-torn',
 ]);
 
 /** Plain words for the problem kinds decoders count (the report keeps the kind names). */

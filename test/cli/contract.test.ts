@@ -49,12 +49,16 @@ describe('command line', () => {
 		const total = (JSON.parse(readFileSync(whole, 'utf8')) as {stats: {packets: number}}).stats.packets;
 		for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 			const report = path.join(dir, `stopped-${signal}.json`);
-			const child = spawn(process.execPath, [cli, 'replay', leak, '--speed', '1', '--report', report], {stdio: ['ignore', 'ignore', 'pipe']});
+			const child = spawn(process.execPath, [cli, 'replay', leak, '--speed', '1', '--json', '--report', report], {stdio: ['ignore', 'pipe', 'pipe']});
 			let stderr = '';
 			child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+			const reading = new Promise((resolve) => child.stdout.once('data', resolve));
+			child.stdout.resume();
 			const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-			// The bundle lasts ~19 s at speed 1: 2 s in, part of it has been read.
-			await new Promise((r) => setTimeout(r, 2000));
+			// The bundle lasts ~19 s at speed 1: once events flow (however slow the start on a loaded
+			// machine), 1 s more and part of it has been read.
+			await reading;
+			await new Promise((r) => setTimeout(r, 1000));
 			child.kill(signal);
 			expect(await exit, stderr).toBe(0);
 			const r = JSON.parse(readFileSync(report, 'utf8')) as {input: {stoppedEarly?: boolean}; stats: {packets: number}};

@@ -101,6 +101,30 @@ describe.runIf(needTool('adb', 'adb'))('faults while watching (issue 14), throug
 		expect(back.report!.stats.packets).toBe(ip.length);
 	}, 40_000);
 
+	it('the phone unplugged halfway into a capture record: the half record is dropped and counted, the joined stream reads on, the report and the bundle agree', async () => {
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 4, rebase: true, captureLaps: 2});
+		const rec = path.join(tmp, 'torn-rec');
+		const report = path.join(tmp, 'torn.json');
+		const run = startLive(h.env, ['--serial', serial, '--record', rec, '--json', '--report', report], runs);
+		expect(await until(() => sim.served.acked >= 20, 20_000), run.stderr()).toBe(true);
+		sim.dropMidRecord(300);
+		expect(await until(() => sources(run, 'tcpdump').some((s) => /^tcpdump live resumed after/.test(s)), 20_000), sources(run).join('\n') + run.stderr()).toBe(true);
+		// Packets go on after the join: the restarted tcpdump's header was joined away, its records read.
+		const packetsAtJoin = sim.served.acked;
+		expect(await until(() => sim.served.acked >= packetsAtJoin + 20, 20_000), `${sim.served.acked} packets served`).toBe(true);
+		await wait(1000);
+		expect(await terminate(run)).toBe(0);
+		const recorded = parseSimCapture(new Uint8Array(readFileSync(path.join(rec, 'capture.pcap')))).records.length;
+		const live = JSON.parse(readFileSync(report, 'utf8')) as Report & {stats: {problems: Record<string, number>}};
+		expect(live.stats.problems['pcap-damaged'], JSON.stringify(live.stats.problems)).toBeUndefined();
+		expect(live.stats.problems['pcap-torn']).toBe(1);
+		expect(live.stats.packets).toBe(recorded);
+		expect(recorded).toBe(sim.served.acked);
+		const back = await replay(rec, 'torn');
+		expect(back.code, back.stderr).toBe(0);
+		expect(back.report!.stats.packets).toBe(recorded);
+	}, 60_000);
+
 	it('stdin closing (--pcap -): the packet source ends, logcat goes on, the report has every packet', async () => {
 		const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, rebase: true});
 		const report = path.join(tmp, 'stdin.json');

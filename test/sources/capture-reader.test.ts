@@ -143,6 +143,21 @@ describe('classic pcap', () => {
 		}
 	});
 
+	it('cut() drops the half record a broken stream left, and the joined stream reads on from its next record', () => {
+		const r1 = pcapRecord(true, 1, 0, payload(30, 1));
+		const r2 = pcapRecord(true, 2, 0, payload(40, 2));
+		const r3 = pcapRecord(true, 3, 0, payload(50, 3));
+		const packets: RawPacket[] = [];
+		const parser = new CaptureParser((p) => packets.push({...p, data: p.data.slice()}));
+		expect(parser.cut()).toBe(0);
+		parser.push(concat(pcapHeader({le: true}), r1, r2.subarray(0, 20)));
+		expect(parser.cut()).toBe(20);
+		parser.push(r3);
+		parser.end();
+		expect(parser.error).toBeUndefined();
+		expect(packets.map((p) => [p.ts, p.data.length])).toEqual([[1, 30], [3, 50]]);
+	});
+
 	it('says a non-capture is not a capture, as fatal', () => {
 		const {parser} = parse(new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
 		expect(parser.error).toMatchObject({offset: 0, fatal: true});
