@@ -1,8 +1,8 @@
 /**
  * Live-mode defects of issue 12, each through the built CLI, the real adb server (Debian's adb)
  * and the device simulator: the adb server's CPU while tattle watches, source events across a
- * reconnect and an outage, headless status lines on stderr, the user's own `adb disconnect`, the
- * device chooser, an unattached --serial and a bad --pcap address.
+ * reconnect and an outage, headless status lines on stderr (an outage, a quiet stream), the user's
+ * own `adb disconnect`, the device chooser, an unattached --serial and a bad --pcap address.
  */
 import {createSocket} from 'node:dgram';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -25,6 +25,11 @@ const BUNDLE_LOG = path.join(BUNDLE, 'logcat.txt');
 const CPU_WINDOW_MS = 10_000;
 /** "Near idle": an idle adb server with one TCP device uses well under 1%; the spin used 50-130%. */
 const MAX_SERVER_CPU = 0.1;
+/**
+ * A quiet spell in the stalled test: longer than adb-live's stall limit (30 s, no knob) by enough
+ * for several once-a-second stall checks to pass, each of which must not say it again.
+ */
+const QUIET_SEC = 38;
 
 type Run = LiveRun;
 const runs: Run[] = [];
@@ -156,6 +161,24 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		const lines = run.stderr().split('\n').filter((l) => /^tattle: phone /.test(l));
 		expect(lines.map((l) => l.split(' ')[2]!.replace(/:$/, '')), run.stderr()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
 	}, 60_000);
+
+	it('9. a stream that goes quiet says "stalled" once on stderr, and "live" again when data comes', async () => {
+		// The phone logs three lines, then nothing for longer than the stall limit, then one more.
+		const line = (sec: number, message: string) => `${sec.toFixed(3).padStart(24)}  1000  1432  1517 I ActivityManager: ${message}\n`;
+		const start = 1_795_461_662;
+		const logcat = `--------- beginning of main\n${line(start, 'one')}${line(start + 0.2, 'two')}${line(start + 0.4, 'three')}${line(start + QUIET_SEC, 'after the quiet')}`;
+		const {serial, sim} = await h.addSim({logcat, speed: 1, rebase: true});
+		const run = startLive(h, ['--serial', serial, '--no-pcap', '--json']);
+		const phoneLines = () => run.stderr().split('\n').filter((l) => /^tattle: phone /.test(l));
+		const back = await until(() => eventsOf(run).some((e) => e.type === 'log' && e.message === 'after the quiet'), (QUIET_SEC + 15) * 1000);
+		await wait(500);
+		expect(await terminate(run)).toBe(0);
+		await sim.close();
+		expect(back, `${sourceEvents(run).join('\n')}\n${run.stderr()}`).toBe(true);
+		expect(phoneLines().map((l) => l.split(' ')[2]!.replace(/:$/, '')), run.stderr()).toEqual(['connecting', 'live', 'stalled', 'live']);
+		// In plain words, naming the stream and how long it has been quiet.
+		expect(phoneLines()[2]).toBe('tattle: phone stalled: logcat no data for over 30 s');
+	}, (QUIET_SEC + 30) * 1000);
 
 	it('5. follows the adb server when it lists the device offline (a hung phone, TCP still up), and back', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 1, rebase: true});
