@@ -9,7 +9,7 @@ import {parseExportArgs, type ExportOptions} from './source/lib/export-args.js';
 import {fail, runToExit} from './source/app/exit.js';
 import {version} from './source/app/package-info.js';
 import {checkInputFiles} from './source/app/input-files.js';
-import {firstFrameForLive} from './source/app/first-frame.js';
+import {firstFrameForLive, firstFrameForReplay} from './source/app/first-frame.js';
 
 async function main(argv: string[]): Promise<number> {
 	let opts: CliOptions;
@@ -38,11 +38,12 @@ async function main(argv: string[]): Promise<number> {
 	let notice: string | undefined;
 	if (opts.command === 'auto') ({opts, notice} = await (await import('./source/app/auto.js')).autoMode(opts));
 	// Each mode loads its layers when chosen: a replay never loads adb, a headless run never loads Ink.
-	// The dashboard's first frame is drawn before live's layers load (~1 s), not after.
+	// The dashboard's first frame is drawn before the mode's layers load (~1 s), not after.
 	if (opts.command === 'live') {
 		firstFrameForLive(opts);
 		return (await import('./source/app/live.js')).runLive(opts);
 	}
+	firstFrameForReplay(opts);
 	return (await import('./source/app/replay.js')).runReplayMode(opts, notice);
 }
 

@@ -3,6 +3,7 @@
  * a programmer error one line (the stack with TATTLE_DEBUG), and a closed pipe a quiet end.
  */
 import {sanitize} from '../lib/strip-controls.js';
+import {takeFirstFrame} from './first-frame.js';
 
 /** An error the user caused or can fix: its message is the one line printed, `code` the exit code. */
 export class ExitError extends Error {
@@ -73,6 +74,9 @@ export function runToExit(mode: () => Promise<number>): void {
 			},
 			(error: unknown) => {
 				if (error instanceof ExitError) {
+					// A first frame drawn for a dashboard that never came is erased, so the error stands alone.
+					const erase = takeFirstFrame();
+					if (erase) process.stdout.write(erase);
 					if (error.message) process.stderr.write(`tattle: ${sanitize(error.message)}\n`);
 					// Sources, timers or a child may still be running: an error ends the process now
 					// (stderr is synchronous on terminals and pipes, and Node restores the terminal mode).

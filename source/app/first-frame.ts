@@ -22,17 +22,26 @@ type FirstFrameOptions = {
 
 /** Draws the first frame when `tattle live` will show the dashboard (cli.tsx, before the mode loads). */
 export function firstFrameForLive(opts: CliOptions): void {
-	if (wantsTui(opts)) drawFirstFrame({serial: opts.serial ?? (process.env.ANDROID_SERIAL || undefined), ascii: opts.ascii || !utf8Locale()});
+	if (!wantsTui(opts)) return;
+	const o: FirstFrameOptions = {serial: opts.serial ?? (process.env.ANDROID_SERIAL || undefined), ascii: opts.ascii || !utf8Locale()};
+	const device = o.serial ? sanitize(o.serial, 80) : 'no device';
+	drawFirstFrame(`${device} · ${o.ascii ? '~' : '◌'} adb starting (connecting to the adb server)`);
 }
 
-/** Writes the first frame to `out` (a terminal). */
-function drawFirstFrame(o: FirstFrameOptions, out: NodeJS.WriteStream = process.stdout): void {
+/**
+ * Draws the first frame when a replay will show the dashboard (cli.tsx, before the mode loads):
+ * what is being read, while Ink, React and the decoders load (issue 15: first frame <= 200 ms).
+ */
+export function firstFrameForReplay(opts: CliOptions): void {
+	if (!wantsTui(opts)) return;
+	const ascii = opts.ascii || !utf8Locale();
+	drawFirstFrame(`replay of ${sanitize(opts.path ?? '', 120)} · ${ascii ? '~' : '◌'} starting (loading the capture)`);
+}
+
+/** Writes the first frame to `out` (a terminal): the status bar's title line, then the counters. */
+function drawFirstFrame(title: string, out: NodeJS.WriteStream = process.stdout): void {
 	const width = Math.max(20, (out.columns || 80) - 1);
-	const device = o.serial ? sanitize(o.serial, 80) : 'no device';
-	const lines = [
-		`tattle · ${device} · ${o.ascii ? '~' : '◌'} adb starting (connecting to the adb server)`,
-		'0 pkts · 0 B · 0 log lines · 0 not decoded · 0 dropped',
-	];
+	const lines = [`tattle · ${title}`, '0 pkts · 0 B · 0 log lines · 0 not decoded · 0 dropped'];
 	// Each line within the width: a wrapped line would take two rows and the erase would miss one.
 	out.write(lines.map((l) => `${[...l].slice(0, width).join('')}\n`).join(''));
 	drawn = lines.length;

@@ -59,3 +59,27 @@ describe.runIf(needTool('adb', 'adb') && needTool('script', 'util-linux'))('the 
 		expect(median(first) - median(node), `${figures}\n${text}`).toBeLessThan(FIRST_FRAME_MS);
 	}, 120_000);
 });
+
+/** Issue 15's bound for a replay's first frame. */
+const REPLAY_FIRST_FRAME_MS = 200;
+
+describe.runIf(needTool('script', 'util-linux'))('the first frame of tattle replay', () => {
+	it('is on the terminal within 200 ms of the start (beyond Node\'s own), naming what is read', async () => {
+		const env = {NO_COLOR: '1', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
+		const bare = [process.execPath, '-e', `process.stdout.write('tattle · replay of x\\n0 pkts\\n'); setTimeout(() => {}, 10000)`];
+		const tattle = [process.execPath, cli, 'replay', BUNDLE];
+		const node: number[] = [];
+		const first: number[] = [];
+		let text = '';
+		for (let i = 0; i < RUNS; i++) {
+			node.push((await timeToOutput(bare, {pattern: FRAME, env})).ms ?? Infinity);
+			const r = await timeToOutput(tattle, {pattern: FRAME, env});
+			first.push(r.ms ?? Infinity);
+			text = r.text;
+		}
+		const figures = `first frame ${first.map((t) => t.toFixed(0)).join(', ')} ms; bare node ${node.map((t) => t.toFixed(0)).join(', ')} ms`;
+		console.log(figures);
+		expect(text).toContain(`tattle · replay of ${BUNDLE} · `);
+		expect(median(first) - median(node), `${figures}\n${text}`).toBeLessThan(REPLAY_FIRST_FRAME_MS);
+	}, 120_000);
+});
