@@ -185,11 +185,14 @@ function* markdownLines(r: Report): Generator<string> {
 	}
 	yield* ['', `## Categories`, '', '| category | destinations | packets | bytes out | bytes in |', '|---|---|---|---|---|'];
 	for (const c of r.categories) yield `| ${cell(c.category)} | ${c.destinations} | ${c.packets} | ${c.bytesOut} | ${c.bytesIn} |`;
-	yield* ['', `## Destinations (${r.destinations.length})`, ''];
-	yield* ['| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via | payload |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+	// With --baseline, a column says which destinations the baseline run never saw.
+	const baseline = r.destinations.some((d) => d.new !== undefined);
+	const fresh = r.destinations.filter((d) => d.new).length;
+	yield* ['', `## Destinations (${r.destinations.length}${baseline ? `, ${fresh} new against the baseline` : ''})`, ''];
+	yield* [`| host | owner | category | country | AS | apps | packets | bytes out | bytes in | via | payload |${baseline ? ' new |' : ''}`, `|---|---|---|---|---|---|---|---|---|---|---|${baseline ? '---|' : ''}`];
 	for (const d of r.destinations) {
 		const as = d.asn ? `AS${d.asn} ${d.asOrg ?? ''}`.trim() : '';
-		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${cell(d.category)} | ${cell(d.country)} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${cell(d.via.join(' '))} | ${cell(d.payload)} |`;
+		yield `| ${cell(d.host)} | ${cell(d.owner)} | ${cell(d.category)} | ${cell(d.country)} | ${cell(as)} | ${cell(d.apps.join(' '))} | ${d.packets} | ${d.bytesOut} | ${d.bytesIn} | ${cell(d.via.join(' '))} | ${cell(d.payload)} |${baseline ? ` ${d.new ? 'new' : ''} |` : ''}`;
 	}
 	if (r.apps.length > 0) {
 		yield* ['', '## Apps', '', '| package | uid | destinations | bytes out | bytes in |', '|---|---|---|---|---|'];
@@ -207,9 +210,11 @@ function csvField(v: unknown): string {
 
 /** The destinations table as CSV (one row per destination), the form spreadsheets read; line by line. */
 function* csvLines(r: Report): Generator<string> {
-	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags', 'payload'].join(',');
+	// With --baseline, a `new` column (true/false): not seen in the baseline run.
+	const baseline = r.destinations.some((d) => d.new !== undefined);
+	yield ['host', 'ips', 'owner', 'category', 'country', 'asn', 'asOrg', 'apps', 'packets', 'bytesOut', 'bytesIn', 'firstTs', 'lastTs', 'via', 'flags', 'payload', ...(baseline ? ['new'] : [])].join(',');
 	for (const d of r.destinations) {
-		yield [d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags, d.payload ?? '']
+		yield [d.host, d.ips.join(' '), d.owner, d.category, d.country, d.asn, d.asOrg, d.apps.join(' '), d.packets, d.bytesOut, d.bytesIn, d.firstTs, d.lastTs, d.via.join(' '), d.flags, d.payload ?? '', ...(baseline ? [d.new === true] : [])]
 			.map(csvField)
 			.join(',');
 	}

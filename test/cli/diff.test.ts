@@ -199,6 +199,25 @@ describe('--baseline B', () => {
 		expect(events.some((e) => e.type === 'flow' && e.host === 'www.google.com' && e.new === true)).toBe(true);
 	});
 
+	it('the Markdown and CSV reports say which destinations are new; without --baseline they have no such column', async () => {
+		const md = path.join(dir, 'baseline.md');
+		const csv = path.join(dir, 'baseline.csv');
+		expect((await tattle(['replay', incognito, '--baseline', normal, '--report', md, '--report', csv])).code).toBe(0);
+		const mdText = readFileSync(md, 'utf8');
+		expect(mdText).toMatch(/^## Destinations \(\d+, 1 new against the baseline\)$/m);
+		const rows = mdText.split('\n').filter((l) => /^\| [^-]/.test(l) && l.endsWith(' new |'));
+		expect(rows.map((l) => l.split(' | ')[0])).toEqual(['| host', '| www.google.com']);
+		const lines = readFileSync(csv, 'utf8').trim().split('\n');
+		expect(lines[0]!.split(',').at(-1)).toBe('new');
+		expect(lines.slice(1).filter((l) => l.endsWith(',true')).map((l) => l.split(',')[0])).toEqual(['www.google.com']);
+		expect(lines.slice(1).every((l) => /,(true|false)$/.test(l))).toBe(true);
+		const plainMd = path.join(dir, 'plain.md');
+		const plainCsv = path.join(dir, 'plain.csv');
+		await tattle(['replay', incognito, '--report', plainMd, '--report', plainCsv]);
+		expect(readFileSync(plainMd, 'utf8')).not.toMatch(/ new \|| new against/);
+		expect(readFileSync(plainCsv, 'utf8').split('\n')[0]!.split(',').at(-1)).toBe('payload');
+	});
+
 	it('a saved report works as the baseline; without --baseline nothing is marked', async () => {
 		const base = path.join(dir, 'base-report.json');
 		await tattle(['replay', normal, '--report', base]);
