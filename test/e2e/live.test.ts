@@ -98,7 +98,8 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 		const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 4, rebase: true});
 		recorded = path.join(tmp, 'rec');
 		const liveJson = path.join(tmp, 'live.json');
-		const run = startLive(h, ['--serial', serial, '--record', recorded, '--report', liveJson]);
+		const liveHtml = path.join(tmp, 'live.html');
+		const run = startLive(h, ['--serial', serial, '--record', recorded, '--report', liveJson, '--report', liveHtml]);
 		const pcapSize = statSync(BUNDLE_PCAP).size;
 		const size = (f: string) => (existsSync(path.join(recorded, f)) ? statSync(path.join(recorded, f)).size : 0);
 		const lines = () => (existsSync(path.join(recorded, 'logcat.txt')) ? readFileSync(path.join(recorded, 'logcat.txt'), 'utf8').split('\n').filter(Boolean).length : 0);
@@ -126,6 +127,11 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 		// Not an empty equality: the bundle leaks in incognito, and both runs saw it.
 		expect(flags(back).some((f) => f.startsWith('incognito-url-leak'))).toBe(true);
 		expect(back.destinations.length).toBeGreaterThan(5);
+		// The HTML report of the live run: one card per flag of the JSON report, of the same kinds.
+		const page = readFileSync(liveHtml, 'utf8');
+		expect(page).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src (?:'|&#39;|&#x27;)none/);
+		const cards = [...page.matchAll(/<article class="flag sev-\w+" id="flag-\d+" data-kind="([\w-]+)">/g)].map((m) => m[1]);
+		expect(cards).toEqual(liveReport.flags.map((f) => f.kind));
 	}, 60_000);
 
 	it('a bundle whose capture was cut mid-record (a crash) replays with exit 0 and a one-line notice', async () => {
