@@ -62,6 +62,34 @@ describe('flags do not depend on whether log lines or packets arrive first', () 
 	 * window has arrived is judged outside incognito, and the visits before that line are not
 	 * remembered as incognito visits. Pinned so that a change to it is a decision, not an accident.
 	 */
+	it('a TLS connection waits for its keys on the capture\'s clock: a log line 30 s ahead does not make it overdue', async () => {
+		// TLS 1.3 + HTTP/2 to sa.api.intl.miui.com (a tracker), the fixture's second connection
+		// (frames 22-42); its keys come right after its hello.
+		const packets: RawPacket[] = [];
+		for await (const batch of openCapture(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.pcap'))) for (const p of batch) if (p.index >= 22) packets.push({...p, data: Uint8Array.from(p.data)});
+		const keys = readFileSync(path.join(repoRoot, 'test/fixtures/tls/sa-tls13-h2.keys'), 'utf8');
+		const hello = packets.findIndex((p) => p.index === 25);
+		const t0 = Math.floor(packets[0]!.ts);
+		const on: LogLine = {text: `          ${t0 - 1}.000     0     0     0 I tattle.probe: incognito-on pkg=${MI} source=secure-window`, index: 1};
+		const ahead: LogLine = {text: `          ${t0 + 30}.000  1000  1520  1563 D BatteryService: Processing new values`, index: 2};
+		const run = (order: Order) => {
+			const s = new Session({classifier, browserLogRules});
+			s.expectKeys();
+			s.addLogLine(on);
+			if (order === 'log first') s.addLogLine(ahead);
+			packets.forEach((p, i) => {
+				s.addPacket(p);
+				if (i === hello) s.addKeyLog(keys, true);
+			});
+			if (order === 'by time') s.addLogLine(ahead);
+			s.finish();
+			return s.snapshot().flags;
+		};
+		const byTime = run('by time');
+		expect(byTime.filter((f) => f.kind === 'incognito-tracker').map((f) => [f.host, f.evidence.decrypted, f.evidence.payload])).toEqual([['sa.api.intl.miui.com', true, 'decoded']]);
+		expect(run('log first')).toEqual(byTime);
+	});
+
 	it('packets first (the reverse): uploads judged before their window is known are not incognito flags', async () => {
 		const flags = await replayBundle('incognito-leak', 'packets first');
 		expect(flags.filter((f) => f.kind.startsWith('incognito-'))).toEqual([]);
