@@ -27,9 +27,11 @@ export class PhoneState {
 		return pid === undefined ? undefined : this.processes.appOf(pid)?.pkg;
 	}
 
-	/** Whether a visit at `ts` by `app` (else the app in front) happened in incognito. */
+	/** Whether a visit at `ts` by `app` (else the app in front at `ts`) happened in incognito. */
 	visitInIncognito(app: string | undefined, ts: number): boolean {
-		const who = app ?? this.processes.foreground?.pkg;
+		// The app in front at the visit's time, not the latest: logcat may run seconds ahead of the
+		// packets, and by the time a visit arrives the log may already have left the browser.
+		const who = app ?? this.incognito.foreground(ts);
 		return (who !== undefined && this.incognito.isIncognito(who, ts)) || this.incognito.isIncognito(ANY_BROWSER, ts);
 	}
 

@@ -150,7 +150,9 @@ export class Session implements AnalyzerSink {
 		if (st.lastTs === undefined || raw.ts > st.lastTs) st.lastTs = raw.ts;
 		if (raw.ts > this.now) this.now = raw.ts;
 		this.analyzer.push(raw);
-		const overdue = this.keyWait.overdue(this.now);
+		// On the capture's clock (the latest packet), not the session's: log lines may run seconds
+		// ahead of the packets, and a key follows its handshake in capture time.
+		const overdue = this.keyWait.overdue(st.lastTs);
 		// Still unread KEY_WAIT_SECONDS after their hello: judged now, so a live watch without keys flags at once.
 		if (overdue) for (const w of overdue) this.judgeEncrypted(w.d, w.flow, w.ts, w.packets);
 		if (this.emit && raw.ts >= this.nextFlowReport) {

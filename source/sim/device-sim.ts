@@ -82,6 +82,8 @@ export type DeviceSimOptions = {
 	window?: SimWindow;
 	/** Serve the capture this many times back to back, each lap later by the capture's span (a soak from a short capture). */
 	captureLaps?: number;
+	/** tcpdump sends each record this long after its time says (default 0): logcat runs ahead of the packets, as it can on a phone. */
+	captureLagMs?: number;
 };
 
 /** One stream of a connection, with adb's flow control: one WRTE in flight until its OKAY. */
@@ -264,6 +266,7 @@ export class DeviceSim {
 			root: opts.root ?? 'adbd',
 			tcpdump: opts.tcpdump ?? true,
 			captureLaps: opts.captureLaps ?? 1,
+			captureLagMs: opts.captureLagMs ?? 0,
 			served: this.served,
 		};
 		if (opts.window) this.cfg.window = {...opts.window};

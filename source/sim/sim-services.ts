@@ -45,6 +45,8 @@ export type SimServiceConfig = {
 	window?: SimWindow;
 	/** Times the capture is served back to back (default 1). */
 	captureLaps?: number;
+	/** Milliseconds each capture record is sent after its due time (default 0). */
+	captureLagMs?: number;
 	/** Counts of capture records written (`sent`) and taken by adb (`acked`). */
 	served?: {sent: number; acked: number};
 	/** Set: tcpdump's next write stops halfway into its last record, then this unplugs the phone. */
@@ -283,14 +285,16 @@ async function serveTcpdump({io, err, cfg, timeline, privilege}: RunContext): Pr
 	for (let lap = 0; lap < (cfg.captureLaps ?? 1); lap++) {
 		const lapSec = lap * span;
 		const due = (k: number) => timeline.dueMs(recs[k]!.ts + lapSec);
+		// The lag delays sending only: the records keep their times, so the log runs ahead of them.
+		const sendAt = (k: number) => due(k) + (cfg.captureLagMs ?? 0);
 		// A tcpdump started after the first sees only what happens from now on, as on a phone.
 		let i = first ? 0 : recs.findIndex((_, k) => due(k) >= openedAt);
 		if (i < 0) continue;
 		while (i < recs.length) {
-			if (!(await sleepUntil(due(i), io.signal))) return 0;
+			if (!(await sleepUntil(sendAt(i), io.signal))) return 0;
 			const batchEnd = Date.now() + BATCH_WINDOW_MS;
 			const parts: Uint8Array[] = [];
-			while (i < recs.length && due(i) <= batchEnd) parts.push(shiftRecord(recs[i++]!, cap, timeline.shiftSec + lapSec));
+			while (i < recs.length && sendAt(i) <= batchEnd) parts.push(shiftRecord(recs[i++]!, cap, timeline.shiftSec + lapSec));
 			const tear = cfg.tearNextWrite;
 			if (tear) {
 				// The cable comes out while adb is mid-record: the whole records before it and half of it.

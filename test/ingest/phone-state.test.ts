@@ -37,4 +37,15 @@ describe('PhoneState', () => {
 		p.incognito.start(ANY_BROWSER, 4, 'marker');
 		expect(p.visitInIncognito(CHROME, 5)).toBe(true);
 	});
+
+	it('a visit without an app is judged by the app in front at its time, whatever the log has said since', () => {
+		const p = new PhoneState();
+		// The whole log first (logcat ahead of the packets): the browser goes incognito, then the launcher comes to the front.
+		p.observe({kind: 'activity-start', pkg: MI}, 1, 1);
+		p.observe({kind: 'incognito-on', pkg: MI}, 2, 2);
+		p.observe({kind: 'incognito-off', pkg: MI}, 10, 3);
+		p.observe({kind: 'activity-start', pkg: 'com.miui.home'}, 11, 4);
+		expect(p.visitInIncognito(undefined, 5)).toBe(true);
+		expect(p.visitInIncognito(undefined, 12)).toBe(false);
+	});
 });
