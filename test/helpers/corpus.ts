@@ -5,8 +5,11 @@ import {fileURLToPath} from 'node:url';
 /** Repo root (two levels above this file). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The shared corpus lives beside every clone: ../shared/corpus. */
-export const corpusDir = process.env.TATTLE_CORPUS ?? path.resolve(repoRoot, '../shared/corpus');
+/** The shared folder beside every clone (../shared, or TATTLE_SHARED): corpus and research. */
+export const sharedDir = process.env.TATTLE_SHARED ?? path.resolve(repoRoot, '../shared');
+
+/** The shared corpus: ../shared/corpus, or TATTLE_CORPUS. */
+export const corpusDir = process.env.TATTLE_CORPUS ?? path.join(sharedDir, 'corpus');
 
 /**
  * Whether files a suite reads from beside the clone are there. In CI (CI env set) a missing one
