@@ -2,8 +2,12 @@
 // rules below (research/xiaomi.md section 5 and common owners). The JSON files are the source of truth
 // in the repo; re-run this only to re-import the table:  node scripts/build-rules.mjs [path/to/xiaomi-hosts.tsv]
 import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
 
-const TSV = process.argv[2] ?? '/work/shared/research/xiaomi-hosts.tsv';
+// The table lives in the shared folder beside the clone (../shared, or TATTLE_SHARED), as for the tests.
+const SHARED = process.env.TATTLE_SHARED ?? fileURLToPath(new URL('../../shared/', import.meta.url));
+const TSV = process.argv[2] ?? path.join(SHARED, 'research', 'xiaomi-hosts.tsv');
 const OUT = new URL('../source/classify/rules/', import.meta.url);
 const TABLE = 'research/xiaomi-hosts.tsv';
 

@@ -1,9 +1,9 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {describe, it, expect} from 'vitest';
 import {androidFact, MAX_PROCESSES, parseAndroidUid, pkgOf, ProcessTable} from '../../source/decode/android.js';
 import {LogcatParser, parseLogcatLine} from '../../source/decode/logcat.js';
 import type {AndroidFact, LogRecord} from '../../source/types.js';
-import {corpusPath} from '../helpers/corpus.js';
+import {corpusPath, needFiles} from '../helpers/corpus.js';
 
 const rec = (tag: string | undefined, message: string): LogRecord => ({type: 'log', index: 1, ...(tag === undefined ? {} : {tag}), message});
 const line = (text: string) => androidFact(parseLogcatLine(text, 1, {year: 2024}));
@@ -217,8 +217,8 @@ describe('ProcessTable', () => {
 	});
 });
 
-const goldfish = corpusPath('logcat', 'andlogview__goldfish_omr1_threadtime.log');
-describe.runIf(existsSync(goldfish))('facts from real logs', () => {
+const realLogs = ['andlogview__goldfish_omr1_threadtime.log', 'loghub__Android_2k.log', 'xiaomi-mocha__logcat.txt'].map((name) => corpusPath('logcat', name));
+describe.runIf(needFiles('the corpus logcat files', ...realLogs))('facts from real logs', () => {
 	function facts(name: string): Array<[LogRecord, AndroidFact]> {
 		const parser = new LogcatParser({year: 2020});
 		const out: Array<[LogRecord, AndroidFact]> = [];

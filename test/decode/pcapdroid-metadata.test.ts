@@ -115,6 +115,8 @@ describe.runIf(hasCorpus)('PCAPdroid trailer on the corpus packets', () => {
 	it('stripped packets decode like the originals', () => {
 		const raw = parseAll(new Uint8Array(readFileSync(file)));
 		const orig = parseAll(new Uint8Array(readFileSync(CORPUS_FILE)));
+		expect(raw.length).toBeGreaterThan(0);
+		expect(raw).toHaveLength(orig.length);
 		const ctx = newAppMetadataContext();
 		raw.forEach((p, i) => {
 			const a = decodePacket(attachAppMetadata(p, ctx));

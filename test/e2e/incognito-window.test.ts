@@ -282,6 +282,7 @@ describe('incognito window, replayed end to end', () => {
 
 	it('raises exactly one incognito-url-leak per in-window upload, on the packets that carried it', () => {
 		const leaks = flags.filter((f) => f.kind === 'incognito-url-leak');
+		expect(built.inWindow.length, 'uploads built inside the window').toBeGreaterThan(0);
 		expect(leaks.map((f) => f.host).sort()).toEqual(built.inWindow.map((u) => u.host).sort());
 		for (const u of built.inWindow) {
 			const mine = leaks.filter((f) => f.host === u.host);
@@ -323,8 +324,11 @@ describe('incognito window, replayed end to end', () => {
 		expect(flags.some((f) => built.repeats.includes(f.evidence.packets[0]!)), 'a repeat raised a flag of its own').toBe(false);
 		expect(late.length).toBeGreaterThan(0);
 		for (const f of late) expect(f.kind.startsWith('incognito-'), `${f.kind} ${f.host} ${f.summary}`).toBe(false);
-		for (const f of flags) if (f.kind.startsWith('incognito-')) expect(f.ts).toBeLessThan(built.off);
+		const incognito = flags.filter((f) => f.kind.startsWith('incognito-'));
+		expect(incognito.length).toBeGreaterThan(0);
+		for (const f of incognito) expect(f.ts, `${f.kind} ${f.host}`).toBeLessThan(built.off);
 		// The late uploads are still reported, without the incognito claim.
+		expect(built.afterWindow.length, 'uploads built after the window').toBeGreaterThan(0);
 		for (const u of built.afterWindow) expect(late.some((f) => f.kind === 'url-leak' && f.host === u.host), u.what).toBe(true);
 	});
 

@@ -1,10 +1,10 @@
-import {existsSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync, truncateSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, writeFileSync, appendFileSync, truncateSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, it, expect, afterAll} from 'vitest';
 import {LineSplitter, MAX_LINE_BYTES, openLogcat} from '../../source/sources/logcat-source.js';
 import type {LogLine} from '../../source/types.js';
-import {corpusPath} from '../helpers/corpus.js';
+import {corpusPath, needFiles} from '../helpers/corpus.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -85,7 +85,8 @@ describe('LineSplitter', () => {
 });
 
 const loghub = corpusPath('logcat', 'loghub__Android_2k.log');
-describe.runIf(existsSync(loghub))('openLogcat on corpus files', () => {
+const xiaomi = corpusPath('logcat', 'xiaomi-mocha__logcat.txt');
+describe.runIf(needFiles('the corpus logcat files', loghub, xiaomi))('openLogcat on corpus files', () => {
 	it('loghub (CRLF, no final newline): 2000 lines, same text as a plain split', async () => {
 		const stream = openLogcat(loghub);
 		const {lines} = await collect(stream);
@@ -99,14 +100,13 @@ describe.runIf(existsSync(loghub))('openLogcat on corpus files', () => {
 	});
 
 	it('xiaomi (mixed CRLF/LF, long lines) with tiny chunks: same lines, many batches', async () => {
-		const file = corpusPath('logcat', 'xiaomi-mocha__logcat.txt');
-		const want = readFileSync(file, 'utf8').split('\n');
+		const want = readFileSync(xiaomi, 'utf8').split('\n');
 		want.pop();
-		const stream = openLogcat(file);
+		const stream = openLogcat(xiaomi);
 		const big = await collect(stream);
 		expect(stream.latin1Lines).toBe(0);
 		expect(big.lines.some((l) => l.text.includes('Copyright © 1996'))).toBe(true);
-		const small = await collect(openLogcat(file, {chunkSize: 509}));
+		const small = await collect(openLogcat(xiaomi, {chunkSize: 509}));
 		expect(big.lines.map((l) => l.text)).toEqual(want.map((l) => l.replace(/\r$/, '')));
 		expect(small.lines).toEqual(big.lines);
 		expect(small.batches.length).toBeGreaterThan(big.batches.length * 20);

@@ -12,11 +12,11 @@ import {buildDemoSnapshot} from './demo-snapshot.js';
 import {renderDashboard} from './render.js';
 import {VirtualTerminal} from './vterm.js';
 
-/** A TTY-like stdout that feeds a virtual terminal. */
+/** A TTY-like stdout that feeds a virtual terminal and keeps every write (Ink writes a frame in one). */
 class TtyOut extends EventEmitter {
 	isTTY = true;
 	readonly term: VirtualTerminal;
-	bytes = 0;
+	readonly writes: string[] = [];
 	constructor(
 		public columns: number,
 		public rows: number,
@@ -26,7 +26,7 @@ class TtyOut extends EventEmitter {
 	}
 
 	write = (chunk: string): boolean => {
-		this.bytes += chunk.length;
+		this.writes.push(chunk);
 		this.term.write(chunk);
 		return true;
 	};
@@ -45,20 +45,38 @@ class NoStdin extends EventEmitter {
 	}
 }
 
-/** Longer than one frame at 15 fps, so every snapshot is painted. */
-const FRAME_WAIT_MS = 90;
-const wait = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+/**
+ * Waiting for a frame polls the output; nothing sleeps a fixed time against Ink's frame limit.
+ * The timeout only bounds a hang: a loaded 2-core machine can take a while for one frame.
+ */
+const PAINT = {timeout: 10_000, interval: 2};
 
-/** Apply a changing session for a while, then return the terminal screen. */
-async function paint(out: TtyOut, steps: number): Promise<string[]> {
-	for (let s = 0; s < steps; s++) {
-		applySnapshot(buildDemoSnapshot(3 + s * 1.5));
-		await wait(FRAME_WAIT_MS);
-	}
+/** The demo session at a step: 1.5 s apart, so each step changes the totals line, row 2. */
+const showStep = (step: number): void => applySnapshot(buildDemoSnapshot(3 + step * 1.5));
 
-	// The throttle's trailing paint of the last snapshot.
-	await wait(FRAME_WAIT_MS * 3);
-	return out.term.screen();
+/** A step's frame as Ink wrote it, and the screen it should leave (the debug renderer's frame). */
+type Painted = {frame: string; want: string[]};
+
+/**
+ * Shows a step and waits until Ink has written its frame, known by the totals line the debug
+ * renderer draws for it (every frame rewrites that line, drifted or not).
+ */
+async function paintStep(out: TtyOut, step: number, previous?: string[]): Promise<Painted> {
+	const from = out.writes.length;
+	showStep(step);
+	const want = await expectedScreen(out.columns, out.rows);
+	const totals = want[1]!;
+	// Otherwise an older frame could pass for this one.
+	expect(totals, `step ${step} changes the totals line`).not.toBe(previous?.[1]);
+	await expect.poll(() => out.writes.slice(from).some(w => w.includes(totals)), PAINT).toBe(true);
+	return {frame: out.writes.slice(from).find(w => w.includes(totals))!, want};
+}
+
+/** Paints steps 0..steps-1, each after the previous one's frame is out. */
+async function paint(out: TtyOut, steps: number): Promise<Painted[]> {
+	const painted: Painted[] = [];
+	for (let step = 0; step < steps; step++) painted.push(await paintStep(out, step, painted.at(-1)?.want));
+	return painted;
 }
 
 /** What the frame should look like, from the debug renderer at the same size. */
@@ -91,8 +109,12 @@ describe('real-terminal repaints', () => {
 		const out = new TtyOut(80, 24);
 		const app = renderApp({color: false, ascii: false, stdout: out as unknown as NodeJS.WriteStream, stdin: new NoStdin() as unknown as NodeJS.ReadStream});
 		stop = () => app.unmount();
-		const screen = await paint(out, 12);
-		expect(screen).toEqual(await expectedScreen(80, 24));
+		let want: string[] | undefined;
+		for (let step = 0; step < 12; step++) {
+			({want} = await paintStep(out, step, want));
+			// Every frame, not only the last, leaves the screen equal to it.
+			expect(out.term.screen(), `step ${step}`).toEqual(want);
+		}
 	});
 
 	it('without the fix, Ink 6.8 drifts (remove rewind-fix.ts when this fails after an Ink upgrade)', async () => {
@@ -106,22 +128,28 @@ describe('real-terminal repaints', () => {
 			incrementalRendering: true,
 		});
 		stop = () => app.unmount();
-		const screen = await paint(out, 12);
-		expect(screen).not.toEqual(await expectedScreen(80, 24));
+		const painted = await paint(out, 12);
+		expect(out.term.screen()).not.toEqual(painted.at(-1)!.want);
 	});
 
 	it('incremental repaints write far fewer bytes than full repaints', async () => {
-		const measure = async (incremental: boolean): Promise<number> => {
+		/** Bytes of each step's frame: the first paints the whole screen either way, so it is left out. */
+		const frameBytes = async (incremental: boolean): Promise<number[]> => {
 			resetSession();
 			const out = new TtyOut(80, 24);
 			const app = renderApp({color: true, ascii: false, incremental, stdout: out as unknown as NodeJS.WriteStream, stdin: new NoStdin() as unknown as NodeJS.ReadStream});
-			await paint(out, 8);
+			stop = () => app.unmount();
+			const painted = await paint(out, 8);
 			app.unmount();
-			return out.bytes;
+			stop = undefined;
+			return painted.slice(1).map(p => p.frame.length);
 		};
 
-		const full = await measure(false);
-		const partial = await measure(true);
-		expect(partial).toBeLessThan(full * 0.8);
+		const full = await frameBytes(false);
+		const partial = await frameBytes(true);
+		const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+		// The same frames in the same order: each incremental frame is smaller than its full repaint.
+		for (const [i, bytes] of partial.entries()) expect(bytes, `frame ${i + 1}: ${bytes} vs ${full[i]} bytes`).toBeLessThan(full[i]!);
+		expect(sum(partial)).toBeLessThan(sum(full) * 0.8);
 	});
 });
