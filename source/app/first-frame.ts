@@ -47,10 +47,12 @@ function drawFirstFrame(title: string, out: NodeJS.WriteStream = process.stdout)
 	drawn = lines.length;
 }
 
-/** The escape that erases the first frame (back to its first row, clear below), once; '' when none is shown. */
+/** The escape that erases the first frame (each of its rows, back to the first), once; '' when none is shown. */
 export function takeFirstFrame(): string {
 	if (drawn === 0) return '';
-	const up = `\r\u001B[${drawn}A\u001B[J`;
+	// Line by line (up one, erase it): a terminal such as tmux keeps what a clear from the top-left
+	// (ESC[J at row 1) erases in its scrollback, where the frame would stay.
+	const up = '\r' + '\u001B[1A\u001B[2K'.repeat(drawn);
 	drawn = 0;
 	return up;
 }
