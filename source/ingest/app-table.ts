@@ -1,5 +1,5 @@
 /** Per app (package): bytes sent and received and the destinations it talked to. O(1) per packet. */
-import {addApp, type DestinationEntry} from './destination-table.js';
+import {addApp, type DestinationEntry} from './destination-entry.js';
 
 /** One app as ingest counts it. */
 export type AppEntry = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};

@@ -5,7 +5,8 @@
  */
 import type {AnalyzerFlow, DecryptionNote} from '../decode/analyzer.js';
 import type {SessionEvent} from '../types.js';
-import {addForeground, addIp, countPacket, liveEntry, type DestinationEntry, type DestinationTable} from './destination-table.js';
+import {addForeground, addIp, countPacket, liveEntry, type DestinationEntry} from './destination-entry.js';
+import type {DestinationTable} from './destination-table.js';
 
 /** Per-flow ingest state, hung on the analyzer's flow (`flow.ingest`). */
 type FlowIngest = {dest: DestinationEntry; destName: string; packets: number; out: number; in: number; reported?: number; /** How reading its TLS went (NDJSON flow events). */ tls?: DecryptionNote['state']};
@@ -26,8 +27,12 @@ export class FlowAccounting {
 		fi.packets++;
 		if (outbound) fi.out += len;
 		else fi.in += len;
-		countPacket(dest, len, outbound, ts, index);
-		if (outbound) dest.uploads = this.dests.uploadGrid.add(dest.uploads, ts, len);
+		// Its destination was dropped for room: the packet still counts, in the evicted totals.
+		if (dest.evicted) this.dests.countEvicted(len, outbound);
+		else {
+			countPacket(dest, len, outbound, ts, index);
+			if (outbound) dest.uploads = this.dests.uploadGrid.add(dest.uploads, ts, len);
+		}
 		return dest;
 	}
 

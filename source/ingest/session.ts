@@ -22,7 +22,8 @@ import {RingBuffer} from '../lib/ring-buffer.js';
 import {notePayload} from './payload-seen.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 import {AppTable} from './app-table.js';
-import {addEvidence, addIp, DestinationTable, liveEntry, readingOf, type DestinationEntry} from './destination-table.js';
+import {addEvidence, addIp, liveEntry, readingOf, type DestinationEntry} from './destination-entry.js';
+import {DestinationTable} from './destination-table.js';
 import {FlagList} from './flag-list.js';
 import {FlowAccounting} from './flow-accounting.js';
 import {KeyWait} from './key-wait.js';
@@ -483,6 +484,7 @@ export class Session implements AnalyzerSink {
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		if (this.analyzer.flowsEvicted > 0) stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		else delete stats.problems['flows-evicted'];
+		if (this.dests.evictedTotals.destinations > 0) stats.evicted = {...this.dests.evictedTotals};
 		const waitingDropped = this.analyzer.waitBudget.droppedRecords;
 		if (waitingDropped > 0) stats.problems['tls-records-dropped-waiting-keys'] = waitingDropped;
 		return sessionSnapshot({

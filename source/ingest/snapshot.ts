@@ -7,7 +7,7 @@ import type {AppSummary, Classification, DestinationSummary, Flag, IpInfo, Sessi
 import {categoryTotals} from './category-totals.js';
 import {payloadSeenSummary} from './payload-seen.js';
 import type {AppEntry} from './app-table.js';
-import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
+import {rateSeries, type DestinationEntry, type Reading} from './destination-entry.js';
 
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
@@ -39,7 +39,7 @@ export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
 		.sort((a, b) => b.bytesOut - a.bytesOut);
 	return {
-		stats: {...parts.stats, problems: {...parts.stats.problems}},
+		stats: {...parts.stats, problems: {...parts.stats.problems}, ...(parts.stats.evicted ? {evicted: {...parts.stats.evicted}} : {})},
 		destinations,
 		categories: categoryTotals(destinations).sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
 		flags: [...parts.flags],

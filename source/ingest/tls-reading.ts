@@ -5,7 +5,7 @@
 import type {DecryptionNote} from '../decode/analyzer.js';
 import {KeyLogParser, TlsKeyStore} from '../decode/tls-keylog.js';
 import type {SessionSnapshot} from '../types.js';
-import type {Reading} from './destination-table.js';
+import type {Reading} from './destination-entry.js';
 
 /** pcapng DSB secrets type of a TLS key log ("TLSK"). */
 export const SECRETS_TLS_KEY_LOG = 0x544c534b;

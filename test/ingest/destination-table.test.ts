@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {addApp, addEvidence, addIp, countPacket, DestinationTable, liveEntry, MAX_DESTINATIONS, MAX_EVIDENCE, RATE_SECONDS, rateSeries, readingOf} from '../../source/ingest/destination-table.js';
+import {addApp, addEvidence, addIp, countPacket, liveEntry, MAX_EVIDENCE, RATE_SECONDS, rateSeries, readingOf} from '../../source/ingest/destination-entry.js';
+import {DestinationTable, MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 
 function table() {
 	let evicted = 0;
@@ -85,6 +86,45 @@ describe('DestinationTable', () => {
 		expect(hosts.has('in-use.example')).toBe(true);
 		expect(hosts.has('once0.example')).toBe(false);
 		expect(hosts.has(`once${MAX_DESTINATIONS + 99}.example`)).toBe(true);
+	});
+
+	it('evicts in the order a CLOCK over insertion order gives: entries passed over go to the end, in order', () => {
+		const {t} = table();
+		for (let i = 0; i < MAX_DESTINATIONS; i++) t.entry(`e${i}.example`, i);
+		// Marked: the first three are passed over by the next eviction, which takes e3.
+		for (const i of [0, 1, 2, 5]) t.entry(`e${i}.example`, MAX_DESTINATIONS);
+		t.entry('new.example', MAX_DESTINATIONS);
+		const hosts = [...t.entries()].map((d) => d.host);
+		expect(hosts.slice(0, 3)).toEqual(['e4.example', 'e5.example', 'e6.example']);
+		expect(hosts.slice(-4)).toEqual(['e0.example', 'e1.example', 'e2.example', 'new.example']);
+		expect(hosts).not.toContain('e3.example');
+		// e5 keeps its mark and its place; the next two evictions take e4, then e6 (passing e5 over).
+		t.entry('new2.example', MAX_DESTINATIONS);
+		t.entry('new3.example', MAX_DESTINATIONS);
+		const after = [...t.entries()].map((d) => d.host);
+		expect(after.slice(0, 2)).toEqual(['e7.example', 'e8.example']);
+		expect(after.slice(-3)).toEqual(['new2.example', 'e5.example', 'new3.example']);
+		expect(t.size).toBe(MAX_DESTINATIONS);
+	});
+
+	it('keeps what eviction drops in the evicted totals: the table plus those add up', () => {
+		const {t, evicted} = table();
+		let packets = 0;
+		let out = 0;
+		for (let i = 0; i < MAX_DESTINATIONS + 500; i++) {
+			const d = t.entry(`10.1.${i >> 8}.${i & 255}`, i);
+			countPacket(d, 60 + (i % 7), true, i, i + 1);
+			countPacket(d, 1000, false, i, i + 1);
+			packets += 2;
+			out += 60 + (i % 7);
+		}
+		expect(evicted()).toBe(500);
+		const e = t.evictedTotals;
+		expect(e.destinations).toBe(500);
+		const live = [...t.entries()];
+		expect(live.reduce((a, d) => a + d.packets, 0) + e.packets).toBe(packets);
+		expect(live.reduce((a, d) => a + d.bytesOut, 0) + e.bytesOut).toBe(out);
+		expect(live.reduce((a, d) => a + d.bytesIn, 0) + e.bytesIn).toBe((MAX_DESTINATIONS + 500) * 1000);
 	});
 
 	it('caps addresses per destination', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {AnalyzerFlow} from '../../source/decode/analyzer.js';
-import {DestinationTable} from '../../source/ingest/destination-table.js';
+import {DestinationTable, MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 import {FlowAccounting} from '../../source/ingest/flow-accounting.js';
 
 /** A flow as the analyzer keeps it: the fields flow accounting reads. */
@@ -48,6 +48,26 @@ describe('FlowAccounting', () => {
 		expect(flows.totals(f, 30)).toBeUndefined();
 		flows.count(f, 5, false, 31, 2);
 		expect(flows.totals(f, 40)).toMatchObject({packets: 2, bytesIn: 5});
+	});
+
+	it('a flow whose destination was evicted counts into the evicted totals, and takes its counts from there when renamed', () => {
+		const {dests, flows} = accounts();
+		const f = flow({server: '198.51.100.77'});
+		flows.count(f, 100, true, 10, 1);
+		const first = [...dests.entries()][0]!;
+		// A flood of other destinations pushes it out.
+		for (let i = 0; i < MAX_DESTINATIONS; i++) dests.entry(`flood${i}.example`, 11);
+		expect(first.evicted).toBe(true);
+		expect(dests.evictedTotals).toEqual({destinations: 1, packets: 1, bytesOut: 100, bytesIn: 0});
+		flows.count(f, 40, false, 12, 2);
+		expect(dests.evictedTotals).toMatchObject({packets: 2, bytesOut: 100, bytesIn: 40});
+		// Its NDJSON totals still name the address it was counted on.
+		expect(flows.totals(f, 13)).toMatchObject({host: '198.51.100.77', packets: 2});
+		f.name = 'late.example';
+		f.via = 'sni';
+		const d = flows.count(f, 10, true, 14, 3);
+		expect(d).toMatchObject({host: 'late.example', packets: 3, bytesOut: 110, bytesIn: 40});
+		expect(dests.evictedTotals).toMatchObject({packets: 0, bytesOut: 0, bytesIn: 0});
 	});
 
 	it('a TLS note on a flow not yet counted makes its destination', () => {

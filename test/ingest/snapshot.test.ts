@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {AppTable} from '../../source/ingest/app-table.js';
-import {countPacket, DestinationTable, readingOf} from '../../source/ingest/destination-table.js';
+import {countPacket, readingOf} from '../../source/ingest/destination-entry.js';
+import {DestinationTable} from '../../source/ingest/destination-table.js';
 import {destinationSummary, payloadReading, sessionSnapshot, type SnapshotParts} from '../../source/ingest/snapshot.js';
 import type {Classification, IpInfo} from '../../source/types.js';
 
