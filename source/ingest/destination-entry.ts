@@ -1,18 +1,17 @@
 /**
- * One destination as ingest counts it (`DestinationEntry`) and what counts on one: a packet, its
- * evidence, addresses, apps, reading, the per-second outbound rate. All O(1); the table that
- * holds the entries is destination-table.ts.
+ * One destination as ingest counts it (`DestinationEntry`) and what is added to one: evidence,
+ * addresses, how it was named, apps, reading. All O(1); the table that holds the entries, and
+ * counts packets on them, is destination-table.ts.
  */
 import type {Classification, NameVia} from '../types.js';
 import type {PayloadSeen} from './payload-seen.js';
+import {NO_RING} from './rate-rings.js';
 import {NO_SERIES} from './upload-timeline.js';
 
 /** Packet indices kept as evidence per destination: enough to check by hand in Wireshark. */
 export const MAX_EVIDENCE = 16;
 /** IPs remembered per destination (CDNs rotate many; the report needs a few). */
 const MAX_IPS = 16;
-/** Seconds of per-destination outbound rate kept for the sparkline. */
-export const RATE_SECONDS = 30;
 /** Apps per destination kept. */
 const MAX_APPS = 16;
 
@@ -23,8 +22,10 @@ export type Reading = {tls: number; read: number; noKeys: number; stopped: numbe
 export type DestinationEntry = {
 	host: string;
 	isIp: boolean;
-	ips: Set<string>;
-	via: Set<NameVia>;
+	/** Its addresses, in the order seen (an address knows itself); an array: a Set each cost ~150 bytes. */
+	ips: string[];
+	/** How it was named: a bit per NameVia (VIA_BITS), no Set per destination. */
+	via: number;
 	local: boolean;
 	packets: number;
 	bytesOut: number;
@@ -34,12 +35,14 @@ export type DestinationEntry = {
 	/** Apps and foreground apps: made on first use, most destinations never get one (a Set each was ~10% of the heap). */
 	apps: Set<string> | undefined;
 	foreground: Set<string> | undefined;
+	/** Packet indices (MAX_EVIDENCE); made with the first, so an entry with one packet holds one number. */
 	evidence: number[];
 	/**
-	 * Outbound bytes per second, ring indexed by epoch second; allocated on the first outbound
+	 * Slot of its outbound bytes-per-second ring (rate-rings.ts), taken on the first outbound
 	 * byte: most destinations of a long capture are names DNS mentioned that never got traffic.
 	 */
-	rate: Float64Array | undefined;
+	rate: number;
+	/** The second its ring was last moved forward to. */
 	rateSec: number;
 	/** Slot of its bytes-out series in the upload grid (the report's timeline); taken on the first outbound byte. */
 	uploads: number;
@@ -67,8 +70,8 @@ export function newEntry(key: string, ts: number): DestinationEntry {
 	const d: DestinationEntry = {
 		host: key,
 		isIp,
-		ips: new Set(),
-		via: new Set(),
+		ips: isIp ? [key] : [],
+		via: 0,
 		local: false,
 		packets: 0,
 		bytesOut: 0,
@@ -78,7 +81,7 @@ export function newEntry(key: string, ts: number): DestinationEntry {
 		apps: undefined,
 		foreground: undefined,
 		evidence: [],
-		rate: undefined,
+		rate: NO_RING,
 		rateSec: Math.floor(ts),
 		uploads: NO_SERIES,
 		flags: 0,
@@ -89,7 +92,6 @@ export function newEntry(key: string, ts: number): DestinationEntry {
 		reading: undefined,
 		seen: undefined,
 	};
-	if (isIp) d.ips.add(key);
 	return d;
 }
 
@@ -99,28 +101,31 @@ export function liveEntry(d: DestinationEntry): DestinationEntry {
 	return d;
 }
 
-/** Counts one packet of `len` bytes on `d` (outbound feeds the rate ring); O(1). */
-export function countPacket(d: DestinationEntry, len: number, outbound: boolean, ts: number, index: number): void {
-	d.packets++;
-	if (outbound) {
-		d.bytesOut += len;
-		const sec = Math.floor(ts);
-		if (sec !== d.rateSec) advanceRate(d, sec);
-		(d.rate ??= new Float64Array(RATE_SECONDS))[sec % RATE_SECONDS]! += len;
-	} else d.bytesIn += len;
-	if (ts > d.lastTs) d.lastTs = ts;
-	// Captures are not always in time order (merged files, clock jumps): first is the earliest.
-	if (ts < d.firstTs) d.firstTs = ts;
-	if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(index);
-}
-
 /** Adds a packet index as evidence, while there is room. */
 export function addEvidence(d: DestinationEntry, index: number): void {
-	if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(index);
+	const e = d.evidence;
+	// A literal for the first: a push onto [] makes room for 17.
+	if (e.length === 0) d.evidence = [index];
+	else if (e.length < MAX_EVIDENCE) e.push(index);
 }
 
+/** An address of `d`, while there is room. */
 export function addIp(d: DestinationEntry, ip: string): void {
-	if (d.ips.size < MAX_IPS && ip) d.ips.add(ip);
+	if (d.ips.length < MAX_IPS && ip && !d.ips.includes(ip)) d.ips.push(ip);
+}
+
+/** The bit of each way a destination gets named; in name order, so the bits read out sorted. */
+const VIA_BITS: Readonly<Record<NameVia, number>> = {dns: 1, http: 2, quic: 4, sni: 8};
+const VIA_NAMES = Object.keys(VIA_BITS) as NameVia[];
+
+/** Notes that `d` was named by `via`. */
+export function addVia(d: DestinationEntry, via: NameVia): void {
+	d.via |= VIA_BITS[via];
+}
+
+/** The ways a destination was named, sorted. */
+export function viaNames(via: number): NameVia[] {
+	return VIA_NAMES.filter((v) => (via & VIA_BITS[v]) !== 0);
 }
 
 /** An app that talked to `d`, while there is room. */
@@ -157,22 +162,4 @@ export function mergeReading(to: Reading, from: Reading): void {
 
 function isIpLiteral(s: string): boolean {
 	return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/.test(s));
-}
-
-/** Moves a destination's rate ring forward to `sec`, zeroing the seconds that passed silently. */
-function advanceRate(d: DestinationEntry, sec: number): void {
-	const gap = sec - d.rateSec;
-	if (gap <= 0) return;
-	const clear = Math.min(gap, RATE_SECONDS);
-	if (d.rate) for (let i = 1; i <= clear; i++) d.rate[(d.rateSec + i) % RATE_SECONDS] = 0;
-	d.rateSec = sec;
-}
-
-/** Outbound bytes per second for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
-export function rateSeries(d: DestinationEntry, nowSec: number): number[] {
-	const out: number[] = [];
-	for (let s = nowSec - RATE_SECONDS + 1; s <= nowSec; s++) {
-		out.push(!d.rate || s > d.rateSec || s <= d.rateSec - RATE_SECONDS ? 0 : d.rate[((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS]!);
-	}
-	return out;
 }

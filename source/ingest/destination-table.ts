@@ -1,12 +1,13 @@
 /**
  * The destination table: one mutable entry per host name or address, taken in O(1) per packet,
  * with a cap and CLOCK eviction over an intrusive queue (O(1) per eviction). Its interface is
- * narrow on purpose (look up or create, move counts, fold, iterate) so the storage
+ * narrow on purpose (look up or create, count a packet, move counts, fold, iterate) so the storage
  * behind it can change without its callers. What eviction drops stays counted in {@link EvictedTotals}.
  */
 import type {NameVia} from '../types.js';
-import {addIp, MAX_EVIDENCE, mergeApps, mergeReading, newEntry, readingOf, type DestinationEntry} from './destination-entry.js';
+import {addEvidence, addIp, addVia, MAX_EVIDENCE, mergeApps, mergeReading, newEntry, readingOf, type DestinationEntry} from './destination-entry.js';
 import {mergePayloadSeen} from './payload-seen.js';
+import {RateRings} from './rate-rings.js';
 import {GONE_SERIES, UploadGrid} from './upload-timeline.js';
 
 /**
@@ -40,6 +41,8 @@ export class DestinationTable {
 	private tail: DestinationEntry | undefined;
 	/** The grid the entries' upload series share (the report's timeline). */
 	readonly uploadGrid = new UploadGrid();
+	/** The entries' outbound rate rings (the sparkline). */
+	private readonly rates = new RateRings();
 	/** What eviction dropped (see EvictedTotals). */
 	readonly evictedTotals: EvictedTotals = {destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0};
 
@@ -68,9 +71,33 @@ export class DestinationTable {
 			this.byHost.set(key, d);
 			this.append(d);
 		} else d.used = true;
-		if (via) d.via.add(via);
+		if (via) addVia(d, via);
 		if (ts > d.lastTs) d.lastTs = ts;
 		return d;
+	}
+
+	/** Counts one packet of `len` bytes on `d` (outbound feeds its rate ring); O(1). */
+	countPacket(d: DestinationEntry, len: number, outbound: boolean, ts: number, index: number): void {
+		d.packets++;
+		if (outbound) {
+			d.bytesOut += len;
+			const sec = Math.floor(ts);
+			// Forward only (`!(<= 0)`: a NaN second moves it, as it always did).
+			if (sec !== d.rateSec && !(sec - d.rateSec <= 0)) {
+				this.rates.advance(d.rate, d.rateSec, sec);
+				d.rateSec = sec;
+			}
+			d.rate = this.rates.add(d.rate, sec, len);
+		} else d.bytesIn += len;
+		if (ts > d.lastTs) d.lastTs = ts;
+		// Captures are not always in time order (merged files, clock jumps): first is the earliest.
+		if (ts < d.firstTs) d.firstTs = ts;
+		addEvidence(d, index);
+	}
+
+	/** Outbound bytes per second of `d` for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
+	rateSeries(d: DestinationEntry, nowSec: number): number[] {
+		return this.rates.series(d.rate, d.rateSec, nowSec);
 	}
 
 	/** Counts a packet of a flow whose destination was evicted (it counts nowhere else). */
@@ -105,9 +132,10 @@ export class DestinationTable {
 		to.uploads = this.uploadGrid.move(from.uploads, to.uploads, flowFirstTs, c.out);
 		if (c.packets > 0 && flowFirstTs < to.firstTs) to.firstTs = flowFirstTs;
 		mergeApps(to, from);
-		if (from.isIp && from.packets <= 0 && from.via.size === 0 && from.flags === 0) {
+		if (from.isIp && from.packets <= 0 && from.via === 0 && from.flags === 0) {
 			this.remove(from);
 			from.uploads = this.uploadGrid.release(from.uploads);
+			from.rate = this.rates.release(from.rate);
 		}
 	}
 
@@ -136,6 +164,7 @@ export class DestinationTable {
 			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
 			d.mergedInto = target;
+			d.rate = this.rates.release(d.rate);
 			this.remove(d);
 		}
 	}
@@ -161,9 +190,8 @@ export class DestinationTable {
 		if (!victim) return;
 		this.remove(victim);
 		victim.uploads = this.uploadGrid.release(victim.uploads);
+		victim.rate = this.rates.release(victim.rate);
 		victim.evicted = true;
-		// Nothing counts on it any more (flows count into the totals): its ring is garbage now.
-		victim.rate = undefined;
 		const e = this.evictedTotals;
 		e.destinations++;
 		e.packets += victim.packets;

@@ -5,7 +5,7 @@
  */
 import type {AnalyzerFlow, DecryptionNote} from '../decode/analyzer.js';
 import type {SessionEvent} from '../types.js';
-import {addForeground, addIp, countPacket, liveEntry, type DestinationEntry} from './destination-entry.js';
+import {addForeground, addIp, liveEntry, type DestinationEntry} from './destination-entry.js';
 import type {DestinationTable} from './destination-table.js';
 
 /** Per-flow ingest state, hung on the analyzer's flow (`flow.ingest`). */
@@ -30,7 +30,7 @@ export class FlowAccounting {
 		// Its destination was dropped for room: the packet still counts, in the evicted totals.
 		if (dest.evicted) this.dests.countEvicted(len, outbound);
 		else {
-			countPacket(dest, len, outbound, ts, index);
+			this.dests.countPacket(dest, len, outbound, ts, index);
 			if (outbound) dest.uploads = this.dests.uploadGrid.add(dest.uploads, ts, len);
 		}
 		return dest;

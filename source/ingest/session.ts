@@ -479,6 +479,7 @@ export class Session implements AnalyzerSink {
 	 */
 	snapshot(opts: {rates?: boolean} = {}): SessionSnapshot {
 		this.dests.foldNamedAddresses((ip) => this.analyzer.nameOf(ip));
+		const nowSec = Math.floor(this.now);
 		const uploading: DestinationEntry[] = [];
 		for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
 		const stats = {...this.stats, problems: {...this.stats.problems}};
@@ -492,8 +493,7 @@ export class Session implements AnalyzerSink {
 			destinations: this.dests.entries(),
 			classify: (d) => this.classify(d),
 			ipInfo: this.ipInfo,
-			nowSec: Math.floor(this.now),
-			rates: opts.rates !== false,
+			rateOf: opts.rates === false ? undefined : (d) => this.dests.rateSeries(d, nowSec),
 			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
 			flags: this.flags.list(),
 			apps: this.apps.entries(),
