@@ -64,7 +64,8 @@ export class DestinationTable {
 		// normalised, and this skips a lower-casing and a regex per DNS answer and flow.
 		let d = this.byHost.get(host);
 		const key = d ? host : host.toLowerCase().replace(/\.$/, '');
-		if (!d) d = this.byHost.get(key);
+		// A second look only for a key that differs (an address, a flood's name, asks once).
+		if (!d && key !== host) d = this.byHost.get(key);
 		if (!d) {
 			if (this.byHost.size >= MAX_DESTINATIONS) this.evict();
 			d = newEntry(key, ts);
@@ -188,7 +189,9 @@ export class DestinationTable {
 			victim = this.head;
 		}
 		if (!victim) return;
-		this.remove(victim);
+		// In the queue, so in the map under its host: no check needed (remove's).
+		this.byHost.delete(victim.host);
+		this.unlink(victim);
 		victim.uploads = this.uploadGrid.release(victim.uploads);
 		victim.rate = this.rates.release(victim.rate);
 		victim.evicted = true;
