@@ -18,9 +18,19 @@ const MAX_APPS = 16;
 /** Per destination: connections seen and how many could be read (decrypted with keys, or plain HTTP). */
 export type Reading = {tls: number; read: number; noKeys: number; stopped: number; appEncrypted: number; plainHttp: number; note?: string};
 
+/**
+ * How flows reach their destination: one per entry, made with it. Eviction empties `entry`, so
+ * the flows that still hold the ref let the entry go (each held its destination alive until it
+ * left the flow table: a flood kept 65,536 evicted entries, ~25 MB, that way) and keep only its
+ * host (their NDJSON totals name it).
+ */
+export type DestinationRef = {entry: DestinationEntry | undefined; readonly host: string};
+
 /** One destination as ingest counts it; the snapshot shapes it for the stores. */
 export type DestinationEntry = {
 	host: string;
+	/** What flows hold (see DestinationRef). */
+	ref: DestinationRef;
 	isIp: boolean;
 	/** Its addresses, in the order seen (an address knows itself); an array: a Set each cost ~150 bytes. */
 	ips: string[];
@@ -52,7 +62,7 @@ export type DestinationEntry = {
 	/** Its neighbours in the table's CLOCK queue (older toward the head); undefined at the ends and once out of the table. */
 	older: DestinationEntry | undefined;
 	newer: DestinationEntry | undefined;
-	/** Dropped for room: flows still counting on it count into the table's evicted totals instead. */
+	/** Dropped for room (its ref is empty); what still reaches it through a merge counts into the table's evicted totals. */
 	evicted: boolean;
 	/** Its classification, once asked (rules do not change during a session). */
 	cls?: Classification;
@@ -67,8 +77,10 @@ export type DestinationEntry = {
 /** A fresh entry for a normalised host key, first seen at `ts`. */
 export function newEntry(key: string, ts: number): DestinationEntry {
 	const isIp = isIpLiteral(key);
+	const ref: DestinationRef = {entry: undefined, host: key};
 	const d: DestinationEntry = {
 		host: key,
+		ref,
 		isIp,
 		ips: isIp ? [key] : [],
 		via: 0,
@@ -92,6 +104,7 @@ export function newEntry(key: string, ts: number): DestinationEntry {
 		reading: undefined,
 		seen: undefined,
 	};
+	ref.entry = d;
 	return d;
 }
 

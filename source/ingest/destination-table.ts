@@ -109,8 +109,10 @@ export class DestinationTable {
 		else e.bytesIn += len;
 	}
 
-	/** Takes an evicted entry's counts back out of the evicted totals (they are going to another entry). */
-	private uncountEvicted(d: DestinationEntry): void {
+	/** An evicted entry about to fold into another: its counts come back out of the evicted totals, its ref reaches it again. */
+	private unevict(d: DestinationEntry): void {
+		d.evicted = false;
+		d.ref.entry = d;
 		const e = this.evictedTotals;
 		e.packets -= d.packets;
 		e.bytesOut -= d.bytesOut;
@@ -118,20 +120,21 @@ export class DestinationTable {
 	}
 
 	/**
-	 * Moves a flow's counts from the entry it was counted on to the one its new name gives. An
-	 * address left with nothing of its own is dropped.
+	 * Moves a flow's counts from the entry it was counted on (undefined: one evicted since) to the
+	 * one its new name gives. An address left with nothing of its own is dropped.
 	 */
-	moveCounts(from: DestinationEntry, to: DestinationEntry, c: Counts, flowFirstTs: number): void {
+	moveCounts(from: DestinationEntry | undefined, to: DestinationEntry, c: Counts, flowFirstTs: number): void {
 		// An evicted entry's counts went to the evicted totals: the flow's move out of there.
-		const take = from.evicted ? this.evictedTotals : from;
+		const take = from === undefined || from.evicted ? this.evictedTotals : from;
 		take.packets -= c.packets;
 		take.bytesOut -= c.out;
 		take.bytesIn -= c.in;
 		to.packets += c.packets;
 		to.bytesOut += c.out;
 		to.bytesIn += c.in;
-		to.uploads = this.uploadGrid.move(from.uploads, to.uploads, flowFirstTs, c.out);
+		to.uploads = this.uploadGrid.move(from?.uploads ?? GONE_SERIES, to.uploads, flowFirstTs, c.out);
 		if (c.packets > 0 && flowFirstTs < to.firstTs) to.firstTs = flowFirstTs;
+		if (from === undefined) return;
 		mergeApps(to, from);
 		if (from.isIp && from.packets <= 0 && from.via === 0 && from.flags === 0) {
 			this.remove(from);
@@ -148,8 +151,9 @@ export class DestinationTable {
 			if (!name) continue;
 			const target = this.entry(name, d.firstTs, 'dns');
 			if (target === d) continue;
-			// Evicted by an earlier fold's new entry: it still folds, its counts back out of the evicted totals.
-			if (d.evicted) this.uncountEvicted(d);
+			// Evicted by an earlier fold's new entry: it still folds, its counts back out of the evicted
+			// totals, and its flows reach the name through it again.
+			if (d.evicted) this.unevict(d);
 			target.packets += d.packets;
 			target.bytesOut += d.bytesOut;
 			target.bytesIn += d.bytesIn;
@@ -195,6 +199,7 @@ export class DestinationTable {
 		victim.uploads = this.uploadGrid.release(victim.uploads);
 		victim.rate = this.rates.release(victim.rate);
 		victim.evicted = true;
+		victim.ref.entry = undefined;
 		const e = this.evictedTotals;
 		e.destinations++;
 		e.packets += victim.packets;

@@ -375,7 +375,7 @@ export class Session implements AnalyzerSink {
 	/** How reading a TLS connection went: counted per destination and for the session. */
 	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
 		const d = this.flows.noteTls(flow, note.state, this.now);
-		this.tlsReading.count(readingOf(d), note);
+		this.tlsReading.count(d && readingOf(d), note);
 		if (note.state === 'read') this.keyWait.read(flow);
 		const what = note.state === 'read' ? 'decrypting' : note.state === 'no-keys' ? 'not decrypted (no keys)' : `decryption stopped: ${note.reason}`;
 		this.remember('net', this.now, 'tls', `TLS ${flow.name ?? flow.server} ${what}`);
@@ -429,7 +429,7 @@ export class Session implements AnalyzerSink {
 		// The app whose process logged the request: attribution by pid, so it counts among the
 		// app's destinations (bytes stay with the flows that carried them).
 		const app = this.phone.appOfPid(rec.pid);
-		if (app) this.apps.count(app, this.processes.uidOf(app), d, 0, 0);
+		if (app) this.apps.count(app, this.processes.uidOf(app), d.ref, 0, 0);
 	}
 
 	// ---- helpers ------------------------------------------------------------------------

@@ -34,8 +34,8 @@ describe('sessionSnapshot', () => {
 		t.countPacket(t.entry('big.example', 1), 1000, true, 1, 2);
 		t.countPacket(t.entry('b.example', 1), 10, false, 1, 3);
 		const apps = new AppTable();
-		apps.count('com.quiet', 1, t.entry('small.example', 1), 1, 0);
-		apps.count('com.loud', 2, t.entry('big.example', 1), 900, 5);
+		apps.count('com.quiet', 1, t.entry('small.example', 1).ref, 1, 0);
+		apps.count('com.loud', 2, t.entry('big.example', 1).ref, 900, 5);
 		const snap = sessionSnapshot(parts({destinations: t.entries(), apps: apps.entries()}));
 		expect(snap.destinations.map((d) => d.host)).toEqual(['big.example', 'b.example', 'small.example']);
 		expect(snap.apps.map((a) => [a.package, a.destinations, a.bytesOut])).toEqual([['com.loud', 1, 900], ['com.quiet', 1, 1]]);
