@@ -1,6 +1,13 @@
 /** Per app (package): bytes sent and received and the destinations it talked to. O(1) per packet. */
 import {addApp, type DestinationRef} from './destination-entry.js';
 
+/**
+ * Hosts remembered per app to count its distinct destinations: as many as the destination table
+ * holds at once. The names outlive their destinations (evicted ones too), so a flood with app
+ * metadata grew this set without end; past the cap the count is a lower bound.
+ */
+export const MAX_APP_HOSTS = 20_000;
+
 /** One app as ingest counts it. */
 export type AppEntry = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
 
@@ -16,7 +23,7 @@ export class AppTable {
 		}
 		a.bytesOut += out;
 		a.bytesIn += inn;
-		if (!a.dests.has(d.host)) a.dests.add(d.host);
+		if (a.dests.size < MAX_APP_HOSTS) a.dests.add(d.host);
 		if (d.entry) addApp(d.entry, pkg);
 	}
 

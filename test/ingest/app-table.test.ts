@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {AppTable} from '../../source/ingest/app-table.js';
+import {AppTable, MAX_APP_HOSTS} from '../../source/ingest/app-table.js';
 import {DestinationTable} from '../../source/ingest/destination-table.js';
 
 describe('AppTable', () => {
@@ -22,5 +22,14 @@ describe('AppTable', () => {
 		for (let i = 0; i < 40; i++) apps.count(`com.app${i}`, i, d.ref, 1, 0);
 		expect(d.apps!.size).toBe(16);
 		expect([...apps.entries()]).toHaveLength(40);
+	});
+
+	it('remembers at most MAX_APP_HOSTS hosts per app (evicted destinations\' names included), still counting its bytes', () => {
+		const dests = new DestinationTable(() => {});
+		const apps = new AppTable();
+		for (let i = 0; i < MAX_APP_HOSTS + 500; i++) apps.count('com.scan', 1, dests.entry(`10.2.${i >> 8}.${i & 255}`, i).ref, 1, 0);
+		const [a] = [...apps.entries()];
+		expect(a!.dests.size).toBe(MAX_APP_HOSTS);
+		expect(a!.bytesOut).toBe(MAX_APP_HOSTS + 500);
 	});
 });
