@@ -21,8 +21,8 @@ export type Reading = {tls: number; read: number; noKeys: number; stopped: numbe
 /**
  * How flows reach their destination: one per entry, made with it. Eviction empties `entry`, so
  * the flows that still hold the ref let the entry go (each held its destination alive until it
- * left the flow table: a flood kept 65,536 evicted entries, ~25 MB, that way) and keep only its
- * host (their NDJSON totals name it).
+ * left the flow table: a flood kept up to 65,536 evicted entries, ~10 MB, that way) and keep only
+ * its host (their NDJSON totals name it).
  */
 export type DestinationRef = {entry: DestinationEntry | undefined; readonly host: string};
 
