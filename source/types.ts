@@ -325,6 +325,11 @@ export type SessionStats = {
 	lastTs?: number;
 	/** Counters by problem kind (unknown link types, truncated frames, evicted flows...). */
 	problems: Record<string, number>;
+	/**
+	 * Destinations dropped from the full destination table, with their packets and bytes (and
+	 * those their flows carried after): absent when none was. The destinations plus these add up.
+	 */
+	evicted?: {destinations: number; packets: number; bytesOut: number; bytesIn: number};
 };
 
 /** One line of the timeline tail (log and network events), already summarised. */

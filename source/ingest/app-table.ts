@@ -1,5 +1,12 @@
 /** Per app (package): bytes sent and received and the destinations it talked to. O(1) per packet. */
-import {addApp, type DestinationEntry} from './destination-table.js';
+import {addApp, type DestinationRef} from './destination-entry.js';
+
+/**
+ * Hosts remembered per app to count its distinct destinations: as many as the destination table
+ * holds at once. The names outlive their destinations (evicted ones too), so a flood with app
+ * metadata grew this set without end; past the cap the count is a lower bound.
+ */
+export const MAX_APP_HOSTS = 20_000;
 
 /** One app as ingest counts it. */
 export type AppEntry = {pkg: string; uid?: number | string; dests: Set<string>; bytesOut: number; bytesIn: number};
@@ -7,8 +14,8 @@ export type AppEntry = {pkg: string; uid?: number | string; dests: Set<string>; 
 export class AppTable {
 	private readonly byPkg = new Map<string, AppEntry>();
 
-	/** Traffic of `pkg` to `d` (zero bytes: a destination attributed by its log line alone). */
-	count(pkg: string, uid: number | string | undefined, d: DestinationEntry, out: number, inn: number): void {
+	/** Traffic of `pkg` to `d` (zero bytes: a destination attributed by its log line alone; an evicted one is still named). */
+	count(pkg: string, uid: number | string | undefined, d: DestinationRef, out: number, inn: number): void {
 		let a = this.byPkg.get(pkg);
 		if (!a) {
 			a = {pkg, uid, dests: new Set(), bytesOut: 0, bytesIn: 0};
@@ -16,8 +23,8 @@ export class AppTable {
 		}
 		a.bytesOut += out;
 		a.bytesIn += inn;
-		if (!a.dests.has(d.host)) a.dests.add(d.host);
-		addApp(d, pkg);
+		if (a.dests.size < MAX_APP_HOSTS) a.dests.add(d.host);
+		if (d.entry) addApp(d.entry, pkg);
 	}
 
 	entries(): IterableIterator<AppEntry> {

@@ -1,76 +1,50 @@
 /**
  * The destination table: one mutable entry per host name or address, taken in O(1) per packet,
- * with a cap and CLOCK eviction. Its interface is narrow on purpose (look up or create, count a
- * packet, move counts, drop, iterate) so the storage behind it can change without its callers.
+ * with a cap and CLOCK eviction over an intrusive queue (O(1) per eviction). Its interface is
+ * narrow on purpose (look up or create, count a packet, move counts, fold, iterate) so the storage
+ * behind it can change without its callers. What eviction drops stays counted in {@link EvictedTotals}.
  */
-import type {Classification, NameVia} from '../types.js';
-import {mergePayloadSeen, type PayloadSeen} from './payload-seen.js';
-import {GONE_SERIES, NO_SERIES, UploadGrid} from './upload-timeline.js';
+import type {NameVia} from '../types.js';
+import {addEvidence, addIp, addVia, MAX_EVIDENCE, mergeApps, mergeReading, newEntry, readingOf, type DestinationEntry} from './destination-entry.js';
+import {mergePayloadSeen} from './payload-seen.js';
+import {RateRings} from './rate-rings.js';
+import {GONE_SERIES, UploadGrid} from './upload-timeline.js';
 
 /**
  * Entries one eviction may pass over before it takes the one it stops at. Passing over clears an
  * entry's mark, so long walks are paid for by earlier look-ups; this only caps one eviction's
- * pause (4,096 map moves, well under a millisecond) when everything was in use.
+ * pause (4,096 moves, well under a millisecond) when everything was in use.
  */
 const EVICT_WALK = 4096;
 /** Destinations kept before the least recently seen are evicted (a flood of random names must not grow memory). */
 export const MAX_DESTINATIONS = 20_000;
-/** Packet indices kept as evidence per destination: enough to check by hand in Wireshark. */
-export const MAX_EVIDENCE = 16;
-/** IPs remembered per destination (CDNs rotate many; the report needs a few). */
-const MAX_IPS = 16;
-/** Seconds of per-destination outbound rate kept for the sparkline. */
-export const RATE_SECONDS = 30;
-/** Apps per destination kept. */
-const MAX_APPS = 16;
-
-/** Per destination: connections seen and how many could be read (decrypted with keys, or plain HTTP). */
-export type Reading = {tls: number; read: number; noKeys: number; stopped: number; appEncrypted: number; plainHttp: number; note?: string};
-
-/** One destination as ingest counts it; the snapshot shapes it for the stores. */
-export type DestinationEntry = {
-	host: string;
-	isIp: boolean;
-	ips: Set<string>;
-	via: Set<NameVia>;
-	local: boolean;
-	packets: number;
-	bytesOut: number;
-	bytesIn: number;
-	firstTs: number;
-	lastTs: number;
-	/** Apps and foreground apps: made on first use, most destinations never get one (a Set each was ~10% of the heap). */
-	apps: Set<string> | undefined;
-	foreground: Set<string> | undefined;
-	evidence: number[];
-	/**
-	 * Outbound bytes per second, ring indexed by epoch second; allocated on the first outbound
-	 * byte: most destinations of a long capture are names DNS mentioned that never got traffic.
-	 */
-	rate: Float64Array | undefined;
-	rateSec: number;
-	/** Slot of its bytes-out series in the upload grid (the report's timeline); taken on the first outbound byte. */
-	uploads: number;
-	flags: number;
-	/** Looked up again since eviction last passed it over (the CLOCK mark, see evict). */
-	used: boolean;
-	/** Its classification, once asked (rules do not change during a session). */
-	cls?: Classification;
-	/** Where its counts went when a DNS name later claimed its address. */
-	mergedInto?: DestinationEntry;
-	/** How its TLS and HTTP traffic could be read; made on first use. */
-	reading: Reading | undefined;
-	/** Field keys and identifiers its readable uploads carried; made on first use. */
-	seen: PayloadSeen | undefined;
-};
 
 /** Packets, bytes out and bytes in: what a flow carried, moved as one when the flow is renamed. */
 type Counts = {packets: number; out: number; in: number};
 
+/**
+ * What eviction took out of the report's destinations: how many were dropped for room, and their
+ * packets and bytes, with those their flows carried after they were dropped, so the destinations
+ * plus these add up to every packet counted on a destination.
+ */
+type EvictedTotals = {destinations: number; packets: number; bytesOut: number; bytesIn: number};
+
 export class DestinationTable {
 	private readonly byHost = new Map<string, DestinationEntry>();
+	/**
+	 * The CLOCK queue, oldest first: every entry of `byHost`, in the order a Map would iterate
+	 * them (insertion, with entries passed over by eviction moved to the end). Links live on the
+	 * entries, so a move or an eviction is a few pointer writes: walking a Map from its head
+	 * instead passes over the holes its deletes leave there (half the profile under a flood).
+	 */
+	private head: DestinationEntry | undefined;
+	private tail: DestinationEntry | undefined;
 	/** The grid the entries' upload series share (the report's timeline). */
 	readonly uploadGrid = new UploadGrid();
+	/** The entries' outbound rate rings (the sparkline). */
+	private readonly rates = new RateRings();
+	/** What eviction dropped (see EvictedTotals). */
+	readonly evictedTotals: EvictedTotals = {destinations: 0, packets: 0, bytesOut: 0, bytesIn: 0};
 
 	/** `onEvict` hears of each entry dropped for room (counted as a problem by the session). */
 	constructor(private readonly onEvict: () => void) {}
@@ -79,8 +53,9 @@ export class DestinationTable {
 		return this.byHost.size;
 	}
 
-	entries(): IterableIterator<DestinationEntry> {
-		return this.byHost.values();
+	/** The entries, least recently placed first (see `head`). */
+	*entries(): IterableIterator<DestinationEntry> {
+		for (let d = this.head; d; d = d.newer) yield d;
 	}
 
 	/** The entry for a host name or IP, created on first sight; `via` says how the name was learnt. */
@@ -89,53 +64,96 @@ export class DestinationTable {
 		// normalised, and this skips a lower-casing and a regex per DNS answer and flow.
 		let d = this.byHost.get(host);
 		const key = d ? host : host.toLowerCase().replace(/\.$/, '');
-		if (!d) d = this.byHost.get(key);
+		// A second look only for a key that differs (an address, a flood's name, asks once).
+		if (!d && key !== host) d = this.byHost.get(key);
 		if (!d) {
 			if (this.byHost.size >= MAX_DESTINATIONS) this.evict();
 			d = newEntry(key, ts);
 			this.byHost.set(key, d);
+			this.append(d);
 		} else d.used = true;
-		if (via) d.via.add(via);
+		if (via) addVia(d, via);
 		if (ts > d.lastTs) d.lastTs = ts;
 		return d;
 	}
 
-	/** Forgets an entry (an address whose counts moved to its name). */
-	drop(host: string): void {
-		const d = this.byHost.get(host);
-		if (!d) return;
-		this.byHost.delete(host);
-		d.uploads = this.uploadGrid.release(d.uploads);
+	/** Counts one packet of `len` bytes on `d` (outbound feeds its rate ring); O(1). */
+	countPacket(d: DestinationEntry, len: number, outbound: boolean, ts: number, index: number): void {
+		d.packets++;
+		if (outbound) {
+			d.bytesOut += len;
+			const sec = Math.floor(ts);
+			// Forward only (`!(<= 0)`: a NaN second moves it, as it always did).
+			if (sec !== d.rateSec && !(sec - d.rateSec <= 0)) {
+				this.rates.advance(d.rate, d.rateSec, sec);
+				d.rateSec = sec;
+			}
+			d.rate = this.rates.add(d.rate, sec, len);
+		} else d.bytesIn += len;
+		if (ts > d.lastTs) d.lastTs = ts;
+		// Captures are not always in time order (merged files, clock jumps): first is the earliest.
+		if (ts < d.firstTs) d.firstTs = ts;
+		addEvidence(d, index);
+	}
+
+	/** Outbound bytes per second of `d` for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
+	rateSeries(d: DestinationEntry, nowSec: number): number[] {
+		return this.rates.series(d.rate, d.rateSec, nowSec);
+	}
+
+	/** Counts a packet of a flow whose destination was evicted (it counts nowhere else). */
+	countEvicted(len: number, outbound: boolean): void {
+		const e = this.evictedTotals;
+		e.packets++;
+		if (outbound) e.bytesOut += len;
+		else e.bytesIn += len;
+	}
+
+	/** An evicted entry about to fold into another: its counts come back out of the evicted totals, its ref reaches it again. */
+	private unevict(d: DestinationEntry): void {
+		d.evicted = false;
+		d.ref.entry = d;
+		const e = this.evictedTotals;
+		e.packets -= d.packets;
+		e.bytesOut -= d.bytesOut;
+		e.bytesIn -= d.bytesIn;
 	}
 
 	/**
-	 * Moves a flow's counts from the entry it was counted on to the one its new name gives. An
-	 * address left with nothing of its own is dropped.
+	 * Moves a flow's counts from the entry it was counted on (undefined: one evicted since) to the
+	 * one its new name gives. An address left with nothing of its own is dropped.
 	 */
-	moveCounts(from: DestinationEntry, to: DestinationEntry, c: Counts, flowFirstTs: number): void {
-		from.packets -= c.packets;
-		from.bytesOut -= c.out;
-		from.bytesIn -= c.in;
+	moveCounts(from: DestinationEntry | undefined, to: DestinationEntry, c: Counts, flowFirstTs: number): void {
+		// An evicted entry's counts went to the evicted totals: the flow's move out of there.
+		const take = from === undefined || from.evicted ? this.evictedTotals : from;
+		take.packets -= c.packets;
+		take.bytesOut -= c.out;
+		take.bytesIn -= c.in;
 		to.packets += c.packets;
 		to.bytesOut += c.out;
 		to.bytesIn += c.in;
-		to.uploads = this.uploadGrid.move(from.uploads, to.uploads, flowFirstTs, c.out);
+		to.uploads = this.uploadGrid.move(from?.uploads ?? GONE_SERIES, to.uploads, flowFirstTs, c.out);
 		if (c.packets > 0 && flowFirstTs < to.firstTs) to.firstTs = flowFirstTs;
+		if (from === undefined) return;
 		mergeApps(to, from);
-		if (from.isIp && from.packets <= 0 && from.via.size === 0 && from.flags === 0) {
-			this.byHost.delete(from.host);
+		if (from.isIp && from.packets <= 0 && from.via === 0 && from.flags === 0) {
+			this.remove(from);
 			from.uploads = this.uploadGrid.release(from.uploads);
+			from.rate = this.rates.release(from.rate);
 		}
 	}
 
 	/** Folds address-keyed entries into the name DNS later gave their address (`nameOf`). */
 	foldNamedAddresses(nameOf: (ip: string) => string | undefined): void {
-		for (const d of [...this.byHost.values()]) {
+		for (const d of [...this.entries()]) {
 			if (!d.isIp || d.mergedInto) continue;
 			const name = nameOf(d.host);
 			if (!name) continue;
 			const target = this.entry(name, d.firstTs, 'dns');
 			if (target === d) continue;
+			// Evicted by an earlier fold's new entry: it still folds, its counts back out of the evicted
+			// totals, and its flows reach the name through it again.
+			if (d.evicted) this.unevict(d);
 			target.packets += d.packets;
 			target.bytesOut += d.bytesOut;
 			target.bytesIn += d.bytesIn;
@@ -151,146 +169,68 @@ export class DestinationTable {
 			mergeApps(target, d);
 			for (const i of d.evidence) if (target.evidence.length < MAX_EVIDENCE) target.evidence.push(i);
 			d.mergedInto = target;
-			this.byHost.delete(d.host);
+			d.rate = this.rates.release(d.rate);
+			this.remove(d);
 		}
 	}
 
 	/**
-	 * Drops a destination not used lately; its traffic stays in the totals (stats). A second
-	 * chance (CLOCK) over the map's insertion order instead of a scan: from the head, an entry used
-	 * since it was last passed over goes to the tail with its mark cleared, and the first unmarked
-	 * one is dropped. A name seen once (a flood) goes at the first look; a destination in use (the
-	 * phone's telemetry host) keeps its place. Each move is paid for by a use, so the cost per
-	 * eviction is O(1) amortised, and the walk stops after {@link EVICT_WALK} entries anyway.
+	 * Drops a destination not used lately; its counts go to the evicted totals. A second chance
+	 * (CLOCK) over the queue: from the head, an entry used since it was last passed over goes to
+	 * the tail with its mark cleared, and the first unmarked one is dropped. A name seen once (a
+	 * flood) goes at the first look; a destination in use (the phone's telemetry host) keeps its
+	 * place. Each move is paid for by a use, so the cost per eviction is O(1) amortised, and the
+	 * walk stops after {@link EVICT_WALK} entries anyway.
 	 */
 	private evict(): void {
-		let n = 0;
-		let victim: DestinationEntry | undefined;
-		const moved: DestinationEntry[] = [];
-		for (const d of this.byHost.values()) {
-			victim = d;
-			if (!d.used || ++n >= EVICT_WALK) break;
-			moved.push(d);
+		// Bounded by the size too: never around the queue and back to an entry already moved.
+		const walk = Math.min(EVICT_WALK, this.byHost.size);
+		let victim = this.head;
+		for (let n = 1; victim && victim.used && n < walk; n++) {
+			victim.used = false;
+			this.unlink(victim);
+			this.append(victim);
+			victim = this.head;
 		}
 		if (!victim) return;
+		// In the queue, so in the map under its host: no check needed (remove's).
 		this.byHost.delete(victim.host);
+		this.unlink(victim);
 		victim.uploads = this.uploadGrid.release(victim.uploads);
+		victim.rate = this.rates.release(victim.rate);
+		victim.evicted = true;
+		victim.ref.entry = undefined;
+		const e = this.evictedTotals;
+		e.destinations++;
+		e.packets += victim.packets;
+		e.bytesOut += victim.bytesOut;
+		e.bytesIn += victim.bytesIn;
 		this.onEvict();
-		for (const d of moved) {
-			d.used = false;
-			this.byHost.delete(d.host);
-			this.byHost.set(d.host, d);
-		}
 	}
-}
 
-function newEntry(key: string, ts: number): DestinationEntry {
-	const isIp = isIpLiteral(key);
-	const d: DestinationEntry = {
-		host: key,
-		isIp,
-		ips: new Set(),
-		via: new Set(),
-		local: false,
-		packets: 0,
-		bytesOut: 0,
-		bytesIn: 0,
-		firstTs: ts,
-		lastTs: ts,
-		apps: undefined,
-		foreground: undefined,
-		evidence: [],
-		rate: undefined,
-		rateSec: Math.floor(ts),
-		uploads: NO_SERIES,
-		flags: 0,
-		used: false,
-		reading: undefined,
-		seen: undefined,
-	};
-	if (isIp) d.ips.add(key);
-	return d;
-}
-
-/** The entry a flow counts on now: the last of its merge chain. */
-export function liveEntry(d: DestinationEntry): DestinationEntry {
-	while (d.mergedInto) d = d.mergedInto;
-	return d;
-}
-
-/** Counts one packet of `len` bytes on `d` (outbound feeds the rate ring); O(1). */
-export function countPacket(d: DestinationEntry, len: number, outbound: boolean, ts: number, index: number): void {
-	d.packets++;
-	if (outbound) {
-		d.bytesOut += len;
-		const sec = Math.floor(ts);
-		if (sec !== d.rateSec) advanceRate(d, sec);
-		(d.rate ??= new Float64Array(RATE_SECONDS))[sec % RATE_SECONDS]! += len;
-	} else d.bytesIn += len;
-	if (ts > d.lastTs) d.lastTs = ts;
-	// Captures are not always in time order (merged files, clock jumps): first is the earliest.
-	if (ts < d.firstTs) d.firstTs = ts;
-	if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(index);
-}
-
-/** Adds a packet index as evidence, while there is room. */
-export function addEvidence(d: DestinationEntry, index: number): void {
-	if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(index);
-}
-
-export function addIp(d: DestinationEntry, ip: string): void {
-	if (d.ips.size < MAX_IPS && ip) d.ips.add(ip);
-}
-
-/** An app that talked to `d`, while there is room. */
-export function addApp(d: DestinationEntry, pkg: string): void {
-	if ((d.apps?.size ?? 0) < MAX_APPS) (d.apps ??= new Set()).add(pkg);
-}
-
-/** Timing evidence: an app that was in front when a connection to `d` opened. */
-export function addForeground(d: DestinationEntry, pkg: string): void {
-	if ((d.foreground?.size ?? 0) < MAX_APPS) (d.foreground ??= new Set()).add(pkg);
-}
-
-/** The entry's reading counts, made on first use. */
-export function readingOf(d: DestinationEntry): Reading {
-	return (d.reading ??= {tls: 0, read: 0, noKeys: 0, stopped: 0, appEncrypted: 0, plainHttp: 0});
-}
-
-/** Adds `from`'s apps (all) and foreground apps (up to MAX_APPS) to `to`. */
-function mergeApps(to: DestinationEntry, from: DestinationEntry): void {
-	if (from.apps) for (const a of from.apps) (to.apps ??= new Set()).add(a);
-	if (from.foreground) for (const a of from.foreground) addForeground(to, a);
-}
-
-function mergeReading(to: Reading, from: Reading): void {
-	to.tls += from.tls;
-	to.read += from.read;
-	to.noKeys += from.noKeys;
-	to.stopped += from.stopped;
-	to.appEncrypted += from.appEncrypted;
-	to.plainHttp += from.plainHttp;
-	to.note ??= from.note;
-}
-
-function isIpLiteral(s: string): boolean {
-	return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/.test(s));
-}
-
-/** Moves a destination's rate ring forward to `sec`, zeroing the seconds that passed silently. */
-function advanceRate(d: DestinationEntry, sec: number): void {
-	const gap = sec - d.rateSec;
-	if (gap <= 0) return;
-	const clear = Math.min(gap, RATE_SECONDS);
-	if (d.rate) for (let i = 1; i <= clear; i++) d.rate[(d.rateSec + i) % RATE_SECONDS] = 0;
-	d.rateSec = sec;
-}
-
-/** Outbound bytes per second for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
-export function rateSeries(d: DestinationEntry, nowSec: number): number[] {
-	const out: number[] = [];
-	for (let s = nowSec - RATE_SECONDS + 1; s <= nowSec; s++) {
-		out.push(!d.rate || s > d.rateSec || s <= d.rateSec - RATE_SECONDS ? 0 : d.rate[((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS]!);
+	/** Puts a new entry at the tail of the queue. */
+	private append(d: DestinationEntry): void {
+		d.older = this.tail;
+		d.newer = undefined;
+		if (this.tail) this.tail.newer = d;
+		else this.head = d;
+		this.tail = d;
 	}
-	return out;
+
+	/** Takes an entry out of the table, its key and its place in the queue; one already out is left alone. */
+	private remove(d: DestinationEntry): void {
+		// Its host may name a newer entry by now (an address dropped, then seen again).
+		if (this.byHost.get(d.host) !== d) return;
+		this.byHost.delete(d.host);
+		this.unlink(d);
+	}
+
+	/** Takes an entry out of the queue. */
+	private unlink(d: DestinationEntry): void {
+		if (d.older) d.older.newer = d.newer;
+		else this.head = d.newer;
+		if (d.newer) d.newer.older = d.older;
+		else this.tail = d.older;
+		d.older = d.newer = undefined;
+	}
 }

@@ -4,7 +4,7 @@
  * their hello, or when they end, they are judged on timing and size.
  */
 import type {AnalyzerFlow} from '../decode/analyzer.js';
-import type {DestinationEntry} from './destination-table.js';
+import type {DestinationEntry} from './destination-entry.js';
 
 /**
  * Seconds of capture time a TLS connection to a tracker may wait for its keys before it is judged

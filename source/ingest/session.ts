@@ -22,7 +22,8 @@ import {RingBuffer} from '../lib/ring-buffer.js';
 import {notePayload} from './payload-seen.js';
 import {ANY_BROWSER, browserWords, plainWords, stateWord} from '../lib/format.js';
 import {AppTable} from './app-table.js';
-import {addEvidence, addIp, DestinationTable, liveEntry, readingOf, type DestinationEntry} from './destination-table.js';
+import {addEvidence, addIp, liveEntry, readingOf, type DestinationEntry} from './destination-entry.js';
+import {DestinationTable} from './destination-table.js';
 import {FlagList} from './flag-list.js';
 import {FlowAccounting} from './flow-accounting.js';
 import {KeyWait} from './key-wait.js';
@@ -376,7 +377,7 @@ export class Session implements AnalyzerSink {
 	/** How reading a TLS connection went: counted per destination and for the session. */
 	decryption(flow: AnalyzerFlow, note: DecryptionNote): void {
 		const d = this.flows.noteTls(flow, note.state, this.now);
-		this.tlsReading.count(readingOf(d), note);
+		this.tlsReading.count(d && readingOf(d), note);
 		if (note.state === 'read') this.keyWait.read(flow);
 		const what = note.state === 'read' ? 'decrypting' : note.state === 'no-keys' ? 'not decrypted (no keys)' : `decryption stopped: ${note.reason}`;
 		this.remember('net', this.now, 'tls', `TLS ${flow.name ?? flow.server} ${what}`);
@@ -430,7 +431,7 @@ export class Session implements AnalyzerSink {
 		// The app whose process logged the request: attribution by pid, so it counts among the
 		// app's destinations (bytes stay with the flows that carried them).
 		const app = this.phone.appOfPid(rec.pid);
-		if (app) this.apps.count(app, this.processes.uidOf(app), d, 0, 0);
+		if (app) this.apps.count(app, this.processes.uidOf(app), d.ref, 0, 0);
 	}
 
 	// ---- helpers ------------------------------------------------------------------------
@@ -480,11 +481,13 @@ export class Session implements AnalyzerSink {
 	 */
 	snapshot(opts: {rates?: boolean} = {}): SessionSnapshot {
 		this.dests.foldNamedAddresses((ip) => this.analyzer.nameOf(ip));
+		const nowSec = Math.floor(this.now);
 		const uploading: DestinationEntry[] = [];
 		for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		if (this.analyzer.flowsEvicted > 0) stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		else delete stats.problems['flows-evicted'];
+		if (this.dests.evictedTotals.destinations > 0) stats.evicted = {...this.dests.evictedTotals};
 		const waitingDropped = this.analyzer.waitBudget.droppedRecords;
 		if (waitingDropped > 0) stats.problems['tls-records-dropped-waiting-keys'] = waitingDropped;
 		return sessionSnapshot({
@@ -492,8 +495,7 @@ export class Session implements AnalyzerSink {
 			destinations: this.dests.entries(),
 			classify: (d) => this.classify(d),
 			ipInfo: this.ipInfo,
-			nowSec: Math.floor(this.now),
-			rates: opts.rates !== false,
+			rateOf: opts.rates === false ? undefined : (d) => this.dests.rateSeries(d, nowSec),
 			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
 			flags: this.flags.list(),
 			apps: this.apps.entries(),

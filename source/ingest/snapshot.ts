@@ -7,7 +7,7 @@ import type {AppSummary, Classification, DestinationSummary, Flag, IpInfo, Sessi
 import {categoryTotals} from './category-totals.js';
 import {payloadSeenSummary} from './payload-seen.js';
 import type {AppEntry} from './app-table.js';
-import {rateSeries, type DestinationEntry, type Reading} from './destination-table.js';
+import {viaNames, type DestinationEntry, type Reading} from './destination-entry.js';
 
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
@@ -21,25 +21,23 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	apps: Iterable<AppEntry>;
 	classify: (d: DestinationEntry) => Classification;
 	ipInfo: ((ip: string) => IpInfo) | undefined;
-	/** The session clock, whole seconds: the rate series end here. */
-	nowSec: number;
-	/** false: every rate series is empty (the report has no sparklines). */
-	rates: boolean;
+	/** A destination's rate series (ending at the session clock); absent: every one is empty (the report has no sparklines). */
+	rateOf: ((d: DestinationEntry) => number[]) | undefined;
 	/** Whether a destination is new against the --baseline run; absent without one. */
 	isNew?: (d: DestinationEntry) => boolean;
 };
 
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
-	const {classify, ipInfo, nowSec, rates} = parts;
+	const {classify, ipInfo, rateOf} = parts;
 	const destinations: DestinationSummary[] = [];
-	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rates ? rateSeries(d, nowSec) : NO_RATE, parts.isNew?.(d)));
+	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
 	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
 	const apps: AppSummary[] = [...parts.apps]
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
 		.sort((a, b) => b.bytesOut - a.bytesOut);
 	return {
-		stats: {...parts.stats, problems: {...parts.stats.problems}},
+		stats: {...parts.stats, problems: {...parts.stats.problems}, ...(parts.stats.evicted ? {evicted: {...parts.stats.evicted}} : {})},
 		destinations,
 		categories: categoryTotals(destinations).sort((a, b) => b.bytesOut - a.bytesOut || b.destinations - a.destinations),
 		flags: [...parts.flags],
@@ -75,7 +73,7 @@ export function destinationSummary(d: DestinationEntry, cls: Classification, inf
 		bytesIn: d.bytesIn,
 		firstTs: d.firstTs,
 		lastTs: d.lastTs,
-		via: [...d.via].sort(),
+		via: viaNames(d.via),
 		local: d.local || undefined,
 		rule: cls.rule,
 		ruleSource: cls.ruleSource,

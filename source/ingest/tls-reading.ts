@@ -5,7 +5,7 @@
 import type {DecryptionNote} from '../decode/analyzer.js';
 import {KeyLogParser, TlsKeyStore} from '../decode/tls-keylog.js';
 import type {SessionSnapshot} from '../types.js';
-import type {Reading} from './destination-table.js';
+import type {Reading} from './destination-entry.js';
 
 /** pcapng DSB secrets type of a TLS key log ("TLSK"). */
 export const SECRETS_TLS_KEY_LOG = 0x544c534b;
@@ -45,23 +45,23 @@ export class TlsReading {
 		return true;
 	}
 
-	/** How reading one connection went, counted on its destination's `reading` and for the session. */
-	count(r: Reading, note: DecryptionNote): void {
+	/** How reading one connection went, counted on its destination's `reading` (none: evicted) and for the session. */
+	count(r: Reading | undefined, note: DecryptionNote): void {
 		const c = this.counts;
 		if (note.state === 'read') {
-			r.read++;
+			if (r) r.read++;
 			c.read++;
 			return;
 		}
 		if (note.state === 'no-keys') {
-			r.noKeys++;
+			if (r) r.noKeys++;
 			c.noKeys++;
 		} else {
-			r.stopped++;
+			if (r) r.stopped++;
 			c.stopped++;
 		}
 		if (note.reason) {
-			r.note ??= note.reason;
+			if (r) r.note ??= note.reason;
 			if (c.reasons.has(note.reason) || c.reasons.size < MAX_UNREAD_REASONS) c.reasons.set(note.reason, (c.reasons.get(note.reason) ?? 0) + 1);
 		}
 	}

@@ -105,6 +105,8 @@ function summary(r: Report): string {
 	const facts: string[] = [];
 	const problems = Object.entries(st.problems).map(([kind, n]) => `${u(kind)} ${esc(formatInteger(n))}`);
 	if (problems.length > 0) facts.push(`<dt>counted problems</dt><dd>${problems.join(', ')}</dd>`);
+	const ev = st.evicted;
+	if (ev) facts.push(`<dt>evicted for room</dt><dd>${esc(formatInteger(ev.destinations))} destinations not listed: ${esc(formatInteger(ev.packets))} packets, ${esc(formatBytes(ev.bytesOut))} out, ${esc(formatBytes(ev.bytesIn))} in</dd>`);
 	if (r.tls) {
 		const t = r.tls;
 		facts.push(`<dt>TLS</dt><dd>${t.read} connection(s) decrypted, ${t.noKeys} without keys, ${t.stopped} stopped; key log: ${t.keyLogLines} line(s) used, ${t.badKeyLogLines} bad; ${t.secretsBlocks} secrets block(s)</dd>`);

@@ -91,6 +91,8 @@ export function buildReport(s: SessionSnapshot, meta: ReportMeta) {
 			firstTs: s.stats.firstTs ?? null,
 			lastTs: s.stats.lastTs ?? null,
 			problems: s.stats.problems,
+			// Only when the destination table was full: what its evictions took out of `destinations`.
+			...(s.stats.evicted ? {evicted: s.stats.evicted} : {}),
 		},
 		destinations: s.destinations.map(destinationEntry),
 		categories: s.categories,
@@ -166,6 +168,8 @@ function* markdownLines(r: Report): Generator<string> {
 	const st = r.stats;
 	yield `- packets: ${st.packets}, bytes: ${st.bytes}, log lines: ${st.logLines}, malformed: ${st.malformed}, dropped: ${st.dropped}`;
 	yield `- time: ${iso(st.firstTs)} .. ${iso(st.lastTs)}`;
+	const ev = st.evicted;
+	if (ev) yield `- evicted for room (not in the destinations below): ${ev.destinations} destinations, packets: ${ev.packets}, bytes out: ${ev.bytesOut}, bytes in: ${ev.bytesIn}`;
 	if (r.tls) {
 		const t = r.tls;
 		yield `- TLS: ${t.read} connection(s) decrypted, ${t.noKeys} without keys, ${t.stopped} stopped; key log: ${t.keyLogLines} line(s) used, ${t.badKeyLogLines} bad; ${t.secretsBlocks} secrets block(s)`;

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {AnalyzerFlow} from '../../source/decode/analyzer.js';
-import {DestinationTable} from '../../source/ingest/destination-table.js';
+import {viaNames} from '../../source/ingest/destination-entry.js';
+import {DestinationTable, MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 import {FlowAccounting} from '../../source/ingest/flow-accounting.js';
 
 /** A flow as the analyzer keeps it: the fields flow accounting reads. */
@@ -22,9 +23,9 @@ describe('FlowAccounting', () => {
 		expect([...dests.entries()].map((d) => [d.host, d.packets])).toEqual([['203.0.113.7', 2]]);
 		f.name = 'named.example';
 		f.via = 'sni';
-		const d = flows.count(f, 50, true, 11, 3);
+		const d = flows.count(f, 50, true, 11, 3).entry!;
 		expect(d).toMatchObject({host: 'named.example', packets: 3, bytesOut: 150, bytesIn: 900, firstTs: 10});
-		expect([...d.via]).toEqual(['sni']);
+		expect(viaNames(d.via)).toEqual(['sni']);
 		expect([...d.ips]).toEqual(['203.0.113.7']);
 		// The address had nothing of its own left: it is gone.
 		expect([...dests.entries()].map((x) => x.host)).toEqual(['named.example']);
@@ -32,7 +33,7 @@ describe('FlowAccounting', () => {
 
 	it('a new connection records the app in front as timing evidence', () => {
 		const {flows} = accounts('com.mi.globalbrowser');
-		const d = flows.count(flow({name: 'x.example', via: 'dns'}), 1, true, 10, 1);
+		const d = flows.count(flow({name: 'x.example', via: 'dns'}), 1, true, 10, 1).entry!;
 		expect([...d.foreground!]).toEqual(['com.mi.globalbrowser']);
 	});
 
@@ -50,10 +51,32 @@ describe('FlowAccounting', () => {
 		expect(flows.totals(f, 40)).toMatchObject({packets: 2, bytesIn: 5});
 	});
 
+	it('a flow whose destination was evicted counts into the evicted totals, and takes its counts from there when renamed', () => {
+		const {dests, flows} = accounts();
+		const f = flow({server: '198.51.100.77'});
+		flows.count(f, 100, true, 10, 1);
+		const first = [...dests.entries()][0]!;
+		// A flood of other destinations pushes it out.
+		for (let i = 0; i < MAX_DESTINATIONS; i++) dests.entry(`flood${i}.example`, 11);
+		expect(first.evicted).toBe(true);
+		expect(dests.evictedTotals).toEqual({destinations: 1, packets: 1, bytesOut: 100, bytesIn: 0});
+		// The flow holds the ref, not the entry: the entry can go.
+		const ref = flows.count(f, 40, false, 12, 2);
+		expect(ref).toEqual({entry: undefined, host: '198.51.100.77'});
+		expect(dests.evictedTotals).toMatchObject({packets: 2, bytesOut: 100, bytesIn: 40});
+		// Its NDJSON totals still name the address it was counted on.
+		expect(flows.totals(f, 13)).toMatchObject({host: '198.51.100.77', packets: 2});
+		f.name = 'late.example';
+		f.via = 'sni';
+		const d = flows.count(f, 10, true, 14, 3).entry;
+		expect(d).toMatchObject({host: 'late.example', packets: 3, bytesOut: 110, bytesIn: 40});
+		expect(dests.evictedTotals).toMatchObject({packets: 0, bytesOut: 0, bytesIn: 0});
+	});
+
 	it('a TLS note on a flow not yet counted makes its destination', () => {
 		const {dests, flows} = accounts();
 		const d = flows.noteTls(flow({name: 'early.example'}), 'no-keys', 5);
-		expect(d.host).toBe('early.example');
+		expect(d?.host).toBe('early.example');
 		expect(dests.size).toBe(1);
 	});
 });

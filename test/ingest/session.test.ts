@@ -113,6 +113,11 @@ describe('Session', () => {
 		}
 		const snap = s.snapshot();
 		expect(snap.stats.problems['destinations-evicted']).toBeGreaterThanOrEqual(3000);
+		// Every packet is on a destination or in the evicted totals.
+		const ev = snap.stats.evicted!;
+		expect(ev.destinations).toBe(snap.stats.problems['destinations-evicted']);
+		expect(snap.destinations.reduce((a, d) => a + d.packets, 0) + ev.packets).toBe(snap.stats.packets);
+		expect(snap.destinations.reduce((a, d) => a + d.bytesOut, 0) + ev.bytesOut).toBe(snap.stats.bytes);
 		const t = snap.uploads!;
 		expect(t.rows).toHaveLength(40);
 		expect(t.bucketSeconds * 96).toBeGreaterThanOrEqual(snap.stats.lastTs! - t.start);

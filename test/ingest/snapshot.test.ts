@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {AppTable} from '../../source/ingest/app-table.js';
-import {countPacket, DestinationTable, readingOf} from '../../source/ingest/destination-table.js';
+import {readingOf} from '../../source/ingest/destination-entry.js';
+import {DestinationTable} from '../../source/ingest/destination-table.js';
 import {destinationSummary, payloadReading, sessionSnapshot, type SnapshotParts} from '../../source/ingest/snapshot.js';
 import type {Classification, IpInfo} from '../../source/types.js';
 
@@ -13,8 +14,7 @@ function parts(over: Partial<SnapshotParts> & Pick<SnapshotParts, 'destinations'
 		apps: [],
 		classify: () => unknown,
 		ipInfo: scopeOf,
-		nowSec: 100,
-		rates: true,
+		rateOf: undefined,
 		flags: [],
 		timeline: [],
 		sources: [],
@@ -30,12 +30,12 @@ function parts(over: Partial<SnapshotParts> & Pick<SnapshotParts, 'destinations'
 describe('sessionSnapshot', () => {
 	it('sorts destinations by bytes, then packets, then name; apps by bytes out; totals categories', () => {
 		const t = new DestinationTable(() => {});
-		countPacket(t.entry('small.example', 1), 10, true, 1, 1);
-		countPacket(t.entry('big.example', 1), 1000, true, 1, 2);
-		countPacket(t.entry('b.example', 1), 10, false, 1, 3);
+		t.countPacket(t.entry('small.example', 1), 10, true, 1, 1);
+		t.countPacket(t.entry('big.example', 1), 1000, true, 1, 2);
+		t.countPacket(t.entry('b.example', 1), 10, false, 1, 3);
 		const apps = new AppTable();
-		apps.count('com.quiet', 1, t.entry('small.example', 1), 1, 0);
-		apps.count('com.loud', 2, t.entry('big.example', 1), 900, 5);
+		apps.count('com.quiet', 1, t.entry('small.example', 1).ref, 1, 0);
+		apps.count('com.loud', 2, t.entry('big.example', 1).ref, 900, 5);
 		const snap = sessionSnapshot(parts({destinations: t.entries(), apps: apps.entries()}));
 		expect(snap.destinations.map((d) => d.host)).toEqual(['big.example', 'b.example', 'small.example']);
 		expect(snap.apps.map((a) => [a.package, a.destinations, a.bytesOut])).toEqual([['com.loud', 1, 900], ['com.quiet', 1, 1]]);
@@ -44,12 +44,12 @@ describe('sessionSnapshot', () => {
 
 	it('without rates every series is the one empty array; with them, RATE_SECONDS numbers', () => {
 		const t = new DestinationTable(() => {});
-		countPacket(t.entry('a.example', 99), 10, true, 99, 1);
-		countPacket(t.entry('b.example', 99), 10, true, 99, 2);
-		const none = sessionSnapshot(parts({destinations: t.entries(), rates: false}));
+		t.countPacket(t.entry('a.example', 99), 10, true, 99, 1);
+		t.countPacket(t.entry('b.example', 99), 10, true, 99, 2);
+		const none = sessionSnapshot(parts({destinations: t.entries()}));
 		expect(none.destinations[0]!.rate).toEqual([]);
 		expect(none.destinations[0]!.rate).toBe(none.destinations[1]!.rate);
-		const some = sessionSnapshot(parts({destinations: t.entries()}));
+		const some = sessionSnapshot(parts({destinations: t.entries(), rateOf: (d) => t.rateSeries(d, 100)}));
 		expect(some.destinations[0]!.rate.slice(-2)).toEqual([10, 0]);
 	});
 });

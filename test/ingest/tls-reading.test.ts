@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {SECRETS_TLS_KEY_LOG, TlsReading} from '../../source/ingest/tls-reading.js';
-import type {Reading} from '../../source/ingest/destination-table.js';
+import type {Reading} from '../../source/ingest/destination-entry.js';
 import {repoRoot} from '../helpers/corpus.js';
 
 const reading = (): Reading => ({tls: 0, read: 0, noKeys: 0, stopped: 0, appEncrypted: 0, plainHttp: 0});

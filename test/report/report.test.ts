@@ -38,6 +38,17 @@ describe('report', () => {
 		expect(md).not.toContain('\u0007');
 	});
 
+	it('destinations evicted for room: in stats.evicted and a Markdown line only when there were some', () => {
+		const plain = buildReport(snapshot(['h.example']), {version: 't', input: {}});
+		expect(plain.stats).not.toHaveProperty('evicted');
+		expect(renderReport(plain, 'r.md')).not.toContain('evicted');
+		const s = snapshot(['h.example']);
+		s.stats.evicted = {destinations: 3, packets: 7, bytesOut: 420, bytesIn: 0};
+		const r = buildReport(s, {version: 't', input: {}});
+		expect(JSON.parse(renderReport(r, 'r.json')).stats.evicted).toEqual({destinations: 3, packets: 7, bytesOut: 420, bytesIn: 0});
+		expect(renderReport(r, 'r.md')).toContain('- evicted for room (not in the destinations below): 3 destinations, packets: 7, bytes out: 420, bytes in: 0');
+	});
+
 	it('JSON goes out in pieces, byte for byte what JSON.stringify(report, null, 2) gives', () => {
 		for (const hosts of [[], ['h.example'], ['a.example', 'b\u00e9.example', 'quote"back\\slash\nline']]) {
 			for (const flags of [[], [flag, {...flag, evidence: {packets: [1, 2], logLines: [3], excerpt: 'x\ny'}}]]) {

@@ -10,6 +10,9 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {Ajv2020, type ErrorObject} from 'ajv/dist/2020.js';
 import {describe, expect, it} from 'vitest';
+// Plain JS (the benchmark runs without a build step); vitest loads it as is.
+import {makeFlood} from '../../bench/make-flood.js';
+import {MAX_DESTINATIONS} from '../../source/ingest/destination-table.js';
 import {corpusPath, hasCorpus, repoRoot} from '../helpers/corpus.js';
 import {tattle} from '../helpers/cli.js';
 import {killAll, startLive, terminate, until, type LiveRun} from '../helpers/live.js';
@@ -61,6 +64,17 @@ describe('JSON Schemas against real output', () => {
 	}
 	it('the hostile fixture (injection in every field)', async () => {
 		for (const t of check('hostile', await run('hostile', [path.join(repoRoot, 'test/fixtures/hostile')]))) seen.add(t);
+	});
+	it('a flood that fills the destination table: stats.evicted, and the totals add up', async () => {
+		const file = path.join(dir, 'flood.pcap');
+		// 5,000 more addresses than the table holds, each sent one SYN.
+		makeFlood({out: file, packets: MAX_DESTINATIONS + 5000, addresses: MAX_DESTINATIONS + 5000});
+		const out = await run('flood', [file]);
+		for (const t of check('flood', out)) seen.add(t);
+		const stats = out.report.stats as {packets: number; evicted: {destinations: number; packets: number}};
+		expect(stats.evicted.destinations).toBe(5000);
+		const listed = (out.report.destinations as Array<{packets: number}>).reduce((a, d) => a + d.packets, 0);
+		expect(listed + stats.evicted.packets).toBe(stats.packets);
 	});
 	it('a logcat alone, with a marker', async () => {
 		const out = await run('logcat', ['--logcat', path.join(repoRoot, 'captures/incognito-leak/logcat.txt'), '--incognito', '2026-11-23T19:36:50Z..2026-11-23T19:36:55Z']);
