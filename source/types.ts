@@ -401,7 +401,7 @@ type FlowEnds = {src: string; sport: number; dst: string; dport: number};
  * happens there, so ingest builds nothing when nobody listens.
  */
 export type SessionEvent =
-	| ({type: 'flow'; ts: number; host: string; proto: number; packets: number; bytesOut: number; bytesIn: number; app?: string; tls?: 'read' | 'no-keys' | 'stopped'; new?: true} & FlowEnds)
+	| ({type: 'flow'; ts: number; firstTs: number; host: string; proto: number; packets: number; bytesOut: number; bytesIn: number; app?: string; tls?: 'read' | 'no-keys' | 'stopped'; new?: true} & FlowEnds)
 	| {type: 'dns'; event: DnsEvent}
 	| {type: 'tls'; event: TlsEvent; new?: true}
 	| {type: 'quic'; event: QuicEvent; new?: true}

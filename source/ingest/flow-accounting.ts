@@ -53,7 +53,7 @@ export class FlowAccounting {
 		if (!fi || fi.reported === fi.packets) return undefined;
 		fi.reported = fi.packets;
 		const app = flow.app?.package;
-		return {type: 'flow', ts, host: (live(fi) ?? fi.dest).host, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, proto: flow.proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(app ? {app} : {}), ...(fi.tls ? {tls: fi.tls} : {})};
+		return {type: 'flow', ts, firstTs: flow.firstTs, host: (live(fi) ?? fi.dest).host, src: flow.client, sport: flow.cport, dst: flow.server, dport: flow.sport, proto: flow.proto, packets: fi.packets, bytesOut: fi.out, bytesIn: fi.in, ...(app ? {app} : {}), ...(fi.tls ? {tls: fi.tls} : {})};
 	}
 
 	/** Points a flow at the destination for its (new) name, moving what it already counted. */

@@ -13,7 +13,7 @@ export function ndjsonRecord(e: SessionEvent): NdjsonRecord {
 	switch (e.type) {
 		case 'flow': {
 			const proto = e.proto === 6 ? 'tcp' : e.proto === 17 ? 'udp' : String(e.proto);
-			return {type: 'flow', ts: e.ts, host: e.host, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, proto, packets: e.packets, bytesOut: e.bytesOut, bytesIn: e.bytesIn, ...(e.app ? {app: e.app} : {}), ...(e.tls ? {tls: e.tls} : {}), ...newMark(e)};
+			return {type: 'flow', ts: e.ts, firstTs: e.firstTs, host: e.host, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport, proto, packets: e.packets, bytesOut: e.bytesOut, bytesIn: e.bytesIn, ...(e.app ? {app: e.app} : {}), ...(e.tls ? {tls: e.tls} : {}), ...newMark(e)};
 		}
 		case 'dns': {
 			const d = e.event;

@@ -78,6 +78,7 @@ export const TABLES = {
 		col('packets', 'BIGINT'),
 		col('bytes_out', 'BIGINT'),
 		col('bytes_in', 'BIGINT'),
+		col('first_ts', 'DOUBLE'),
 		col('reported_ts', 'DOUBLE'),
 	],
 	contacts: [SESSION_ID, col('ts', 'DOUBLE'), col('packet', 'BIGINT'), col('host', 'VARCHAR'), col('via', 'VARCHAR'), col('src', 'VARCHAR'), col('dst', 'VARCHAR'), col('dport', 'INTEGER')],
@@ -202,7 +203,7 @@ export class SessionTableBuilder {
 
 	private flow(e: Record<string, unknown>): void {
 		const key = [e.proto, e.src, e.sport, e.dst, e.dport].join(' ');
-		const row = {host: str(e.host), proto: str(e.proto), src: str(e.src), sport: int(e.sport), dst: str(e.dst), dport: int(e.dport), app: str(e.app), tls: str(e.tls), packets: int(e.packets), bytes_out: int(e.bytesOut), bytes_in: int(e.bytesIn), reported_ts: num(e.ts)};
+		const row = {host: str(e.host), proto: str(e.proto), src: str(e.src), sport: int(e.sport), dst: str(e.dst), dport: int(e.dport), app: str(e.app), tls: str(e.tls), packets: int(e.packets), bytes_out: int(e.bytesOut), bytes_in: int(e.bytesIn), first_ts: num(e.firstTs), reported_ts: num(e.ts)};
 		const known = this.flows.get(key);
 		if (known && (int(known.packets) ?? 0) <= (row.packets ?? 0)) {
 			Object.assign(known, row);

@@ -131,6 +131,13 @@ describe('tattle export: sessions as tables in DuckDB', () => {
 				.sort((a, b) => a.ts - b.ts || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.host < b.host ? -1 : 1))
 				.map((f) => ({kind: f.kind, host: f.host, ts: f.ts, packets: f.evidence.packets.map(String)}));
 			expect(flags, s.name).toEqual(wantFlags);
+			// Every flow starts within the session and before its totals were reported.
+			const flows = (await rows(`SELECT first_ts, reported_ts FROM flows WHERE session_id = '${id}'`)) as Array<{first_ts: number; reported_ts: number}>;
+			expect(flows.length, s.name).toBeGreaterThan(0);
+			for (const f of flows) {
+				expect(f.first_ts).toBeGreaterThanOrEqual(s.report.stats.firstTs);
+				expect(f.first_ts).toBeLessThanOrEqual(f.reported_ts);
+			}
 		}
 	});
 

@@ -45,7 +45,7 @@ describe('FlowAccounting', () => {
 		flows.noteTls(f, 'read', 10);
 		// Cut short after being read: still 'read'.
 		flows.noteTls(f, 'stopped', 10);
-		expect(flows.totals(f, 20)).toEqual({type: 'flow', ts: 20, host: 't.example', src: '10.0.0.2', sport: 40000, dst: '203.0.113.7', dport: 443, proto: 6, packets: 1, bytesOut: 10, bytesIn: 0, app: 'com.app', tls: 'read'});
+		expect(flows.totals(f, 20)).toEqual({type: 'flow', ts: 20, firstTs: 10, host: 't.example', src: '10.0.0.2', sport: 40000, dst: '203.0.113.7', dport: 443, proto: 6, packets: 1, bytesOut: 10, bytesIn: 0, app: 'com.app', tls: 'read'});
 		expect(flows.totals(f, 30)).toBeUndefined();
 		flows.count(f, 5, false, 31, 2);
 		expect(flows.totals(f, 40)).toMatchObject({packets: 2, bytesIn: 5});

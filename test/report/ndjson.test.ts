@@ -6,9 +6,9 @@ const ends = {src: '10.0.0.2', sport: 40000, dst: '203.0.113.7', dport: 443};
 
 describe('ndjsonRecord', () => {
 	it('a flow names its protocol in a word and leaves out app and tls when unknown', () => {
-		expect(ndjsonRecord({type: 'flow', ts: 5, host: 'h.example', ...ends, proto: 6, packets: 3, bytesOut: 100, bytesIn: 200})).toEqual({type: 'flow', ts: 5, host: 'h.example', ...ends, proto: 'tcp', packets: 3, bytesOut: 100, bytesIn: 200});
-		expect(ndjsonRecord({type: 'flow', ts: 5, host: 'h', ...ends, proto: 17, packets: 1, bytesOut: 1, bytesIn: 0, app: 'com.app', tls: 'read'})).toMatchObject({proto: 'udp', app: 'com.app', tls: 'read'});
-		expect(ndjsonRecord({type: 'flow', ts: 5, host: 'h', ...ends, proto: 132, packets: 1, bytesOut: 1, bytesIn: 0}).proto).toBe('132');
+		expect(ndjsonRecord({type: 'flow', ts: 5, firstTs: 4, host: 'h.example', ...ends, proto: 6, packets: 3, bytesOut: 100, bytesIn: 200})).toEqual({type: 'flow', ts: 5, firstTs: 4, host: 'h.example', ...ends, proto: 'tcp', packets: 3, bytesOut: 100, bytesIn: 200});
+		expect(ndjsonRecord({type: 'flow', ts: 5, firstTs: 4, host: 'h', ...ends, proto: 17, packets: 1, bytesOut: 1, bytesIn: 0, app: 'com.app', tls: 'read'})).toMatchObject({proto: 'udp', app: 'com.app', tls: 'read'});
+		expect(ndjsonRecord({type: 'flow', ts: 5, firstTs: 4, host: 'h', ...ends, proto: 132, packets: 1, bytesOut: 1, bytesIn: 0}).proto).toBe('132');
 	});
 
 	it('an http request carries its kept body in base64 and a null ALPN on plain HTTP, in a fixed field order', () => {

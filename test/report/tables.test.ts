@@ -11,7 +11,7 @@ const report = {
 	flags: [{kind: 'url-leak', severity: 'medium', ts: 150, app: null, host: 'a.example', summary: 's', evidence: {packets: [2], logLines: [1]}}],
 };
 const input = {kind: 'bundle' as const, path: 'x'};
-const flow = (packets: number, ts: number) => ({type: 'flow', ts, host: 'h', src: '10.0.0.2', sport: 5000, dst: '1.2.3.4', dport: 443, proto: 'tcp', packets, bytesOut: packets * 10, bytesIn: 0});
+const flow = (packets: number, ts: number) => ({type: 'flow', ts, firstTs: ts - 1, host: 'h', src: '10.0.0.2', sport: 5000, dst: '1.2.3.4', dport: 443, proto: 'tcp', packets, bytesOut: packets * 10, bytesIn: 0});
 
 describe('SessionTableBuilder', () => {
 	it('contacts: DNS questions (not answers, not mDNS), TLS and QUIC SNI, HTTP Host; nothing without a name', () => {
@@ -39,9 +39,9 @@ describe('SessionTableBuilder', () => {
 		b.event(flow(7, 20));
 		b.event(flow(2, 30));
 		const t = b.finish(report, input, []);
-		expect(t.flows.map((f) => [f.packets, f.reported_ts])).toEqual([
-			[2, 30],
-			[7, 20],
+		expect(t.flows.map((f) => [f.packets, f.first_ts, f.reported_ts])).toEqual([
+			[2, 29, 30],
+			[7, 19, 20],
 		]);
 	});
 
