@@ -25,13 +25,88 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	rateOf: ((d: DestinationEntry) => number[]) | undefined;
 	/** Whether a destination is new against the --baseline run; absent without one. */
 	isNew?: (d: DestinationEntry) => boolean;
+	/**
+	 * Summaries of earlier snapshots, reused for destinations whose inputs did not change (the
+	 * dashboard's flush: most of thousands of destinations are idle between two flushes), with
+	 * `rateStamp`, which changes whenever `rateOf` may give another series for unchanged counts.
+	 */
+	cache?: {summaries: SummaryCache; rateStamp: (d: DestinationEntry) => number};
 };
+
+/** What a summary was built from, beside it: the number inputs (see `summaryInputs`) and the rest. */
+type CachedSummary = {summary: DestinationSummary; inputs: Float64Array; info: unknown; isNew: boolean | undefined; note: string | undefined};
+
+/** Summaries by entry, kept by the session across the dashboard's snapshots (an evicted entry's goes with it). */
+export type SummaryCache = WeakMap<DestinationEntry, CachedSummary>;
+
+/** How many numbers `summaryInputs` writes. */
+const INPUTS = 24;
+/** The current entry's inputs, compared in place with the cached ones (no allocation for an unchanged destination). */
+const scratch = new Float64Array(INPUTS);
+
+/**
+ * Every number a destination's summary is built from. The collections only grow (addresses, apps,
+ * evidence, payload keys) and counts only add, so sizes and counts stand for their contents; the
+ * classification is fixed per host. NaN never compares equal: such an entry is rebuilt each time.
+ */
+function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array): void {
+	const r = d.reading;
+	out[0] = d.packets;
+	out[1] = d.bytesOut;
+	out[2] = d.bytesIn;
+	out[3] = d.firstTs;
+	out[4] = d.lastTs;
+	out[5] = d.flags;
+	out[6] = d.via;
+	out[7] = d.local ? 1 : 0;
+	out[8] = d.ips.length;
+	out[9] = d.apps?.size ?? -1;
+	out[10] = d.foreground?.size ?? -1;
+	out[11] = d.evidence.length;
+	out[12] = d.seen?.fields.size ?? -1;
+	out[13] = d.seen?.ids.size ?? -1;
+	out[14] = r ? r.tls : -1;
+	out[15] = r ? r.read : -1;
+	out[16] = r ? r.noKeys : -1;
+	out[17] = r ? r.stopped : -1;
+	out[18] = r ? r.appEncrypted : -1;
+	out[19] = r ? r.plainHttp : -1;
+	out[20] = d.rate;
+	out[21] = d.rateSec;
+	out[22] = rateStamp;
+	// The first evidence index: a first packet replaces an empty array.
+	out[23] = d.evidence[0] ?? -1;
+}
+
+/** `d`'s summary: the cached one while its inputs are unchanged, else a new one (then cached). */
+function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary {
+	summaryInputs(d, cache.rateStamp(d), scratch);
+	const isNew = parts.isNew?.(d);
+	const note = d.reading?.note;
+	const hit = cache.summaries.get(d);
+	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit.summary;
+	const summary = destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), parts.rateOf ? parts.rateOf(d) : NO_RATE, isNew);
+	if (hit) {
+		hit.summary = summary;
+		hit.inputs.set(scratch);
+		hit.info = parts.ipInfo;
+		hit.isNew = isNew;
+		hit.note = note;
+	} else cache.summaries.set(d, {summary, inputs: Float64Array.from(scratch), info: parts.ipInfo, isNew, note});
+	return summary;
+}
+
+function sameInputs(a: Float64Array, b: Float64Array): boolean {
+	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i]) return false;
+	return true;
+}
 
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
-	const {classify, ipInfo, rateOf} = parts;
+	const {classify, ipInfo, rateOf, cache} = parts;
 	const destinations: DestinationSummary[] = [];
-	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
+	if (cache) for (const d of parts.destinations) destinations.push(cachedSummary(d, parts, cache));
+	else for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
 	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
 	const apps: AppSummary[] = [...parts.apps]
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
