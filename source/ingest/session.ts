@@ -28,7 +28,7 @@ import {FlagList} from './flag-list.js';
 import {FlowAccounting} from './flow-accounting.js';
 import {KeyWait} from './key-wait.js';
 import {PhoneState} from './phone-state.js';
-import {sessionSnapshot, type SummaryCache} from './snapshot.js';
+import {sessionSnapshot} from './snapshot.js';
 import {TlsReading} from './tls-reading.js';
 import {dnsNames} from './dns-names.js';
 
@@ -86,8 +86,6 @@ export class Session implements AnalyzerSink {
 	/** Who hears of markers as they are made (onMarker). */
 	private readonly markerListeners = new Set<(m: MarkerMade) => void>();
 	private ipInfo?: (ip: string) => IpInfo;
-	/** The dashboard's destination summaries, reused while a destination is unchanged (snapshot.ts). */
-	private readonly summaries: SummaryCache = new WeakMap();
 	private readonly emit?: (event: SessionEvent) => void;
 	device: SessionSnapshot['device'];
 	input: SessionSnapshot['input'];
@@ -499,7 +497,7 @@ export class Session implements AnalyzerSink {
 			ipInfo: this.ipInfo,
 			rateOf: opts.rates === false ? undefined : (d) => this.dests.rateSeries(d, nowSec),
 			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
-			cache: opts.rates === false ? undefined : {summaries: this.summaries, rateStamp: (d) => this.dests.rateStamp(d, nowSec)},
+			cache: opts.rates === false ? undefined : {rateStamp: (d) => this.dests.rateStamp(d, nowSec)},
 			flags: this.flags.list(),
 			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),

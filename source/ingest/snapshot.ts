@@ -30,14 +30,15 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	 * dashboard's flush: most of thousands of destinations are idle between two flushes), with
 	 * `rateStamp`, which changes whenever `rateOf` may give another series for unchanged counts.
 	 */
-	cache?: {summaries: SummaryCache; rateStamp: (d: DestinationEntry) => number};
+	cache?: {rateStamp: (d: DestinationEntry) => number};
 };
 
-/** What a summary was built from, beside it: the number inputs (see `summaryInputs`) and the rest. */
-type CachedSummary = {summary: DestinationSummary; inputs: Float64Array; info: unknown; isNew: boolean | undefined; note: string | undefined};
-
-/** Summaries by entry, kept by the session across the dashboard's snapshots (an evicted entry's goes with it). */
-export type SummaryCache = WeakMap<DestinationEntry, CachedSummary>;
+/**
+ * A destination's last summary, kept on its entry (`DestinationEntry.summary`: a WeakMap of
+ * thousands made each GC slower), with what it was built from: the number inputs (see
+ * `summaryInputs`) and the rest.
+ */
+export type CachedSummary = {summary: DestinationSummary; inputs: Float64Array; info: unknown; isNew: boolean | undefined; note: string | undefined};
 
 /** How many numbers `summaryInputs` writes. */
 const INPUTS = 24;
@@ -83,7 +84,7 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
 	summaryInputs(d, cache.rateStamp(d), scratch);
 	const isNew = parts.isNew?.(d);
 	const note = d.reading?.note;
-	const hit = cache.summaries.get(d);
+	const hit = d.summary;
 	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit.summary;
 	const summary = destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), parts.rateOf ? parts.rateOf(d) : NO_RATE, isNew);
 	if (hit) {
@@ -92,7 +93,11 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
 		hit.info = parts.ipInfo;
 		hit.isNew = isNew;
 		hit.note = note;
-	} else cache.summaries.set(d, {summary, inputs: Float64Array.from(scratch), info: parts.ipInfo, isNew, note});
+	} else {
+		const inputs = new Float64Array(INPUTS);
+		inputs.set(scratch);
+		d.summary = {summary, inputs, info: parts.ipInfo, isNew, note};
+	}
 	return summary;
 }
 
