@@ -38,7 +38,15 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
  * thousands made each GC slower), with what it was built from: the number inputs (see
  * `summaryInputs`) and the rest.
  */
-export type CachedSummary = {summary: DestinationSummary; inputs: Float64Array; info: unknown; isNew: boolean | undefined; note: string | undefined};
+export type CachedSummary = {
+	summary: DestinationSummary;
+	inputs: Float64Array;
+	info: unknown;
+	isNew: boolean | undefined;
+	note: string | undefined;
+	/** Its place in the last snapshot's order. */
+	rank: number;
+};
 
 /** How many numbers `summaryInputs` writes. */
 const INPUTS = 24;
@@ -80,12 +88,12 @@ function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array
 }
 
 /** `d`'s summary: the cached one while its inputs are unchanged, else a new one (then cached). */
-function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary {
+function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): CachedSummary {
 	summaryInputs(d, cache.rateStamp(d), scratch);
 	const isNew = parts.isNew?.(d);
 	const note = d.reading?.note;
 	const hit = d.summary;
-	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit.summary;
+	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit;
 	const summary = destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), parts.rateOf ? parts.rateOf(d) : NO_RATE, isNew);
 	if (hit) {
 		hit.summary = summary;
@@ -93,12 +101,41 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
 		hit.info = parts.ipInfo;
 		hit.isNew = isNew;
 		hit.note = note;
-	} else {
-		const inputs = new Float64Array(INPUTS);
-		inputs.set(scratch);
-		d.summary = {summary, inputs, info: parts.ipInfo, isNew, note};
+		return hit;
 	}
-	return summary;
+	const inputs = new Float64Array(INPUTS);
+	inputs.set(scratch);
+	return (d.summary = {summary, inputs, info: parts.ipInfo, isNew, note, rank: -1});
+}
+
+/**
+ * The destinations' summaries through the cache, in the last snapshot's order (new ones at the
+ * end): the sort then meets runs already in order, and compares ~n pairs instead of ~n log n
+ * (with thousands of ties on bytes and packets, each a localeCompare).
+ */
+function cachedSummaries(parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary[] {
+	const ranked: Array<CachedSummary | undefined> = [];
+	const unranked: CachedSummary[] = [];
+	for (const d of parts.destinations) {
+		const c = cachedSummary(d, parts, cache);
+		if (c.rank >= 0 && ranked[c.rank] === undefined) ranked[c.rank] = c;
+		else unranked.push(c);
+	}
+	const order: CachedSummary[] = [];
+	for (const c of ranked) if (c) order.push(c);
+	for (const c of unranked) order.push(c);
+	order.sort((a, b) => reportOrder(a.summary, b.summary));
+	const out: DestinationSummary[] = [];
+	for (let i = 0; i < order.length; i++) {
+		order[i]!.rank = i;
+		out.push(order[i]!.summary);
+	}
+	return out;
+}
+
+/** The report's order of destinations: most bytes first, then most packets, then by name. */
+function reportOrder(a: DestinationSummary, b: DestinationSummary): number {
+	return b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host);
 }
 
 function sameInputs(a: Float64Array, b: Float64Array): boolean {
@@ -109,10 +146,13 @@ function sameInputs(a: Float64Array, b: Float64Array): boolean {
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 	const {classify, ipInfo, rateOf, cache} = parts;
-	const destinations: DestinationSummary[] = [];
-	if (cache) for (const d of parts.destinations) destinations.push(cachedSummary(d, parts, cache));
-	else for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
-	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
+	let destinations: DestinationSummary[];
+	if (cache) destinations = cachedSummaries(parts, cache);
+	else {
+		destinations = [];
+		for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
+		destinations.sort(reportOrder);
+	}
 	const apps: AppSummary[] = [...parts.apps]
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
 		.sort((a, b) => b.bytesOut - a.bytesOut);
