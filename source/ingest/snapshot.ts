@@ -48,6 +48,8 @@ export type CachedSummary = {
 	rank: number;
 };
 
+/** Where `summaryInputs` writes the rate stamp. */
+const RATE_STAMP = 22;
 /** How many numbers `summaryInputs` writes. */
 const INPUTS = 24;
 /** The current entry's inputs, compared in place with the cached ones (no allocation for an unchanged destination). */
@@ -82,7 +84,7 @@ function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array
 	out[19] = r ? r.plainHttp : -1;
 	out[20] = d.rate;
 	out[21] = d.rateSec;
-	out[22] = rateStamp;
+	out[RATE_STAMP] = rateStamp;
 	// The first evidence index: a first packet replaces an empty array.
 	out[23] = d.evidence[0] ?? -1;
 }
@@ -94,7 +96,10 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
 	const note = d.reading?.note;
 	const hit = d.summary;
 	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit;
-	const summary = destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), parts.rateOf ? parts.rateOf(d) : NO_RATE, isNew);
+	const rate = parts.rateOf ? parts.rateOf(d) : NO_RATE;
+	// Only the clock moved its sparkline (the usual case at a high packet rate: every sender's
+	// window moves each second): a copy with the new series, the rest shared.
+	const summary = hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch, RATE_STAMP) ? {...hit.summary, rate} : destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), rate, isNew);
 	if (hit) {
 		hit.summary = summary;
 		hit.inputs.set(scratch);
@@ -138,8 +143,9 @@ function reportOrder(a: DestinationSummary, b: DestinationSummary): number {
 	return b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host);
 }
 
-function sameInputs(a: Float64Array, b: Float64Array): boolean {
-	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i]) return false;
+/** True when the inputs are the same, but for the one at `skip` (if any). */
+function sameInputs(a: Float64Array, b: Float64Array, skip = -1): boolean {
+	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i] && i !== skip) return false;
 	return true;
 }
 
