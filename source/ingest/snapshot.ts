@@ -119,10 +119,17 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
  * (with thousands of ties on bytes and packets, each a localeCompare).
  */
 function cachedSummaries(parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary[] {
-	const ranked: Array<CachedSummary | undefined> = [];
-	const unranked: CachedSummary[] = [];
+	const all: CachedSummary[] = [];
+	let maxRank = -1;
 	for (const d of parts.destinations) {
 		const c = cachedSummary(d, parts, cache);
+		all.push(c);
+		if (c.rank > maxRank) maxRank = c.rank;
+	}
+	// Sized first: writes at scattered indices into an empty array made it a dictionary.
+	const ranked = new Array<CachedSummary | undefined>(maxRank + 1);
+	const unranked: CachedSummary[] = [];
+	for (const c of all) {
 		if (c.rank >= 0 && ranked[c.rank] === undefined) ranked[c.rank] = c;
 		else unranked.push(c);
 	}
