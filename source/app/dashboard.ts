@@ -62,7 +62,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 			session.input.speed = control.speed;
 			session.input.paused = control.paused;
 		}
-		return session.snapshot();
+		return session.snapshot({uploads: false});
 	}, stores.applySnapshot, {periodMs: opts.refreshMs});
 	if (notice) stores.addNotice(notice);
 	// The first frame shows the session as it is (device, sources), not empty stores for a tick.

@@ -5,6 +5,7 @@
  */
 import type {Classification, NameVia} from '../types.js';
 import type {PayloadSeen} from './payload-seen.js';
+import type {CachedSummary} from './snapshot.js';
 import {NO_RING} from './rate-rings.js';
 import {NO_SERIES} from './upload-timeline.js';
 
@@ -72,6 +73,8 @@ export type DestinationEntry = {
 	reading: Reading | undefined;
 	/** Field keys and identifiers its readable uploads carried; made on first use. */
 	seen: PayloadSeen | undefined;
+	/** Its summary in the dashboard's last snapshot, reused while unchanged (snapshot.ts). */
+	summary: CachedSummary | undefined;
 };
 
 /** A fresh entry for a normalised host key, first seen at `ts`. */
@@ -101,8 +104,13 @@ export function newEntry(key: string, ts: number): DestinationEntry {
 		older: undefined,
 		newer: undefined,
 		evicted: false,
+		// Every field from the start: one hidden class for all entries keeps the per-packet and
+		// per-snapshot reads of them monomorphic.
+		cls: undefined,
+		mergedInto: undefined,
 		reading: undefined,
 		seen: undefined,
+		summary: undefined,
 	};
 	ref.entry = d;
 	return d;

@@ -101,6 +101,15 @@ export class DestinationTable {
 		return this.rates.series(d.rate, d.rateSec, nowSec);
 	}
 
+	/**
+	 * A stamp of `rateSeries(d, nowSec)` beside `d`'s own counts: -Infinity while the series is all
+	 * zeros (no outbound second in the window), else `nowSec`; the series changes only when `d`'s
+	 * bytes out or this stamp change.
+	 */
+	rateStamp(d: DestinationEntry, nowSec: number): number {
+		return this.rates.silent(d.rate, d.rateSec, nowSec) ? -Infinity : nowSec;
+	}
+
 	/** Counts a packet of a flow whose destination was evicted (it counts nowhere else). */
 	countEvicted(len: number, outbound: boolean): void {
 		const e = this.evictedTotals;

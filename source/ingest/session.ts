@@ -478,12 +478,14 @@ export class Session implements AnalyzerSink {
 	 * The whole state, shaped for the stores and the report. `rates: false` leaves every
 	 * destination's rate series empty (one shared array): the report has no sparklines, and
 	 * 30 numbers for each of ~17k destinations were a share of the end-of-replay peak.
+	 * `uploads: false` leaves out the report's upload timeline (the dashboard's flush: no panel
+	 * shows it, and it was a fifth of an unchanged snapshot's time).
 	 */
-	snapshot(opts: {rates?: boolean} = {}): SessionSnapshot {
+	snapshot(opts: {rates?: boolean; uploads?: boolean} = {}): SessionSnapshot {
 		this.dests.foldNamedAddresses((ip) => this.analyzer.nameOf(ip));
 		const nowSec = Math.floor(this.now);
 		const uploading: DestinationEntry[] = [];
-		for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
+		if (opts.uploads !== false) for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		if (this.analyzer.flowsEvicted > 0) stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		else delete stats.problems['flows-evicted'];
@@ -497,6 +499,7 @@ export class Session implements AnalyzerSink {
 			ipInfo: this.ipInfo,
 			rateOf: opts.rates === false ? undefined : (d) => this.dests.rateSeries(d, nowSec),
 			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
+			cache: opts.rates === false ? undefined : {rateStamp: (d) => this.dests.rateStamp(d, nowSec)},
 			flags: this.flags.list(),
 			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),
@@ -508,7 +511,7 @@ export class Session implements AnalyzerSink {
 			tls: this.tlsReading.summary(waitingDropped),
 			// Copies: an open window's end is set in place later, and a snapshot must not change under the stores.
 			incognitoWindows: this.incognito.intervals().map((w) => ({...w})),
-			uploads: this.dests.uploadGrid.timeline(uploading),
+			uploads: opts.uploads === false ? undefined : this.dests.uploadGrid.timeline(uploading),
 		});
 	}
 }

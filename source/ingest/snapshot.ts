@@ -25,14 +25,147 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	rateOf: ((d: DestinationEntry) => number[]) | undefined;
 	/** Whether a destination is new against the --baseline run; absent without one. */
 	isNew?: (d: DestinationEntry) => boolean;
+	/**
+	 * Summaries of earlier snapshots, reused for destinations whose inputs did not change (the
+	 * dashboard's flush: most of thousands of destinations are idle between two flushes), with
+	 * `rateStamp`, which changes whenever `rateOf` may give another series for unchanged counts.
+	 */
+	cache?: {rateStamp: (d: DestinationEntry) => number};
 };
+
+/**
+ * A destination's last summary, kept on its entry (`DestinationEntry.summary`: a WeakMap of
+ * thousands made each GC slower), with what it was built from: the number inputs (see
+ * `summaryInputs`) and the rest.
+ */
+export type CachedSummary = {
+	summary: DestinationSummary;
+	inputs: Float64Array;
+	info: unknown;
+	isNew: boolean | undefined;
+	note: string | undefined;
+	/** Its place in the last snapshot's order. */
+	rank: number;
+};
+
+/** Where `summaryInputs` writes the rate stamp. */
+const RATE_STAMP = 22;
+/** How many numbers `summaryInputs` writes. */
+const INPUTS = 24;
+/** The current entry's inputs, compared in place with the cached ones (no allocation for an unchanged destination). */
+const scratch = new Float64Array(INPUTS);
+
+/**
+ * Every number a destination's summary is built from. The collections only grow (addresses, apps,
+ * evidence, payload keys) and counts only add, so sizes and counts stand for their contents; the
+ * classification is fixed per host. NaN never compares equal: such an entry is rebuilt each time.
+ */
+function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array): void {
+	const r = d.reading;
+	out[0] = d.packets;
+	out[1] = d.bytesOut;
+	out[2] = d.bytesIn;
+	out[3] = d.firstTs;
+	out[4] = d.lastTs;
+	out[5] = d.flags;
+	out[6] = d.via;
+	out[7] = d.local ? 1 : 0;
+	out[8] = d.ips.length;
+	out[9] = d.apps?.size ?? -1;
+	out[10] = d.foreground?.size ?? -1;
+	out[11] = d.evidence.length;
+	out[12] = d.seen?.fields.size ?? -1;
+	out[13] = d.seen?.ids.size ?? -1;
+	out[14] = r ? r.tls : -1;
+	out[15] = r ? r.read : -1;
+	out[16] = r ? r.noKeys : -1;
+	out[17] = r ? r.stopped : -1;
+	out[18] = r ? r.appEncrypted : -1;
+	out[19] = r ? r.plainHttp : -1;
+	out[20] = d.rate;
+	out[21] = d.rateSec;
+	out[RATE_STAMP] = rateStamp;
+	// The first evidence index: a first packet replaces an empty array.
+	out[23] = d.evidence[0] ?? -1;
+}
+
+/** `d`'s summary: the cached one while its inputs are unchanged, else a new one (then cached). */
+function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): CachedSummary {
+	summaryInputs(d, cache.rateStamp(d), scratch);
+	const isNew = parts.isNew?.(d);
+	const note = d.reading?.note;
+	const hit = d.summary;
+	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit;
+	const rate = parts.rateOf ? parts.rateOf(d) : NO_RATE;
+	// Only the clock moved its sparkline (the usual case at a high packet rate: every sender's
+	// window moves each second): a copy with the new series, the rest shared.
+	const summary = hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch, RATE_STAMP) ? {...hit.summary, rate} : destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), rate, isNew);
+	if (hit) {
+		hit.summary = summary;
+		hit.inputs.set(scratch);
+		hit.info = parts.ipInfo;
+		hit.isNew = isNew;
+		hit.note = note;
+		return hit;
+	}
+	const inputs = new Float64Array(INPUTS);
+	inputs.set(scratch);
+	return (d.summary = {summary, inputs, info: parts.ipInfo, isNew, note, rank: -1});
+}
+
+/**
+ * The destinations' summaries through the cache, in the last snapshot's order (new ones at the
+ * end): the sort then meets runs already in order, and compares ~n pairs instead of ~n log n
+ * (with thousands of ties on bytes and packets, each a localeCompare).
+ */
+function cachedSummaries(parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary[] {
+	const all: CachedSummary[] = [];
+	let maxRank = -1;
+	for (const d of parts.destinations) {
+		const c = cachedSummary(d, parts, cache);
+		all.push(c);
+		if (c.rank > maxRank) maxRank = c.rank;
+	}
+	// Sized first: writes at scattered indices into an empty array made it a dictionary.
+	const ranked = new Array<CachedSummary | undefined>(maxRank + 1);
+	const unranked: CachedSummary[] = [];
+	for (const c of all) {
+		if (c.rank >= 0 && ranked[c.rank] === undefined) ranked[c.rank] = c;
+		else unranked.push(c);
+	}
+	const order: CachedSummary[] = [];
+	for (const c of ranked) if (c) order.push(c);
+	for (const c of unranked) order.push(c);
+	order.sort((a, b) => reportOrder(a.summary, b.summary));
+	const out: DestinationSummary[] = [];
+	for (let i = 0; i < order.length; i++) {
+		order[i]!.rank = i;
+		out.push(order[i]!.summary);
+	}
+	return out;
+}
+
+/** The report's order of destinations: most bytes first, then most packets, then by name. */
+function reportOrder(a: DestinationSummary, b: DestinationSummary): number {
+	return b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host);
+}
+
+/** True when the inputs are the same, but for the one at `skip` (if any). */
+function sameInputs(a: Float64Array, b: Float64Array, skip = -1): boolean {
+	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i] && i !== skip) return false;
+	return true;
+}
 
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
-	const {classify, ipInfo, rateOf} = parts;
-	const destinations: DestinationSummary[] = [];
-	for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
-	destinations.sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host));
+	const {classify, ipInfo, rateOf, cache} = parts;
+	let destinations: DestinationSummary[];
+	if (cache) destinations = cachedSummaries(parts, cache);
+	else {
+		destinations = [];
+		for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
+		destinations.sort(reportOrder);
+	}
 	const apps: AppSummary[] = [...parts.apps]
 		.map((a) => ({package: a.pkg, uid: a.uid, destinations: a.dests.size, bytesOut: a.bytesOut, bytesIn: a.bytesIn}))
 		.sort((a, b) => b.bytesOut - a.bytesOut);

@@ -61,11 +61,11 @@ export function App() {
 	}
 
 	return (
-		<Box flexDirection="column" width={columns} height={layout.frameRows} overflow="hidden">
+		<Box flexDirection="column" width={columns} height={layout.frameRows} overflowY="hidden">
 			<PanelBoundary name="status bar" width={columns} height={layout.statusRows}>
 				<StatusBar width={columns} height={layout.statusRows} />
 			</PanelBoundary>
-			<Box flexDirection="column" height={layout.bodyRows} overflow="hidden">
+			<Box flexDirection="column" height={layout.bodyRows} overflowY="hidden">
 				{layout.overlay === 'help' ? (
 					<HelpOverlay width={columns} height={layout.bodyRows} />
 				) : layout.overlay === 'detail' ? (

@@ -141,6 +141,25 @@ describe('Session', () => {
 		expect(snap.uploads!.rows.length).toBeGreaterThan(0);
 		for (const row of snap.uploads!.rows) expect(row.bytesOut.reduce((a, b) => a + b, 0), row.host).toBe(out.get(row.host));
 	});
+
+	it.runIf(hasCorpus)("the dashboard's snapshots (cached summaries) equal summaries built afresh, flush after flush, and reuse unchanged ones", async () => {
+		const s = new Session({classifier, ipInfo: createIpInfo()});
+		const withoutRates = (list: ReadonlyArray<{rate: number[]}>) => list.map(({rate: _rate, ...rest}) => rest);
+		let n = 0;
+		for await (const batch of openCapture(corpusPath('pcap', 'zeek__tls__chrome-34-google.pcap'))) {
+			for (const p of batch) {
+				s.addPacket(p);
+				if (++n % 7 !== 0) continue;
+				const screen = s.snapshot({uploads: false});
+				expect(screen.uploads).toBeUndefined();
+				expect(withoutRates(screen.destinations)).toEqual(withoutRates(s.snapshot({rates: false}).destinations));
+			}
+		}
+		const a = s.snapshot();
+		const b = s.snapshot();
+		expect(b.destinations.length).toBeGreaterThan(0);
+		for (const [i, d] of b.destinations.entries()) expect(d).toBe(a.destinations[i]);
+	});
 });
 
 describe('Session: source status', () => {

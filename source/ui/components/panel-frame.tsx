@@ -29,7 +29,7 @@ export const PanelFrame = React.memo(function PanelFrame({number, title, info, f
 	const head = truncateEnd(`${rule}${rule} ${label}${info ? ` ${g.separator} ${info}` : ''} `, width, theme);
 	const tail = rule.repeat(Math.max(0, width - displayWidth(head)));
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
 			<Text wrap="truncate-end" bold={focused} color={tint(theme, focused ? 'cyan' : 'gray')}>
 				{head}
 				{tail}
