@@ -2,7 +2,7 @@ import {render, type Instance} from 'ink';
 import {$ui, setViewport} from '../stores/ui.js';
 import {App} from './app.js';
 import {computeLayout} from './layout.js';
-import {oneWritePerFrame, withRewindFix} from './rewind-fix.js';
+import {withRewindFix} from './rewind-fix.js';
 import {ThemeContext, type Theme} from './theme.js';
 
 /** Frames per second at most: data changes 4 times a second; 15 keeps a key press within ~66 ms. */
@@ -50,8 +50,7 @@ export function renderApp(options: RenderAppOptions): Instance {
 	setViewport(first.budgets);
 	const incremental = options.incremental ?? true;
 	return render(<Root theme={theme} />, {
-		// The rewind fix sees each of Ink's writes alone (it looks at a write's start); frames are joined after it.
-		stdout: incremental ? withRewindFix(oneWritePerFrame(stdout)) : oneWritePerFrame(stdout),
+		stdout: incremental ? withRewindFix(stdout) : stdout,
 		stdin: options.stdin ?? process.stdin,
 		stderr: options.stderr ?? process.stderr,
 		exitOnCtrlC: false,

@@ -5,7 +5,7 @@ import {render} from 'ink';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {resetUi} from '../../source/stores/ui.js';
-import {fixRewind, oneWritePerFrame} from '../../source/ui/rewind-fix.js';
+import {fixRewind} from '../../source/ui/rewind-fix.js';
 import {renderApp, Root} from '../../source/ui/render.js';
 import {DEFAULT_THEME} from '../../source/ui/theme.js';
 import {buildDemoSnapshot} from './demo-snapshot.js';
@@ -103,24 +103,6 @@ describe('real-terminal repaints', () => {
 		expect(fixRewind('\u001b[22Afoo')).toBe('\u001b[23Afoo');
 		expect(fixRewind('\u001b[2K\u001b[1Afoo')).toBe('\u001b[2K\u001b[1Afoo');
 		expect(fixRewind('plain')).toBe('plain');
-	});
-
-	it('oneWritePerFrame writes a synchronized frame (begin, frame, end) as one write, and the rest as is', async () => {
-		const out = new TtyOut(80, 24);
-		const view = oneWritePerFrame(out as unknown as NodeJS.WriteStream);
-		view.write('before');
-		view.write('\u001b[?2026h');
-		view.write('\u001b[3Aframe');
-		expect(out.writes).toEqual(['before']);
-		view.write('\u001b[?2026l');
-		view.write('after');
-		expect(out.writes).toEqual(['before', '\u001b[?2026h\u001b[3Aframe\u001b[?2026l', 'after']);
-		// A begin without its end is written at the end of the task all the same.
-		view.write('\u001b[?2026h');
-		view.write('cut');
-		await Promise.resolve();
-		expect(out.writes.at(-1)).toBe('\u001b[?2026hcut');
-		expect(view.columns).toBe(80);
 	});
 
 	it('incremental repaints leave the screen equal to the frame', async () => {
