@@ -4,7 +4,7 @@
  *   (a) tattle's headless replay, (b) tshark extracting the same names, (c) a bare pcap record
  *   walk in Node (the floor), and tattle on a 2x larger file (peak RSS must stay flat);
  *   (d) the dashboard under a pseudo-terminal at ~20,000 packets/s (tty-hook.js): its first frame
- *   after start, CPU, frames (writes) and bytes per second to the terminal past a warm-up;
+ *   after start, CPU, redraws, writes and bytes per second to the terminal past a warm-up;
  *   (f) the flood (make-flood.js: 1M SYNs to 65,536 addresses): speed against the normal file's and peak RSS;
  *   (e) decrypted throughput: tattle replay --keylog and tshark -o tls.keylog_file on a real TLS
  *   capture (make-tls-capture.js: Node clients uploading over TLS 1.2/1.3, h2 and HTTP/1.1,
@@ -281,7 +281,7 @@ function verifyTls(cap, withTshark) {
 /**
  * The dashboard replaying at ~TTY_PACKET_RATE packets/s in a TTY_COLSxTTY_ROWS pseudo-terminal
  * (script), measured from inside by tty-hook.js: first frame after spawn (ms), and past the
- * warm-up: CPU share of one core, writes (frames) and bytes per second to the terminal.
+ * warm-up: CPU share of one core, redraws (synchronized frames), writes and bytes per second to the terminal.
  */
 function dashboard(cap) {
 	const speed = TTY_PACKET_RATE / (cap.packets / cap.seconds);
@@ -296,7 +296,7 @@ function dashboard(cap) {
 	if (!existsSync(stats)) throw new Error(`the dashboard wrote no figures (see ${log})`);
 	const m = JSON.parse(readFileSync(stats, 'utf8'));
 	if (m.firstFrameMs === undefined || !(m.windowS > 0)) throw new Error(`the dashboard drew no frame (see ${log})`);
-	return {speed, firstFrameMs: m.firstFrameMs, cpu: m.cpuS / m.windowS, frames: m.writes / m.windowS, bytes: m.bytes / m.windowS};
+	return {speed, firstFrameMs: m.firstFrameMs, cpu: m.cpuS / m.windowS, writes: m.writes / m.windowS, frames: (m.frames > 0 ? m.frames : m.writes) / m.windowS, bytes: m.bytes / m.windowS};
 }
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
@@ -364,7 +364,7 @@ async function main() {
 		}
 		process.stderr.write('\n');
 	}
-	const dash = t.dash.length > 0 ? Object.fromEntries(['speed', 'firstFrameMs', 'cpu', 'frames', 'bytes'].map((k) => [k, median(t.dash.map((d) => d[k]))])) : undefined;
+	const dash = t.dash.length > 0 ? Object.fromEntries(['speed', 'firstFrameMs', 'cpu', 'frames', 'writes', 'bytes'].map((k) => [k, median(t.dash.map((d) => d[k]))])) : undefined;
 
 	const mb = big.bytes / 1e6;
 	const row = (name, runs, cap, note = '') => {
@@ -466,7 +466,8 @@ async function main() {
 		const window = `${how}, seconds ${TTY_WARMUP}-${TTY_SECONDS}`;
 		lines.push(`| replay's first frame after start | ${fmt(dash.firstFrameMs)} ms | <= ${TARGET_FIRST_FRAME_MS} ms | ${verdict(dash.firstFrameMs <= TARGET_FIRST_FRAME_MS)} ${how}, from spawn (node start included) |`);
 		lines.push(`| dashboard CPU | ${fmt(100 * dash.cpu)}% of a core | <= ${fmt(100 * TARGET_TTY_CPU)}% | ${verdict(dash.cpu <= TARGET_TTY_CPU)} ${window} |`);
-		lines.push(`| dashboard frames (writes) to the terminal | ${fmt(dash.frames, 1)}/s | <= ${TARGET_TTY_FRAMES}/s | ${verdict(dash.frames <= TARGET_TTY_FRAMES)} ${window} |`);
+		lines.push(`| dashboard redraws (frames) | ${fmt(dash.frames, 1)}/s | <= ${TARGET_TTY_FRAMES}/s | ${verdict(dash.frames <= TARGET_TTY_FRAMES)} ${window}; a frame is one synchronized update (ESC[?2026h), Ink writes it in up to 3 writes |`);
+		lines.push(`| dashboard writes to the terminal | ${fmt(dash.writes, 1)}/s | (reported) | ${window} |`);
 		lines.push(`| dashboard bytes to the terminal | ${fmt(dash.bytes)} B/s | <= ${fmt(TARGET_TTY_BYTES)} B/s | ${verdict(dash.bytes <= TARGET_TTY_BYTES)} ${window} |`);
 	} else if (o.tty) {
 		lines.push(`| dashboard (first frame, CPU, frames, bytes) | not measured | | needs dist/source/ui/render.js, script and timeout |`);

@@ -15,6 +15,9 @@ if (!out || !Number.isFinite(t0)) throw new Error('tty-hook.js wants BENCH_T0 an
 
 let writes = 0;
 let bytes = 0;
+/** Redraws: Ink opens each frame with a synchronized-update begin (ESC[?2026h); a frame is one to three writes. */
+let frames = 0;
+const BEGIN_SYNC = '\u001B[?2026h';
 let firstFrameMs;
 // Visible text, not just cursor/mode escapes: the first write holding any is the first frame.
 // eslint-disable-next-line no-control-regex
@@ -23,13 +26,14 @@ const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => {
 	writes++;
 	bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+	if (String(chunk).includes(BEGIN_SYNC)) frames++;
 	if (firstFrameMs === undefined && /\S/.test(String(chunk).replace(ESCAPES, ''))) firstFrameMs = Date.now() - t0;
 	return write(chunk, ...rest);
 };
 
 let mark;
 setTimeout(() => {
-	mark = {at: performance.now(), writes, bytes, cpu: process.cpuUsage()};
+	mark = {at: performance.now(), writes, frames, bytes, cpu: process.cpuUsage()};
 }, warmup * 1000).unref();
 setTimeout(() => {
 	const now = performance.now();
@@ -39,6 +43,7 @@ setTimeout(() => {
 		firstFrameMs,
 		windowS,
 		writes: writes - (mark?.writes ?? 0),
+		frames: frames - (mark?.frames ?? 0),
 		bytes: bytes - (mark?.bytes ?? 0),
 		cpuS: (cpu.user + cpu.system) / 1e6,
 		totalWrites: writes,
