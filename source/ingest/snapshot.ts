@@ -95,11 +95,12 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
 	const isNew = parts.isNew?.(d);
 	const note = d.reading?.note;
 	const hit = d.summary;
-	if (hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch)) return hit;
+	const sameContext = hit !== undefined && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note;
+	if (sameContext && sameInputs(hit.inputs, scratch)) return hit;
 	const rate = parts.rateOf ? parts.rateOf(d) : NO_RATE;
 	// Only the clock moved its sparkline (the usual case at a high packet rate: every sender's
 	// window moves each second): a copy with the new series, the rest shared.
-	const summary = hit && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note && sameInputs(hit.inputs, scratch, RATE_STAMP) ? {...hit.summary, rate} : destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), rate, isNew);
+	const summary = sameContext && sameInputs(hit.inputs, scratch, RATE_STAMP) ? {...hit.summary, rate} : destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), rate, isNew);
 	if (hit) {
 		hit.summary = summary;
 		hit.inputs.set(scratch);
