@@ -11,7 +11,7 @@ import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {repoRoot} from '../helpers/corpus.js';
 import {useAdbHarness, type LiveRun} from '../helpers/live.js';
 import {needTool} from '../helpers/tools.js';
-import {shellQuote, startTmux, type TmuxPane} from '../helpers/tmux.js';
+import {shellQuote, startLiveInTmux, startTmux, type TmuxPane} from '../helpers/tmux.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
@@ -56,13 +56,7 @@ describe.runIf(needTool('adb', 'adb') && needTool('tmux', 'tmux'))('e (export) l
 		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 4, rebase: true});
 		const report = path.join(tmp, 'live.json');
 		const exported = path.join(tmp, 'live-exported.json');
-		pane = await startTmux({
-			command: `node dist/cli.js live --serial ${shellQuote(serial)} --report ${shellQuote(report)}`,
-			width: 100,
-			height: 30,
-			color: false,
-			env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
-		});
+		pane = await startLiveInTmux(h.port, serial, ['--report', report]);
 		try {
 			// The whole bundle is in: every packet and every log line is on the status line.
 			await pane.waitFor((s) => s.includes(`${bundlePackets} pkts`) && s.includes(`${bundleLines} log lines`), 20_000);

@@ -15,7 +15,7 @@ import {parseSimCapture} from '../../source/sim/sim-pcap.js';
 import {repoRoot} from '../helpers/corpus.js';
 import {tattle} from '../helpers/cli.js';
 import {killAll, startLive, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
-import {shellQuote, startTmux} from '../helpers/tmux.js';
+import {startLiveInTmux} from '../helpers/tmux.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
 import {ipPackets, pcapHeader, pcapRecord} from '../sources/pcapdroid-dumper.js';
@@ -211,13 +211,7 @@ describe.runIf(needTool('adb', 'adb'))('faults while watching (issue 14), throug
 		it.each(['SIGTERM', 'SIGINT'] as const)('%s from outside: the terminal is given back in cooked mode and the report written', async (signal) => {
 			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});
 			const report = path.join(tmp, `tui-${signal}.json`);
-			const pane = await startTmux({
-				command: `node dist/cli.js live --serial ${shellQuote(serial)} --report ${shellQuote(report)}`,
-				width: 100,
-				height: 30,
-				color: false,
-				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
-			});
+			const pane = await startLiveInTmux(h.port, serial, ['--report', report]);
 			try {
 				await pane.waitFor(new RegExp(`${bundlePackets} pkts`), 20_000);
 				const pid = tattlePid(Number(await pane.display('#{pane_pid}')));
@@ -236,13 +230,7 @@ describe.runIf(needTool('adb', 'adb'))('faults while watching (issue 14), throug
 		it('SIGHUP from a closed terminal (the tmux server killed): the report is still written', async () => {
 			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 'max'});
 			const report = path.join(tmp, 'tui-hup.json');
-			const pane = await startTmux({
-				command: `node dist/cli.js live --serial ${shellQuote(serial)} --report ${shellQuote(report)}`,
-				width: 100,
-				height: 30,
-				color: false,
-				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
-			});
+			const pane = await startLiveInTmux(h.port, serial, ['--report', report]);
 			await pane.waitFor(new RegExp(`${bundlePackets} pkts`), 20_000);
 			const pid = tattlePid(Number(await pane.display('#{pane_pid}')));
 			expect(pid).toBeDefined();

@@ -13,7 +13,7 @@ import {tattle} from '../helpers/cli.js';
 import {needTool} from '../helpers/tools.js';
 import {AdbHarness} from '../sim/adb-harness.js';
 import {EXIT_WAIT_MS, startLive as startLiveRun, useAdbHarness, terminate, until, type LiveEvent, type LiveRun} from '../helpers/live.js';
-import {shellQuote, startTmux, type TmuxPane} from '../helpers/tmux.js';
+import {shellQuote, startLiveInTmux, type TmuxPane} from '../helpers/tmux.js';
 
 const BUNDLE = path.join(repoRoot, 'captures', 'incognito-leak');
 const BUNDLE_PCAP = path.join(BUNDLE, 'capture.pcap');
@@ -177,13 +177,7 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 		it('records the m and i markers typed on the dashboard into the bundle', async () => {
 			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 2, rebase: true});
 			const dir = path.join(tmp, 'keys');
-			pane = await startTmux({
-				command: `node dist/cli.js live --serial ${shellQuote(serial)} --record ${shellQuote(dir)}`,
-				width: 100,
-				height: 30,
-				color: false,
-				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
-			});
+			pane = await startLiveInTmux(h.port, serial, ['--record', dir]);
 			// Wait until packets flow, so the markers fall inside the session.
 			await pane.waitFor(/[1-9]\d* pkts/, 20_000);
 			await pane.sendKeys('i');
@@ -217,13 +211,7 @@ describe.runIf(needTool('adb', 'adb'))('tattle live against a simulated phone th
 			await pane?.kill();
 			const {serial} = await h.addSim({logcatPath: BUNDLE_LOG, pcapPath: BUNDLE_PCAP, speed: 2, rebase: true});
 			const report = path.join(tmp, 'piped.json');
-			pane = await startTmux({
-				command: `cat ${shellQuote(BUNDLE_PCAP)} | node dist/cli.js live --serial ${shellQuote(serial)} --pcap - --report ${shellQuote(report)}`,
-				width: 100,
-				height: 30,
-				color: false,
-				env: {ANDROID_ADB_SERVER_PORT: String(h.port), ANDROID_SERIAL: ''},
-			});
+			pane = await startLiveInTmux(h.port, serial, ['--pcap', '-', '--report', report], `cat ${shellQuote(BUNDLE_PCAP)}`);
 			const screen = await pane.waitFor(new RegExp(`${bundlePackets} pkts`), 20_000);
 			expect(screen).toContain('DESTINATIONS');
 			await pane.sendKeys('?');

@@ -160,3 +160,18 @@ export async function startTmux(o: TmuxOptions): Promise<TmuxPane> {
 	};
 	return pane;
 }
+
+/**
+ * `tattle live --serial SERIAL ARGS...` on its dashboard in a 100x30 tmux pane without colour,
+ * against the private adb server on `adbPort`; `stdin`: a shell command whose output is piped in.
+ */
+export function startLiveInTmux(adbPort: number, serial: string, args: readonly string[], stdin?: string): Promise<TmuxPane> {
+	const live = `node dist/cli.js live --serial ${[serial, ...args].map(shellQuote).join(' ')}`;
+	return startTmux({
+		command: stdin ? `${stdin} | ${live}` : live,
+		width: 100,
+		height: 30,
+		color: false,
+		env: {ANDROID_ADB_SERVER_PORT: String(adbPort), ANDROID_SERIAL: ''},
+	});
+}
