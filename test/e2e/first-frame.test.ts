@@ -27,6 +27,27 @@ const FIRST_FRAME_MS = 400;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Times `tattle`'s first frame against a bare `node` printing `bareText` in the same pty, RUNS
+ * times interleaved (so a burst of load elsewhere hits both alike): the medians' difference, the
+ * figures in words, and the last frame's text.
+ */
+async function firstFrameBeyondNode(tattle: string[], bareText: string, env: Record<string, string | undefined>): Promise<{beyond: number; figures: string; text: string}> {
+	const bare = [process.execPath, '-e', `process.stdout.write(${JSON.stringify(bareText)}); setTimeout(() => {}, 10000)`];
+	const node: number[] = [];
+	const first: number[] = [];
+	let text = '';
+	for (let i = 0; i < RUNS; i++) {
+		node.push((await timeToOutput(bare, {pattern: FRAME, env})).ms ?? Infinity);
+		const r = await timeToOutput(tattle, {pattern: FRAME, env});
+		first.push(r.ms ?? Infinity);
+		text = r.text;
+	}
+	const figures = `first frame ${first.map((t) => t.toFixed(0)).join(', ')} ms; bare node ${node.map((t) => t.toFixed(0)).join(', ')} ms`;
+	console.log(figures);
+	return {beyond: median(first) - median(node), figures, text};
+}
+
 describe.runIf(needTool('adb', 'adb') && needTool('script', 'util-linux'))('the first frame of tattle live', () => {
 	const h = new AdbHarness();
 	beforeAll(async () => {
@@ -39,24 +60,11 @@ describe.runIf(needTool('adb', 'adb') && needTool('script', 'util-linux'))('the 
 	it('is on the terminal within 400 ms of the start (beyond Node\'s own), naming the device and saying connecting', async () => {
 		const {serial, sim} = await h.addSim({logcatPath: path.join(BUNDLE, 'logcat.txt'), pcapPath: path.join(BUNDLE, 'capture.pcap'), speed: 1, rebase: true});
 		const env = {...h.env, NO_COLOR: '1', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
-		const bare = [process.execPath, '-e', `process.stdout.write('tattle · ${serial}\\n0 pkts\\n'); setTimeout(() => {}, 10000)`];
-		const tattle = [process.execPath, cli, 'live', '--serial', serial];
-		const node: number[] = [];
-		const first: number[] = [];
-		let text = '';
-		// Interleaved, so a burst of load elsewhere hits both alike.
-		for (let i = 0; i < RUNS; i++) {
-			node.push((await timeToOutput(bare, {pattern: FRAME, env})).ms ?? Infinity);
-			const r = await timeToOutput(tattle, {pattern: FRAME, env});
-			first.push(r.ms ?? Infinity);
-			text = r.text;
-		}
+		const {beyond, figures, text} = await firstFrameBeyondNode([process.execPath, cli, 'live', '--serial', serial], `tattle · ${serial}\n0 pkts\n`, env);
 		await sim.close();
-		const figures = `first frame ${first.map((t) => t.toFixed(0)).join(', ')} ms; bare node ${node.map((t) => t.toFixed(0)).join(', ')} ms`;
-		console.log(figures);
 		// The frame names the device asked for and says adb is connecting.
 		expect(text).toMatch(new RegExp(`tattle · ${serial.replaceAll('.', '\\.')} · .*adb starting \\(connecting`));
-		expect(median(first) - median(node), `${figures}\n${text}`).toBeLessThan(FIRST_FRAME_MS);
+		expect(beyond, `${figures}\n${text}`).toBeLessThan(FIRST_FRAME_MS);
 	}, 120_000);
 });
 
@@ -66,20 +74,8 @@ const REPLAY_FIRST_FRAME_MS = 200;
 describe.runIf(needTool('script', 'util-linux'))('the first frame of tattle replay', () => {
 	it('is on the terminal within 200 ms of the start (beyond Node\'s own), naming what is read', async () => {
 		const env = {NO_COLOR: '1', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
-		const bare = [process.execPath, '-e', `process.stdout.write('tattle · replay of x\\n0 pkts\\n'); setTimeout(() => {}, 10000)`];
-		const tattle = [process.execPath, cli, 'replay', BUNDLE];
-		const node: number[] = [];
-		const first: number[] = [];
-		let text = '';
-		for (let i = 0; i < RUNS; i++) {
-			node.push((await timeToOutput(bare, {pattern: FRAME, env})).ms ?? Infinity);
-			const r = await timeToOutput(tattle, {pattern: FRAME, env});
-			first.push(r.ms ?? Infinity);
-			text = r.text;
-		}
-		const figures = `first frame ${first.map((t) => t.toFixed(0)).join(', ')} ms; bare node ${node.map((t) => t.toFixed(0)).join(', ')} ms`;
-		console.log(figures);
+		const {beyond, figures, text} = await firstFrameBeyondNode([process.execPath, cli, 'replay', BUNDLE], 'tattle · replay of x\n0 pkts\n', env);
 		expect(text).toContain(`tattle · replay of ${BUNDLE} · `);
-		expect(median(first) - median(node), `${figures}\n${text}`).toBeLessThan(REPLAY_FIRST_FRAME_MS);
+		expect(beyond, `${figures}\n${text}`).toBeLessThan(REPLAY_FIRST_FRAME_MS);
 	}, 120_000);
 });
