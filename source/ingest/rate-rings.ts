@@ -1,11 +1,13 @@
 /**
  * Outbound bytes per second per destination, for the destinations panel's sparkline: a ring of
- * RATE_SECONDS seconds per destination, indexed by epoch second. Rings live in pages of one
- * Float64Array each and are named by slot, like the upload grid's series: a Float64Array per
+ * RATE_SECONDS seconds per destination, indexed by epoch second. Rings live in SeriesPages
+ * (series-pages.ts), named by slot, like the upload grid's series: a Float64Array per
  * destination was an allocation, an ArrayBuffer and a backing store each, and a flood of new
  * destinations made a million of them (~15% of its CPU, ~60 MB of its peak RSS). A slot is taken
  * on a destination's first outbound byte and given back when the destination leaves the table.
  */
+
+import {SeriesPages} from './series-pages.js';
 
 /** Seconds of per-destination outbound rate kept for the sparkline. */
 export const RATE_SECONDS = 30;
@@ -15,16 +17,13 @@ export const NO_RING = -1;
 export const GONE_RING = -2;
 /** Rings per page, as a shift: one 60 KB allocation for every 256 destinations that send. */
 const PAGE_SHIFT = 8;
-const PAGE_RINGS = 1 << PAGE_SHIFT;
 
 export class RateRings {
-	private readonly pages: Float64Array[] = [];
-	private slots = 0;
-	private readonly free: number[] = [];
+	private readonly rings = new SeriesPages(RATE_SECONDS, PAGE_SHIFT, (n) => new Float64Array(n));
 
 	/** Rings in use (for tests). */
 	get inUse(): number {
-		return this.slots - this.free.length;
+		return this.rings.inUse;
 	}
 
 	/**
@@ -34,17 +33,17 @@ export class RateRings {
 	 */
 	add(slot: number, sec: number, bytes: number): number {
 		if (slot === GONE_RING) return slot;
-		const s = slot === NO_RING ? this.take() : slot;
+		const s = slot === NO_RING ? this.rings.take() : slot;
 		const i = sec % RATE_SECONDS;
-		if (i >= 0) this.pages[s >> PAGE_SHIFT]![(s & (PAGE_RINGS - 1)) * RATE_SECONDS + i]! += bytes;
+		if (i >= 0) this.rings.page(s)[this.rings.offset(s) + i]! += bytes;
 		return s;
 	}
 
 	/** Zeroes the seconds after `fromSec` up to `toSec` (at most a whole ring): they passed silently. */
 	advance(slot: number, fromSec: number, toSec: number): void {
 		if (slot < 0) return;
-		const page = this.pages[slot >> PAGE_SHIFT]!;
-		const off = (slot & (PAGE_RINGS - 1)) * RATE_SECONDS;
+		const page = this.rings.page(slot);
+		const off = this.rings.offset(slot);
 		const clear = Math.min(toSec - fromSec, RATE_SECONDS);
 		for (let i = 1; i <= clear; i++) {
 			const at = (fromSec + i) % RATE_SECONDS;
@@ -55,8 +54,8 @@ export class RateRings {
 	/** The RATE_SECONDS seconds ending at `nowSec`, oldest first, of a ring last advanced to `lastSec`. */
 	series(slot: number, lastSec: number, nowSec: number): number[] {
 		const out: number[] = [];
-		const page = slot < 0 ? undefined : this.pages[slot >> PAGE_SHIFT]!;
-		const off = (slot & (PAGE_RINGS - 1)) * RATE_SECONDS;
+		const page = slot < 0 ? undefined : this.rings.page(slot);
+		const off = slot < 0 ? 0 : this.rings.offset(slot);
 		for (let s = nowSec - RATE_SECONDS + 1; s <= nowSec; s++) {
 			out.push(!page || s > lastSec || s <= lastSec - RATE_SECONDS ? 0 : page[off + (((s % RATE_SECONDS) + RATE_SECONDS) % RATE_SECONDS)]!);
 		}
@@ -70,20 +69,7 @@ export class RateRings {
 
 	/** Gives a ring back (its destination is gone); returns GONE_RING for the owner to keep. */
 	release(slot: number): number {
-		if (slot >= 0) this.free.push(slot);
+		if (slot >= 0) this.rings.release(slot);
 		return GONE_RING;
-	}
-
-	/** A zeroed ring: a given-back one, else the next (a new page every PAGE_RINGS). */
-	private take(): number {
-		let s = this.free.pop();
-		if (s === undefined) {
-			s = this.slots++;
-			if ((s & (PAGE_RINGS - 1)) === 0) this.pages.push(new Float64Array(PAGE_RINGS * RATE_SECONDS));
-		} else {
-			const off = (s & (PAGE_RINGS - 1)) * RATE_SECONDS;
-			this.pages[s >> PAGE_SHIFT]!.fill(0, off, off + RATE_SECONDS);
-		}
-		return s;
 	}
 }

@@ -3,11 +3,12 @@
  * buckets on one grid shared by the whole session. The grid's bucket width doubles whenever a
  * packet falls past its end, so a destination's series is the same 384 bytes whether the session
  * lasts ten seconds or ten hours; a series made on a narrower grid is folded (pairs of buckets
- * summed) the next time it is touched. Series live in pages of one Float32Array each and are
- * named by their slot number: a typed array per destination cost 18 MB of RSS for 7 MB of data at
+ * summed) the next time it is touched. Series live in SeriesPages (series-pages.ts, pages of one
+ * Float32Array each) and are named by their slot number: a typed array per destination cost 18 MB of RSS for 7 MB of data at
  * 14k destinations (an allocation and two heap objects each). O(1) amortised per packet.
  */
 import type {UploadTimeline} from '../types.js';
+import {SeriesPages} from './series-pages.js';
 
 /**
  * Buckets per series (even: folding sums pairs): ~9 px a bucket across the report's 880-unit
@@ -45,11 +46,9 @@ export class UploadGrid {
 	private level = 0;
 	/** Highest bucket used, on the current level. */
 	private last = 0;
-	private readonly pages: Float32Array[] = [];
+	private readonly series = new SeriesPages(TIMELINE_BUCKETS, PAGE_SHIFT, (n) => new Float32Array(n));
 	/** The grid level each slot's buckets are on. */
 	private levels = new Uint8Array(PAGE_SERIES);
-	private slots = 0;
-	private readonly free: number[] = [];
 
 	/** Bucket width in seconds. */
 	get bucketSeconds(): number {
@@ -58,7 +57,7 @@ export class UploadGrid {
 
 	/** Series in use (for tests and the caps' accounting). */
 	get inUse(): number {
-		return this.slots - this.free.length;
+		return this.series.inUse;
 	}
 
 	/** Adds `bytes` sent at `ts` to a slot (one is taken on first use); returns the slot. A non-finite time is ignored. */
@@ -67,7 +66,7 @@ export class UploadGrid {
 		// The bucket first: it may widen the grid, and the series is then brought to the new width.
 		const i = this.bucket(ts);
 		const s = slot === NO_SERIES ? this.take() : this.current(slot);
-		this.pages[s >> PAGE_SHIFT]![(s & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS + i]! += bytes;
+		this.series.page(s)[this.series.offset(s) + i]! += bytes;
 		return s;
 	}
 
@@ -77,8 +76,8 @@ export class UploadGrid {
 		if (from >= 0) {
 			const i = this.bucket(ts);
 			const f = this.current(from);
-			const page = this.pages[f >> PAGE_SHIFT]!;
-			const at = (f & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS + i;
+			const page = this.series.page(f);
+			const at = this.series.offset(f) + i;
 			// The flow's bytes may have spread over buckets: take what this one holds, never below zero.
 			page[at] = Math.max(0, page[at]! - bytes);
 		}
@@ -95,10 +94,10 @@ export class UploadGrid {
 		if (into === NO_SERIES) return this.current(from);
 		const a = this.current(into);
 		const b = this.current(from);
-		const pa = this.pages[a >> PAGE_SHIFT]!;
-		const pb = this.pages[b >> PAGE_SHIFT]!;
-		const oa = (a & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS;
-		const ob = (b & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS;
+		const pa = this.series.page(a);
+		const pb = this.series.page(b);
+		const oa = this.series.offset(a);
+		const ob = this.series.offset(b);
 		for (let i = 0; i < TIMELINE_BUCKETS; i++) pa[oa + i]! += pb[ob + i]!;
 		this.release(b);
 		return a;
@@ -106,7 +105,7 @@ export class UploadGrid {
 
 	/** Gives a slot back (its destination is gone); returns GONE_SERIES for the owner to keep. */
 	release(slot: number): number {
-		if (slot >= 0) this.free.push(slot);
+		if (slot >= 0) this.series.release(slot);
 		return GONE_SERIES;
 	}
 
@@ -120,8 +119,8 @@ export class UploadGrid {
 			.slice(0, max)
 			.map((c) => {
 				const s = this.current(c.uploads);
-				const off = (s & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS;
-				return {host: c.host, bytesOut: Array.from(this.pages[s >> PAGE_SHIFT]!.subarray(off, off + used), Math.round)};
+				const off = this.series.offset(s);
+				return {host: c.host, bytesOut: Array.from(this.series.page(s).subarray(off, off + used), Math.round)};
 			});
 		return {start: this.start, bucketSeconds: this.bucketSeconds, rows};
 	}
@@ -140,20 +139,13 @@ export class UploadGrid {
 		return i;
 	}
 
-	/** A fresh zeroed slot on the current level: a given-back one, else the next (a new page every PAGE_SERIES). */
+	/** A fresh zeroed slot on the current level. */
 	private take(): number {
-		let s = this.free.pop();
-		if (s === undefined) {
-			s = this.slots++;
-			if ((s & (PAGE_SERIES - 1)) === 0) this.pages.push(new Float32Array(PAGE_SERIES * TIMELINE_BUCKETS));
-			if (s >= this.levels.length) {
-				const grown = new Uint8Array(this.levels.length * 2);
-				grown.set(this.levels);
-				this.levels = grown;
-			}
-		} else {
-			const off = (s & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS;
-			this.pages[s >> PAGE_SHIFT]!.fill(0, off, off + TIMELINE_BUCKETS);
+		const s = this.series.take();
+		if (s >= this.levels.length) {
+			const grown = new Uint8Array(this.levels.length * 2);
+			grown.set(this.levels);
+			this.levels = grown;
 		}
 		this.levels[s] = this.level;
 		return s;
@@ -163,8 +155,8 @@ export class UploadGrid {
 	private current(s: number): number {
 		const behind = this.level - this.levels[s]!;
 		if (behind <= 0) return s;
-		const b = this.pages[s >> PAGE_SHIFT]!;
-		const off = (s & (PAGE_SERIES - 1)) * TIMELINE_BUCKETS;
+		const b = this.series.page(s);
+		const off = this.series.offset(s);
 		for (let n = 0; n < Math.min(behind, MAX_FOLDS); n++) {
 			for (let j = 0; j < TIMELINE_BUCKETS / 2; j++) b[off + j] = b[off + 2 * j]! + b[off + 2 * j + 1]!;
 			b.fill(0, off + TIMELINE_BUCKETS / 2, off + TIMELINE_BUCKETS);
