@@ -16,11 +16,6 @@ export function fixRewind(chunk: string): string {
 	return m ? `\u001B[${Number(m[1]) + 1}A${chunk.slice(m[0].length)}` : chunk;
 }
 
-/** A view of `stream` whose writes get the rewind fix; everything else (size, isTTY, events) is the stream's own. */
-export function withRewindFix<T extends NodeJS.WriteStream>(stream: T): T {
-	return mapWrites(stream, fixRewind);
-}
-
 /** A view of `stream` whose string writes pass through `transform`; everything else is the stream's own. */
 export function mapWrites<T extends NodeJS.WriteStream>(stream: T, transform: (chunk: string) => string): T {
 	const write = (chunk: unknown, ...rest: unknown[]): boolean =>

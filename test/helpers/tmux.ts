@@ -68,6 +68,8 @@ export type TmuxPane = {
 	display(format: string): Promise<string>;
 	title(): Promise<string>;
 	resize(width: number, height: number): Promise<void>;
+	/** Appends what the program writes to the pane, byte for byte, to `file` from now on (pipe-pane). */
+	record(file: string): Promise<void>;
 	/** Ends the tmux server of this pane (idempotent; never throws). */
 	kill(): Promise<void>;
 };
@@ -149,6 +151,9 @@ export async function startTmux(o: TmuxOptions): Promise<TmuxPane> {
 		},
 		async resize(width, height) {
 			await tmux('resize-window', ...target, '-x', String(width), '-y', String(height));
+		},
+		async record(file) {
+			await tmux('pipe-pane', ...target, `cat >> ${shellQuote(file)}`);
 		},
 		async kill() {
 			if (killed) return;

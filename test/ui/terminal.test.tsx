@@ -54,7 +54,7 @@ const PAINT = {timeout: 10_000, interval: 2};
 /** The demo session at a step: 1.5 s apart, so each step changes the totals line, row 2. */
 const showStep = (step: number): void => applySnapshot(buildDemoSnapshot(3 + step * 1.5));
 
-/** A step's frame as Ink wrote it, and the screen it should leave (the debug renderer's frame). */
+/** A step's frame as written (every write since the step), and the screen it should leave (the debug renderer's frame). */
 type Painted = {frame: string; want: string[]};
 
 /**
@@ -68,8 +68,10 @@ async function paintStep(out: TtyOut, step: number, previous?: string[]): Promis
 	const totals = want[1]!;
 	// Otherwise an older frame could pass for this one.
 	expect(totals, `step ${step} changes the totals line`).not.toBe(previous?.[1]);
-	await expect.poll(() => out.writes.slice(from).some(w => w.includes(totals)), PAINT).toBe(true);
-	return {frame: out.writes.slice(from).find(w => w.includes(totals))!, want};
+	// Ink writes a changed line whole; the cell writer only its changed cells, so the screen tells.
+	const painted = (): boolean => out.writes.slice(from).some(w => w.includes(totals)) || out.term.screen()[1] === totals;
+	await expect.poll(painted, PAINT).toBe(true);
+	return {frame: out.writes.slice(from).join(''), want};
 }
 
 /** Paints steps 0..steps-1, each after the previous one's frame is out. */
@@ -134,10 +136,10 @@ describe('real-terminal repaints', () => {
 
 	it('incremental repaints write far fewer bytes than full repaints', async () => {
 		/** Bytes of each step's frame: the first paints the whole screen either way, so it is left out. */
-		const frameBytes = async (incremental: boolean): Promise<number[]> => {
+		const frameBytes = async (incremental: boolean, cells?: boolean): Promise<number[]> => {
 			resetSession();
 			const out = new TtyOut(80, 24);
-			const app = renderApp({color: true, ascii: false, incremental, stdout: out as unknown as NodeJS.WriteStream, stdin: new NoStdin() as unknown as NodeJS.ReadStream});
+			const app = renderApp({color: true, ascii: false, incremental, cells, stdout: out as unknown as NodeJS.WriteStream, stdin: new NoStdin() as unknown as NodeJS.ReadStream});
 			stop = () => app.unmount();
 			const painted = await paint(out, 8);
 			app.unmount();
@@ -146,10 +148,40 @@ describe('real-terminal repaints', () => {
 		};
 
 		const full = await frameBytes(false);
-		const partial = await frameBytes(true);
+		const partial = await frameBytes(true, false);
 		const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
 		// The same frames in the same order: each incremental frame is smaller than its full repaint.
 		for (const [i, bytes] of partial.entries()) expect(bytes, `frame ${i + 1}: ${bytes} vs ${full[i]} bytes`).toBeLessThan(full[i]!);
 		expect(sum(partial)).toBeLessThan(sum(full) * 0.8);
+	});
+	it('the cell writer sends about half the bytes of whole changed lines and leaves the same coloured screen', async () => {
+		/** Each step's bytes and styled screen, with or without the cell writer. */
+		const paintWith = async (cells: boolean): Promise<{bytes: number[]; screens: string[][]}> => {
+			resetSession();
+			const out = new TtyOut(100, 30);
+			const app = renderApp({color: true, ascii: false, cells, stdout: out as unknown as NodeJS.WriteStream, stdin: new NoStdin() as unknown as NodeJS.ReadStream});
+			stop = () => app.unmount();
+			const bytes: number[] = [];
+			const screens: string[][] = [];
+			let want: string[] | undefined;
+			for (let step = 0; step < 10; step++) {
+				let frame: string;
+				({frame, want} = await paintStep(out, step, want));
+				expect(out.term.screen(), `step ${step}`).toEqual(want);
+				bytes.push(frame.length);
+				screens.push(out.term.styledScreen());
+			}
+
+			app.unmount();
+			stop = undefined;
+			return {bytes: bytes.slice(1), screens};
+		};
+
+		const lines = await paintWith(false);
+		const cells = await paintWith(true);
+		// Colours and attributes too, cell by cell, after every step.
+		expect(cells.screens).toEqual(lines.screens);
+		const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+		expect(sum(cells.bytes), `${sum(cells.bytes)} vs ${sum(lines.bytes)} bytes`).toBeLessThan(sum(lines.bytes) * 0.7);
 	});
 });
