@@ -95,18 +95,29 @@ export function followFile(path: string, opts: FollowOptions): AsyncGenerator<Ui
 	return guarded(abortable(readGrowing(path, opts), opts.signal), opts.kind);
 }
 
+/**
+ * A file read ahead: the next read is under way while the consumer works on the current chunk
+ * (a replay at full speed waited ~20% of its time for reads otherwise). The read ahead fills one
+ * buffer more than the ring, so the last `ring` chunks handed out stay untouched.
+ */
 async function* readWhole(path: string, opts: ReadOptions): AsyncGenerator<Uint8Array> {
 	const fh = await openFile(path);
-	const next = chunkRing(opts.chunkSize, opts.ring);
+	const next = chunkRing(opts.chunkSize, opts.ring + 1);
+	const readInto = (buf: Uint8Array) => fh.read(buf, 0, buf.length, null).then(({bytesRead}) => (bytesRead < buf.length ? buf.subarray(0, bytesRead) : buf));
+	let ahead: Promise<Uint8Array> | undefined;
 	try {
+		ahead = readInto(next());
 		for (;;) {
 			if (opts.signal?.aborted) return;
-			const buf = next();
-			const {bytesRead} = await fh.read(buf, 0, buf.length, null);
-			if (bytesRead === 0) return;
-			yield bytesRead < buf.length ? buf.subarray(0, bytesRead) : buf;
+			const chunk = await ahead;
+			ahead = undefined;
+			if (chunk.length === 0) return;
+			ahead = readInto(next());
+			yield chunk;
 		}
 	} finally {
+		// A read still under way finishes before the file is closed (its failure no longer matters).
+		await ahead?.catch(() => undefined);
 		await fh.close();
 	}
 }
