@@ -107,13 +107,21 @@ function applySgr(s: SgrState, params: string): boolean {
 	return true;
 }
 
-/** Whether a code point is surely one column wide (ASCII printable fast path, else string-width). */
+/** What `oneColumn` found for each BMP code point: 0 not asked yet, 1 one column, 2 not. */
+const widthSeen = new Uint8Array(0x10000);
+
+/** Whether a code point is surely one column wide (ASCII printable fast path, else string-width, once per code point). */
 function oneColumn(ch: string, code: number): boolean {
 	if (code >= 0x20 && code < 0x7f) return true;
-	if (code < 0xa0 || code > 0xffff) return false; // controls; astral (emoji, CJK ext.) left to Ink
+	// Controls, and surrogates (astral: emoji, CJK extensions) are left to Ink.
+	if (code < 0xa0 || (code >= 0xd800 && code <= 0xdfff)) return false;
+	const seen = widthSeen[code]!;
+	if (seen !== 0) return seen === 1;
 	// Variation selectors, joiners and combining marks change their neighbours' width.
-	if ((code >= 0x300 && code <= 0x36f) || (code >= 0x200b && code <= 0x200f) || (code >= 0xfe00 && code <= 0xfe0f)) return false;
-	return stringWidth(ch) === 1;
+	const mark = (code >= 0x300 && code <= 0x36f) || (code >= 0x200b && code <= 0x200f) || (code >= 0xfe00 && code <= 0xfe0f);
+	const one = !mark && stringWidth(ch) === 1;
+	widthSeen[code] = one ? 1 : 2;
+	return one;
 }
 
 /**
