@@ -67,7 +67,7 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 		await ui.waitUntilExit();
 	}
 	// Only the report and the exit code read this snapshot: no sparkline series (saves memory at the peak).
-	const snap = session.snapshot({rates: false});
+	const snap = session.snapshot();
 	writeReports(opts, snap, reportInput());
 	return exitCodeFor(opts, snap);
 }
