@@ -295,8 +295,6 @@ export type DestinationSummary = {
 	note?: string;
 	/** Packet indices that named or used this destination (first few, capped). */
 	evidencePackets: number[];
-	/** Bytes out per recent second, oldest first (capped), for the sparkline. */
-	rate: number[];
 	/** Flags raised against this destination. */
 	flags: number;
 	/** What of its payload could be read (see payloadReading in ingest/snapshot.ts). */
@@ -338,6 +336,15 @@ export type TimelineEntry = {ts: number; kind: string; text: string; index?: num
 export type SourceInfo = {source: string; state: SourceState; detail?: string; rate?: number; since?: number; /** Reconnect attempts in the current outage. */ retry?: number};
 
 /** Everything ingest hands to the stores and the report at a flush. */
+/**
+ * A destination's bytes out per second for the sparkline, oldest first, ending at the second of
+ * the snapshot it came with (empty for a host it does not know); asked again for a host, it gives
+ * the same series (the first answer is kept). The summaries carry no series: most of thousands
+ * move every second, and only the visible rows show one, so the dashboard's flush hands the
+ * stores this look-up beside the snapshot.
+ */
+export type RateLookup = (host: string) => readonly number[];
+
 export type SessionSnapshot = {
 	stats: SessionStats;
 	destinations: DestinationSummary[];

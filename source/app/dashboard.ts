@@ -57,13 +57,14 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 	const {control, notice} = o;
 	endWhenDone();
 	const [{renderApp}, stores, controls] = await loadDashboard();
+	// Each flush hands the stores the snapshot and the look-up of its sparklines (only the visible rows ask).
 	const flusher = startFlushing(() => {
 		if (session.input && control) {
 			session.input.speed = control.speed;
 			session.input.paused = control.paused;
 		}
-		return session.snapshot({uploads: false});
-	}, stores.applySnapshot, {periodMs: opts.refreshMs});
+		return {snapshot: session.snapshot({screen: true}), rates: session.rates()};
+	}, (s) => stores.applySnapshot(s.snapshot, s.rates), {periodMs: opts.refreshMs});
 	if (notice) stores.addNotice(notice);
 	// The first frame shows the session as it is (device, sources), not empty stores for a tick.
 	flusher.flushNow();
@@ -85,7 +86,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 			await o.ready;
 			const files = opts.report.length > 0 ? opts.report : [`tattle-report-${Date.now()}.json`];
 			const input = o.reportInput?.() ?? (o.mode === 'live' ? liveReportInput(opts, session, opts.serial, opts.pcap) : {command: o.mode, path: session.input?.path ?? null});
-			writeReports({...opts, report: files}, session.snapshot({rates: false}), input);
+			writeReports({...opts, report: files}, session.snapshot(), input);
 			return files.join(', ');
 		},
 		quit,

@@ -143,7 +143,7 @@ async function replaySession(p: string, eo: ExportOptions): Promise<SessionTable
 	session.finish();
 	checkCapture(result, input, session, undefined);
 	await geo;
-	const report = buildReport(session.snapshot({rates: false}), {version, input: {command: 'export', path: p, logcat: input.logcat ?? null}});
+	const report = buildReport(session.snapshot(), {version, input: {command: 'export', path: p, logcat: input.logcat ?? null}});
 	const kind: SessionInput['kind'] = input.bundle ? 'bundle' : input.capture ? 'capture' : 'logcat';
 	return builder.finish(report satisfies Report, {kind, path: p}, session.incognito.intervals());
 }

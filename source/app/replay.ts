@@ -66,8 +66,8 @@ export async function runReplayMode(opts: CliOptions, notice?: string): Promise<
 		ui.replayDone();
 		await ui.waitUntilExit();
 	}
-	// Only the report and the exit code read this snapshot: no sparkline series (saves memory at the peak).
-	const snap = session.snapshot({rates: false});
+	// Only the report and the exit code read this snapshot: built afresh, with the upload timeline (summaries carry no sparkline series).
+	const snap = session.snapshot();
 	writeReports(opts, snap, reportInput());
 	return exitCodeFor(opts, snap);
 }

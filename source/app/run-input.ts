@@ -109,7 +109,7 @@ async function replayRun(p: string, what: string, o: RunInputOptions): Promise<R
 	session.finish();
 	checkCapture(result, input, session, undefined);
 	await geo;
-	const report = buildReport(session.snapshot({rates: false}), {version, input: {command: 'replay', path: p, logcat: input.logcat ?? null, speed: 'max'}});
+	const report = buildReport(session.snapshot(), {version, input: {command: 'replay', path: p, logcat: input.logcat ?? null, speed: 'max'}});
 	return runFromReport(report, p);
 }
 

@@ -96,18 +96,14 @@ export class DestinationTable {
 		addEvidence(d, index);
 	}
 
-	/** Outbound bytes per second of `d` for the last RATE_SECONDS seconds ending at `nowSec`, oldest first. */
-	rateSeries(d: DestinationEntry, nowSec: number): number[] {
-		return this.rates.series(d.rate, d.rateSec, nowSec);
-	}
-
 	/**
-	 * A stamp of `rateSeries(d, nowSec)` beside `d`'s own counts: -Infinity while the series is all
-	 * zeros (no outbound second in the window), else `nowSec`; the series changes only when `d`'s
-	 * bytes out or this stamp change.
+	 * Outbound bytes per second of the destination `host` names (a key of the table, as a
+	 * summary's host is) for the last RATE_SECONDS seconds ending at `nowSec`, oldest first;
+	 * undefined when the table holds no such destination (any more).
 	 */
-	rateStamp(d: DestinationEntry, nowSec: number): number {
-		return this.rates.silent(d.rate, d.rateSec, nowSec) ? -Infinity : nowSec;
+	rateSeries(host: string, nowSec: number): number[] | undefined {
+		const d = this.byHost.get(host);
+		return d && this.rates.series(d.rate, d.rateSec, nowSec);
 	}
 
 	/** Counts a packet of a flow whose destination was evicted (it counts nowhere else). */

@@ -62,11 +62,6 @@ export class RateRings {
 		return out;
 	}
 
-	/** True when `series(slot, lastSec, nowSec)` is all zeros because no second of the window is in the ring. */
-	silent(slot: number, lastSec: number, nowSec: number): boolean {
-		return slot < 0 || lastSec <= nowSec - RATE_SECONDS || nowSec <= lastSec - RATE_SECONDS;
-	}
-
 	/** Gives a ring back (its destination is gone); returns GONE_RING for the owner to keep. */
 	release(slot: number): number {
 		if (slot >= 0) this.rings.release(slot);

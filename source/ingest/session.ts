@@ -9,7 +9,7 @@
  * (markers, the i key, source status); each handler is a few calls into the parts above, and
  * splitting the handlers apart would split one event's story across files.
  */
-import type {AndroidFact, Classification, DnsEvent, Flag, HttpEvent, IpInfo, LogLine, LogRecord, PacketMeta, QuicEvent, RawPacket, SessionEvent, SessionSnapshot, SessionStats, SourceInfo, SourceStatus, TimelineEntry, TlsEvent} from '../types.js';
+import type {AndroidFact, Classification, DnsEvent, Flag, HttpEvent, IpInfo, LogLine, LogRecord, PacketMeta, QuicEvent, RateLookup, RawPacket, SessionEvent, SessionSnapshot, SessionStats, SourceInfo, SourceStatus, TimelineEntry, TlsEvent} from '../types.js';
 import {PacketAnalyzer, type AnalyzerFlow, type AnalyzerSink, type DecryptionNote} from '../decode/analyzer.js';
 import {LogcatParser} from '../decode/logcat.js';
 import {androidFact} from '../decode/android.js';
@@ -37,6 +37,8 @@ export {ANY_BROWSER};
 
 /** Timeline entries kept for the Events panel and NDJSON consumers that attach late. */
 const MAX_TIMELINE = 1_000;
+/** The sparkline of a host the destination table does not hold: shared, never written to. */
+const NO_SERIES: readonly number[] = [];
 /** NDJSON `flow` totals go out every this many seconds of the session clock, for flows that moved. */
 const FLOW_REPORT_SECONDS = 10;
 
@@ -475,17 +477,15 @@ export class Session implements AnalyzerSink {
 	// ---- output -------------------------------------------------------------------------
 
 	/**
-	 * The whole state, shaped for the stores and the report. `rates: false` leaves every
-	 * destination's rate series empty (one shared array): the report has no sparklines, and
-	 * 30 numbers for each of ~17k destinations were a share of the end-of-replay peak.
-	 * `uploads: false` leaves out the report's upload timeline (the dashboard's flush: no panel
-	 * shows it, and it was a fifth of an unchanged snapshot's time).
+	 * The whole state, shaped for the stores and the report. `screen` is the dashboard's flush:
+	 * a destination's summary is reused while its inputs are unchanged (snapshot.ts), and the
+	 * report's upload timeline is left out (no panel shows it, and it was a fifth of an unchanged
+	 * snapshot's time). The sparklines' series are not in it: see `rates`.
 	 */
-	snapshot(opts: {rates?: boolean; uploads?: boolean} = {}): SessionSnapshot {
+	snapshot(opts: {screen?: boolean} = {}): SessionSnapshot {
 		this.dests.foldNamedAddresses((ip) => this.analyzer.nameOf(ip));
-		const nowSec = Math.floor(this.now);
 		const uploading: DestinationEntry[] = [];
-		if (opts.uploads !== false) for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
+		if (!opts.screen) for (const d of this.dests.entries()) if (d.uploads >= 0) uploading.push(d);
 		const stats = {...this.stats, problems: {...this.stats.problems}};
 		if (this.analyzer.flowsEvicted > 0) stats.problems['flows-evicted'] = this.analyzer.flowsEvicted;
 		else delete stats.problems['flows-evicted'];
@@ -497,9 +497,8 @@ export class Session implements AnalyzerSink {
 			destinations: this.dests.entries(),
 			classify: (d) => this.classify(d),
 			ipInfo: this.ipInfo,
-			rateOf: opts.rates === false ? undefined : (d) => this.dests.rateSeries(d, nowSec),
 			isNew: this.baseline ? (d) => this.isNewHost(d.host) : undefined,
-			cache: opts.rates === false ? undefined : {rateStamp: (d) => this.dests.rateStamp(d, nowSec)},
+			reuse: opts.screen,
 			flags: this.flags.list(),
 			apps: this.apps.entries(),
 			timeline: this.timeline.toArray(),
@@ -511,7 +510,27 @@ export class Session implements AnalyzerSink {
 			tls: this.tlsReading.summary(waitingDropped),
 			// Copies: an open window's end is set in place later, and a snapshot must not change under the stores.
 			incognitoWindows: this.incognito.intervals().map((w) => ({...w})),
-			uploads: opts.uploads === false ? undefined : this.dests.uploadGrid.timeline(uploading),
+			uploads: opts.screen ? undefined : this.dests.uploadGrid.timeline(uploading),
 		});
+	}
+
+	/**
+	 * The sparklines' look-up for a snapshot taken now: a destination's bytes out per second
+	 * ending at the session clock's second, read from its ring when first asked and then kept,
+	 * so the rows visible at a flush show the series of that moment however often the view is
+	 * drawn. Only the rows on screen ask (~30 of thousands); a host no longer in the table
+	 * gives an empty series.
+	 */
+	rates(): RateLookup {
+		const nowSec = Math.floor(this.now);
+		const asked = new Map<string, readonly number[]>();
+		return (host) => {
+			let series = asked.get(host);
+			if (series === undefined) {
+				series = this.dests.rateSeries(host, nowSec) ?? NO_SERIES;
+				asked.set(host, series);
+			}
+			return series;
+		};
 	}
 }

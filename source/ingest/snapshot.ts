@@ -11,8 +11,6 @@ import {viaNames, type DestinationEntry, type Reading} from './destination-entry
 
 /** Address scopes that never leave the local network: a destination seen only there is `local`. */
 const LOCAL_SCOPES: ReadonlySet<IpInfo['scope']> = new Set(['private', 'loopback', 'link-local', 'multicast']);
-/** The rate series of a snapshot taken without rates; shared, never written to. */
-const NO_RATE: number[] = [];
 
 /** What a snapshot is made of: the session's state as it is, plus how to look things up. */
 export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' | 'apps' | 'flags'> & {
@@ -21,16 +19,15 @@ export type SnapshotParts = Omit<SessionSnapshot, 'destinations' | 'categories' 
 	apps: Iterable<AppEntry>;
 	classify: (d: DestinationEntry) => Classification;
 	ipInfo: ((ip: string) => IpInfo) | undefined;
-	/** A destination's rate series (ending at the session clock); absent: every one is empty (the report has no sparklines). */
-	rateOf: ((d: DestinationEntry) => number[]) | undefined;
 	/** Whether a destination is new against the --baseline run; absent without one. */
 	isNew?: (d: DestinationEntry) => boolean;
 	/**
-	 * Summaries of earlier snapshots, reused for destinations whose inputs did not change (the
-	 * dashboard's flush: most of thousands of destinations are idle between two flushes), with
-	 * `rateStamp`, which changes whenever `rateOf` may give another series for unchanged counts.
+	 * Reuse the summaries of earlier snapshots for destinations whose inputs did not change (the
+	 * dashboard's flush: most of thousands of destinations are idle between two flushes). A
+	 * summary holds nothing that moves with the clock alone (the sparkline's series is looked up
+	 * apart, `RateLookup`), so an idle destination keeps its summary object.
 	 */
-	cache?: {rateStamp: (d: DestinationEntry) => number};
+	reuse?: boolean;
 };
 
 /**
@@ -48,10 +45,8 @@ export type CachedSummary = {
 	rank: number;
 };
 
-/** Where `summaryInputs` writes the rate stamp. */
-const RATE_STAMP = 22;
 /** How many numbers `summaryInputs` writes. */
-const INPUTS = 24;
+const INPUTS = 21;
 /** The current entry's inputs, compared in place with the cached ones (no allocation for an unchanged destination). */
 const scratch = new Float64Array(INPUTS);
 
@@ -60,7 +55,7 @@ const scratch = new Float64Array(INPUTS);
  * evidence, payload keys) and counts only add, so sizes and counts stand for their contents; the
  * classification is fixed per host. NaN never compares equal: such an entry is rebuilt each time.
  */
-function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array): void {
+function summaryInputs(d: DestinationEntry, out: Float64Array): void {
 	const r = d.reading;
 	out[0] = d.packets;
 	out[1] = d.bytesOut;
@@ -82,25 +77,19 @@ function summaryInputs(d: DestinationEntry, rateStamp: number, out: Float64Array
 	out[17] = r ? r.stopped : -1;
 	out[18] = r ? r.appEncrypted : -1;
 	out[19] = r ? r.plainHttp : -1;
-	out[20] = d.rate;
-	out[21] = d.rateSec;
-	out[RATE_STAMP] = rateStamp;
 	// The first evidence index: a first packet replaces an empty array.
-	out[23] = d.evidence[0] ?? -1;
+	out[20] = d.evidence[0] ?? -1;
 }
 
 /** `d`'s summary: the cached one while its inputs are unchanged, else a new one (then cached). */
-function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): CachedSummary {
-	summaryInputs(d, cache.rateStamp(d), scratch);
+function cachedSummary(d: DestinationEntry, parts: SnapshotParts): CachedSummary {
+	summaryInputs(d, scratch);
 	const isNew = parts.isNew?.(d);
 	const note = d.reading?.note;
 	const hit = d.summary;
 	const sameContext = hit !== undefined && hit.info === parts.ipInfo && hit.isNew === isNew && hit.note === note;
 	if (sameContext && sameInputs(hit.inputs, scratch)) return hit;
-	const rate = parts.rateOf ? parts.rateOf(d) : NO_RATE;
-	// Only the clock moved its sparkline (the usual case at a high packet rate: every sender's
-	// window moves each second): a copy with the new series, the rest shared.
-	const summary = sameContext && sameInputs(hit.inputs, scratch, RATE_STAMP) ? {...hit.summary, rate} : destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), rate, isNew);
+	const summary = destinationSummary(d, parts.classify(d), parts.ipInfo && lookupIps(d, parts.ipInfo), isNew);
 	if (hit) {
 		hit.summary = summary;
 		hit.inputs.set(scratch);
@@ -119,11 +108,11 @@ function cachedSummary(d: DestinationEntry, parts: SnapshotParts, cache: NonNull
  * end): the sort then meets runs already in order, and compares ~n pairs instead of ~n log n
  * (with thousands of ties on bytes and packets, each a localeCompare).
  */
-function cachedSummaries(parts: SnapshotParts, cache: NonNullable<SnapshotParts['cache']>): DestinationSummary[] {
+function cachedSummaries(parts: SnapshotParts): DestinationSummary[] {
 	const all: CachedSummary[] = [];
 	let maxRank = -1;
 	for (const d of parts.destinations) {
-		const c = cachedSummary(d, parts, cache);
+		const c = cachedSummary(d, parts);
 		all.push(c);
 		if (c.rank > maxRank) maxRank = c.rank;
 	}
@@ -151,20 +140,20 @@ function reportOrder(a: DestinationSummary, b: DestinationSummary): number {
 	return b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn) || b.packets - a.packets || a.host.localeCompare(b.host);
 }
 
-/** True when the inputs are the same, but for the one at `skip` (if any). */
-function sameInputs(a: Float64Array, b: Float64Array, skip = -1): boolean {
-	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i] && i !== skip) return false;
+/** True when the inputs are the same. */
+function sameInputs(a: Float64Array, b: Float64Array): boolean {
+	for (let i = 0; i < INPUTS; i++) if (a[i] !== b[i]) return false;
 	return true;
 }
 
 /** The whole state, shaped for the stores and the report; `parts.stats` is copied, not kept. */
 export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
-	const {classify, ipInfo, rateOf, cache} = parts;
+	const {classify, ipInfo} = parts;
 	let destinations: DestinationSummary[];
-	if (cache) destinations = cachedSummaries(parts, cache);
+	if (parts.reuse) destinations = cachedSummaries(parts);
 	else {
 		destinations = [];
-		for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), rateOf ? rateOf(d) : NO_RATE, parts.isNew?.(d)));
+		for (const d of parts.destinations) destinations.push(destinationSummary(d, classify(d), ipInfo && lookupIps(d, ipInfo), parts.isNew?.(d)));
 		destinations.sort(reportOrder);
 	}
 	const apps: AppSummary[] = [...parts.apps]
@@ -189,7 +178,7 @@ export function sessionSnapshot(parts: SnapshotParts): SessionSnapshot {
 }
 
 /** One destination for the stores: its classification, where its addresses are, what could be read. */
-export function destinationSummary(d: DestinationEntry, cls: Classification, info: IpInfo | undefined, rate: number[], isNew?: boolean): DestinationSummary {
+export function destinationSummary(d: DestinationEntry, cls: Classification, info: IpInfo | undefined, isNew?: boolean): DestinationSummary {
 	const s: DestinationSummary = {
 		host: d.host,
 		ips: [...d.ips],
@@ -213,7 +202,6 @@ export function destinationSummary(d: DestinationEntry, cls: Classification, inf
 		ruleSource: cls.ruleSource,
 		note: cls.note,
 		evidencePackets: [...d.evidence],
-		rate,
 		flags: d.flags,
 	};
 	const seen = payloadSeenSummary(d.seen);

@@ -4,11 +4,11 @@
 import {computed} from 'nanostores';
 import {formatAge, formatAsn, formatBytes, formatCount, formatCountry} from '../lib/format.js';
 import {sanitize} from '../lib/sanitize.js';
-import type {Category, DestinationSummary} from '../types.js';
+import type {Category, DestinationSummary, RateLookup} from '../types.js';
 import {deepEqual} from './equal.js';
 import {$destinationList} from './lists.js';
 import {resolveIndex, windowStart} from './selection.js';
-import {$destinations, $stats} from './session-stores.js';
+import {$destinations, $rates, $stats} from './session-stores.js';
 import {$ui, $viewport, type SortMode} from './ui-state.js';
 
 /** Longest DNS name is 253 characters; nothing longer is a real host. */
@@ -64,8 +64,11 @@ type DestinationsView = {
 	newCount: number;
 };
 
-/** One destination as table cells. `now` is the session clock (the newest packet), so replays age correctly. */
-function destinationRow(d: DestinationSummary, now: number | undefined): DestinationRow {
+/**
+ * One destination as table cells. `now` is the session clock (the newest packet), so replays age
+ * correctly; `rates` gives its sparkline (asked for visible rows only).
+ */
+function destinationRow(d: DestinationSummary, now: number | undefined, rates: RateLookup): DestinationRow {
 	const apps = d.apps.length > 1 ? `${d.apps[0]} +${d.apps.length - 1}` : (d.apps[0] ?? '');
 	const asOrg = [formatAsn(d.asn), d.asOrg].filter(Boolean).join(' ');
 	return {
@@ -80,7 +83,7 @@ function destinationRow(d: DestinationSummary, now: number | undefined): Destina
 		bytesIn: formatBytes(d.bytesIn),
 		packets: formatCount(d.packets),
 		last: formatAge(d.lastTs, now),
-		rate: d.rate.slice(-SPARK_SAMPLES),
+		rate: rates(d.host).slice(-SPARK_SAMPLES),
 		flags: d.flags,
 		reading: d.payload ? READING_WORDS[d.payload] : '',
 		isNew: d.new === true,
@@ -88,8 +91,8 @@ function destinationRow(d: DestinationSummary, now: number | undefined): Destina
 }
 
 export const $destinationsView = computed(
-	[$destinationList, $destinations, $ui, $viewport, $stats],
-	(list, all, ui, viewport, stats): DestinationsView => {
+	[$destinationList, $destinations, $ui, $viewport, $stats, $rates],
+	(list, all, ui, viewport, stats, rates): DestinationsView => {
 		const budget = viewport.destinations;
 		const sel = ui.selection.destinations;
 		const index = resolveIndex(sel, list.map(d => d.host));
@@ -99,7 +102,7 @@ export const $destinationsView = computed(
 		let newCount = 0;
 		for (const d of all) if (d.new) newCount++;
 		return {
-			rows: visible.map(d => destinationRow(d, stats.lastTs)),
+			rows: visible.map(d => destinationRow(d, stats.lastTs, rates)),
 			total: list.length,
 			all: all.length,
 			start,

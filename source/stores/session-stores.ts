@@ -9,6 +9,7 @@ import type {
 	DestinationSummary,
 	Flag,
 	IncognitoSignal,
+	RateLookup,
 	SessionSnapshot,
 	SessionStats,
 	SourceInfo,
@@ -51,13 +52,22 @@ export const $incognito = dataAtom<readonly string[]>([]);
 /** The kind of signal that set each incognito package's state. */
 export const $incognitoSignals = dataAtom<Readonly<Record<string, IncognitoSignal>>>({});
 
+/** A snapshot without sparklines (tests, a look-up never handed over): every series is empty. */
+const NO_RATES: RateLookup = () => [];
+/**
+ * The sparklines of the shown snapshot's destinations, looked up by host: the destinations view
+ * asks for its visible rows only. A new look-up each flush (compared by identity).
+ */
+export const $rates = atom<RateLookup>(NO_RATES);
+
 // While the view is paused, the newest snapshot waits here; capture and ingest carry on.
 let holding = false;
-let held: SessionSnapshot | undefined;
+let held: {snapshot: SessionSnapshot; rates: RateLookup} | undefined;
 
 /** Write every slice of a snapshot in one synchronous batch (one notification per changed store). */
-function writeSnapshot(s: SessionSnapshot): void {
+function writeSnapshot(s: SessionSnapshot, rates: RateLookup): void {
 	batch(() => {
+		$rates.set(rates);
 		$stats.set(s.stats);
 		$destinations.set(s.destinations);
 		$categories.set(s.categories);
@@ -74,23 +84,32 @@ function writeSnapshot(s: SessionSnapshot): void {
 	});
 }
 
-/** Ingest's flush entry point: show this snapshot, or keep it aside while the view is paused. */
-export function applySnapshot(s: SessionSnapshot): void {
+/**
+ * Ingest's flush entry point: show this snapshot, with the look-up of its destinations'
+ * sparklines, or keep both aside while the view is paused.
+ */
+export function applySnapshot(s: SessionSnapshot, rates: RateLookup = NO_RATES): void {
 	if (holding) {
-		held = s;
+		held = {snapshot: s, rates};
 		return;
 	}
 
-	writeSnapshot(s);
+	writeSnapshot(s, rates);
 }
 
 /** Freeze (true) or release (false) the visible stores; releasing shows the newest held snapshot. */
 export function holdSnapshots(on: boolean): void {
+	if (on && !holding) {
+		// Frozen means every row's sparkline too, also those scrolled to later: the look-up reads
+		// rings that ingest keeps moving, so each shown destination's series is asked (and kept) now.
+		const rates = $rates.get();
+		for (const d of $destinations.get()) rates(d.host);
+	}
 	holding = on;
 	if (!on && held) {
 		const latest = held;
 		held = undefined;
-		writeSnapshot(latest);
+		writeSnapshot(latest.snapshot, latest.rates);
 	}
 }
 
@@ -104,6 +123,7 @@ export function resetSession(): void {
 	holding = false;
 	held = undefined;
 	batch(() => {
+		$rates.set(NO_RATES);
 		$stats.set(EMPTY_STATS);
 		$destinations.set([]);
 		$categories.set([]);

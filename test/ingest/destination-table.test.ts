@@ -30,12 +30,14 @@ describe('DestinationTable', () => {
 		t.countPacket(d, 300, true, 101.5, 2);
 		t.countPacket(d, 1000, false, 99, 3);
 		expect(d).toMatchObject({packets: 3, bytesOut: 800, bytesIn: 1000, firstTs: 99, lastTs: 101.5});
-		const series = t.rateSeries(d, 101);
+		const series = t.rateSeries('h.example', 101)!;
 		expect(series).toHaveLength(RATE_SECONDS);
 		expect(series.slice(-2)).toEqual([500, 300]);
 		// A minute of silence clears the ring.
 		t.countPacket(d, 7, true, 200, 4);
-		expect(t.rateSeries(d, 200).reduce((a, b) => a + b, 0)).toBe(7);
+		expect(t.rateSeries('h.example', 200)!.reduce((a, b) => a + b, 0)).toBe(7);
+		// Looked up by the host a summary carries; nothing for a host the table does not hold.
+		expect(t.rateSeries('other.example', 200)).toBeUndefined();
 		for (let i = 0; i < 100; i++) addEvidence(d, 10 + i);
 		expect(d.evidence).toHaveLength(MAX_EVIDENCE);
 		expect(d.evidence.slice(0, 4)).toEqual([1, 2, 3, 4]);
@@ -46,7 +48,7 @@ describe('DestinationTable', () => {
 		const d = t.entry('quiet.example', 1);
 		t.countPacket(d, 100, false, 1, 1);
 		expect(d.rate).toBe(NO_RING);
-		expect(t.rateSeries(d, 1).every((x) => x === 0)).toBe(true);
+		expect(t.rateSeries('quiet.example', 1)!.every((x) => x === 0)).toBe(true);
 	});
 
 	it('moves a renamed flow\'s counts, dropping an address left with nothing of its own', () => {

@@ -144,21 +144,54 @@ describe('Session', () => {
 
 	it.runIf(hasCorpus)("the dashboard's snapshots (cached summaries) equal summaries built afresh, flush after flush, and reuse unchanged ones", async () => {
 		const s = new Session({classifier, ipInfo: createIpInfo()});
-		const withoutRates = (list: ReadonlyArray<{rate: number[]}>) => list.map(({rate: _rate, ...rest}) => rest);
 		let n = 0;
 		for await (const batch of openCapture(corpusPath('pcap', 'zeek__tls__chrome-34-google.pcap'))) {
 			for (const p of batch) {
 				s.addPacket(p);
 				if (++n % 7 !== 0) continue;
-				const screen = s.snapshot({uploads: false});
+				const screen = s.snapshot({screen: true});
 				expect(screen.uploads).toBeUndefined();
-				expect(withoutRates(screen.destinations)).toEqual(withoutRates(s.snapshot({rates: false}).destinations));
+				expect(screen.destinations).toEqual(s.snapshot().destinations);
 			}
 		}
-		const a = s.snapshot();
-		const b = s.snapshot();
+		const a = s.snapshot({screen: true});
+		const b = s.snapshot({screen: true});
 		expect(b.destinations.length).toBeGreaterThan(0);
 		for (const [i, d] of b.destinations.entries()) expect(d).toBe(a.destinations[i]);
+	});
+});
+
+describe('Session: the dashboard\'s snapshot and its sparklines', () => {
+	/** Seconds of sparkline series (rate-rings.ts RATE_SECONDS). */
+	const SERIES = 30;
+
+	it('keeps an idle sender\'s summary object while the clock moves its sparkline window; the look-up gives the moved series', () => {
+		const s = new Session({classifier});
+		s.addPacket(dnsQuery('idle.example', 1, 1000, [9, 9, 9, 9]));
+		const idle = s.snapshot({screen: true}).destinations.find((d) => d.host === '9.9.9.9')!;
+		expect(idle.bytesOut).toBeGreaterThan(0);
+		for (let sec = 1; sec <= 5; sec++) {
+			// Another host's packets move the session clock a second on.
+			s.addPacket(dnsQuery(`busy${sec}.example`, 1 + sec, 1000 + sec));
+			const snap = s.snapshot({screen: true});
+			const rates = s.rates();
+			expect(snap.destinations.find((d) => d.host === '9.9.9.9')).toBe(idle);
+			expect(rates('9.9.9.9')).toEqual([...Array.from({length: SERIES - 1 - sec}, () => 0), idle.bytesOut, ...Array.from({length: sec}, () => 0)]);
+			const busy = snap.destinations.find((d) => d.host === '8.8.8.8')!;
+			expect(rates('8.8.8.8').slice(-sec).reduce((a, b) => a + b, 0)).toBe(busy.bytesOut);
+		}
+	});
+
+	it('a look-up gives the series of its moment however often it is asked; a host not in the table has none', () => {
+		const s = new Session({classifier});
+		s.addPacket(dnsQuery('a.example', 1, 1000));
+		const rates = s.rates();
+		const before = rates('8.8.8.8');
+		expect(before.at(-1)).toBeGreaterThan(0);
+		s.addPacket(dnsQuery('b.example', 2, 1000.5));
+		expect(rates('8.8.8.8')).toBe(before);
+		expect(s.rates()('8.8.8.8').at(-1)).toBeGreaterThan(before.at(-1)!);
+		expect(rates('nowhere.example')).toEqual([]);
 	});
 });
 

@@ -14,7 +14,6 @@ function parts(over: Partial<SnapshotParts> & Pick<SnapshotParts, 'destinations'
 		apps: [],
 		classify: () => unknown,
 		ipInfo: scopeOf,
-		rateOf: undefined,
 		flags: [],
 		timeline: [],
 		sources: [],
@@ -42,15 +41,20 @@ describe('sessionSnapshot', () => {
 		expect(snap.categories).toEqual([expect.objectContaining({category: 'unknown', destinations: 3, bytesOut: 1010})]);
 	});
 
-	it('without rates every series is the one empty array; with them, RATE_SECONDS numbers', () => {
+	it('with reuse, an unchanged destination keeps its summary object; a changed one gets a new one', () => {
 		const t = new DestinationTable(() => {});
 		t.countPacket(t.entry('a.example', 99), 10, true, 99, 1);
 		t.countPacket(t.entry('b.example', 99), 10, true, 99, 2);
-		const none = sessionSnapshot(parts({destinations: t.entries()}));
-		expect(none.destinations[0]!.rate).toEqual([]);
-		expect(none.destinations[0]!.rate).toBe(none.destinations[1]!.rate);
-		const some = sessionSnapshot(parts({destinations: t.entries(), rateOf: (d) => t.rateSeries(d, 100)}));
-		expect(some.destinations[0]!.rate.slice(-2)).toEqual([10, 0]);
+		const first = sessionSnapshot(parts({destinations: t.entries(), reuse: true}));
+		t.countPacket(t.entry('b.example', 130), 10, true, 130, 3);
+		const next = sessionSnapshot(parts({destinations: t.entries(), reuse: true}));
+		const byHost = (snap: typeof first, host: string) => snap.destinations.find((d) => d.host === host);
+		expect(byHost(next, 'a.example')).toBe(byHost(first, 'a.example'));
+		expect(byHost(next, 'b.example')).not.toBe(byHost(first, 'b.example'));
+		expect(byHost(next, 'b.example')).toMatchObject({bytesOut: 20, lastTs: 130});
+		// No sparkline series in a summary: the dashboard looks those up for its visible rows.
+		expect(next.destinations.every((d) => !('rate' in d))).toBe(true);
+		expect(sessionSnapshot(parts({destinations: t.entries()})).destinations).toEqual(next.destinations);
 	});
 });
 
@@ -59,19 +63,19 @@ describe('destinationSummary', () => {
 		const t = new DestinationTable(() => {});
 		const lan = t.entry('192.168.1.1', 1);
 		const pub = t.entry('203.0.113.5', 1);
-		expect(destinationSummary(lan, unknown, scopeOf('192.168.1.1'), [])).toMatchObject({category: 'local', asOrg: 'private'});
-		expect(destinationSummary(pub, unknown, scopeOf('203.0.113.5'), [])).toMatchObject({category: 'unknown', country: 'NL', asn: 64500, asOrg: 'Example AS'});
+		expect(destinationSummary(lan, unknown, scopeOf('192.168.1.1'))).toMatchObject({category: 'local', asOrg: 'private'});
+		expect(destinationSummary(pub, unknown, scopeOf('203.0.113.5'))).toMatchObject({category: 'unknown', country: 'NL', asn: 64500, asOrg: 'Example AS'});
 		const mdns = t.entry('printer.local', 1);
 		mdns.local = true;
-		expect(destinationSummary(mdns, unknown, undefined, [])).toMatchObject({category: 'local', local: true});
-		expect(destinationSummary(mdns, {category: 'analytics', owner: 'X'}, undefined, [])).toMatchObject({category: 'analytics', owner: 'X'});
+		expect(destinationSummary(mdns, unknown, undefined)).toMatchObject({category: 'local', local: true});
+		expect(destinationSummary(mdns, {category: 'analytics', owner: 'X'}, undefined)).toMatchObject({category: 'analytics', owner: 'X'});
 	});
 
 	it('says what of its TLS could be read', () => {
 		const t = new DestinationTable(() => {});
 		const d = t.entry('tls.example', 1);
 		Object.assign(readingOf(d), {tls: 2, read: 1, noKeys: 1, note: 'no keys for this connection'});
-		expect(destinationSummary(d, unknown, undefined, [])).toMatchObject({payload: 'partly-read', tls: {connections: 2, read: 1, noKeys: 1, stopped: 0, appEncrypted: 0, note: 'no keys for this connection'}});
+		expect(destinationSummary(d, unknown, undefined)).toMatchObject({payload: 'partly-read', tls: {connections: 2, read: 1, noKeys: 1, stopped: 0, appEncrypted: 0, note: 'no keys for this connection'}});
 	});
 });
 

@@ -19,7 +19,7 @@ import {fuzzOptions} from '../fuzz/fuzz-options.js';
 import {cspHash, scanHtml} from './html-scan.js';
 
 function dest(host: string, over: Partial<DestinationSummary> = {}): DestinationSummary {
-	return {host, ips: ['1.2.3.4'], category: 'unknown', apps: [], packets: 1, bytesOut: 10, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], rate: [], flags: 0, ...over} as DestinationSummary;
+	return {host, ips: ['1.2.3.4'], category: 'unknown', apps: [], packets: 1, bytesOut: 10, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], flags: 0, ...over} as DestinationSummary;
 }
 
 function snapshot(texts: string[], n = texts.length): SessionSnapshot {

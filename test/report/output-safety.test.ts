@@ -170,7 +170,7 @@ describe('output safety: the hostile capture through every format', () => {
 const {seed, numRuns} = fuzzOptions(200);
 
 function dest(host: string, owner: string, apps: string[]): DestinationSummary {
-	return {host, owner, ips: ['1.2.3.4'], category: 'unknown', apps, packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], rate: [], flags: 0} as unknown as DestinationSummary;
+	return {host, owner, ips: ['1.2.3.4'], category: 'unknown', apps, packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], flags: 0} as unknown as DestinationSummary;
 }
 
 function snapshot(texts: string[]): SessionSnapshot {

@@ -5,7 +5,7 @@ import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types
 const ESC = '\u001b';
 
 function dest(host: string): DestinationSummary {
-	return {host, ips: [], category: 'unknown', apps: [], packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], rate: [], flags: 0} as unknown as DestinationSummary;
+	return {host, ips: [], category: 'unknown', apps: [], packets: 1, bytesOut: 1, bytesIn: 0, firstTs: 1, lastTs: 1, via: ['dns'], evidencePackets: [1], flags: 0} as unknown as DestinationSummary;
 }
 
 function snapshot(hosts: string[], flags: Flag[] = []): SessionSnapshot {

@@ -4,8 +4,8 @@ import {displayWidth} from '../../source/lib/sanitize.js';
 import {clearControls, setControls} from '../../source/stores/controls.js';
 import {applySnapshot, resetSession} from '../../source/stores/session-stores.js';
 import {$ui, resetUi} from '../../source/stores/ui.js';
-import {buildDemoSnapshot} from './demo-snapshot.js';
-import {destination, flag, HOSTILE_HOST, leakSession, snapshot} from './fixtures.js';
+import {buildDemoSnapshot, demoRates} from './demo-snapshot.js';
+import {destination, flag, HOSTILE_HOST, LEAK_RATES, leakSession, snapshot} from './fixtures.js';
 import {KEYS, renderDashboard, type Rendered} from './render.js';
 
 let view: Rendered | undefined;
@@ -148,7 +148,7 @@ describe('dashboard', () => {
 	});
 
 	it('never draws a line wider than the terminal', async () => {
-		applySnapshot(buildDemoSnapshot(20));
+		applySnapshot(buildDemoSnapshot(20), demoRates(20));
 		for (const [c, r] of [[40, 10], [52, 16], [60, 20], [79, 24], [80, 24], [100, 40], [120, 40], [150, 45]] as const) {
 			view = await renderDashboard(c, r);
 			expect(widest(view.lastFrame()), `${c}x${r}`).toBeLessThanOrEqual(c);
@@ -224,7 +224,7 @@ describe('dashboard', () => {
 	});
 
 	it('matches the 80x24 and 100x40 screens', async () => {
-		applySnapshot(leakSession());
+		applySnapshot(leakSession(), LEAK_RATES);
 		view = await renderDashboard(80, 24);
 		expect(view.lastFrame()).toMatchSnapshot('80x24');
 		view.unmount();

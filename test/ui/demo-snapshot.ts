@@ -4,7 +4,7 @@
  * Google services, and the MiPush channel.
  * Deterministic: the same `elapsed` gives the same snapshot.
  */
-import type {Category, DestinationSummary, Flag, SessionSnapshot, TimelineEntry} from '../../source/types.js';
+import type {Category, DestinationSummary, Flag, RateLookup, SessionSnapshot, TimelineEntry} from '../../source/types.js';
 
 /** Session start: 2024-06-03 09:00:00 UTC. */
 export const DEMO_START = 1_717_405_200;
@@ -69,8 +69,6 @@ function destination(h: HostSeed, i: number, elapsed: number): DestinationSummar
 	if (now < h.from) return undefined;
 	let out = 0;
 	for (let s = h.from; s <= now; s++) out += bytesAt(h, i, s);
-	const rate: number[] = [];
-	for (let s = Math.max(0, now - RATE_SECONDS + 1); s <= now; s++) rate.push(bytesAt(h, i, s));
 	const packets = Math.max(1, Math.round(out / 380));
 	const quietFor = Math.floor(noise(i + 7, now) * 4);
 	return {
@@ -92,7 +90,6 @@ function destination(h: HostSeed, i: number, elapsed: number): DestinationSummar
 		rule: h.rule,
 		ruleSource: h.rule ? 'bundled: xiaomi-hosts.tsv' : undefined,
 		evidencePackets: [40 + i * 17, 41 + i * 17, 55 + i * 17],
-		rate,
 		flags: h.flags ?? 0,
 	};
 }
@@ -167,6 +164,19 @@ const TIMELINE: Array<TimelineEntry & {at: number}> = [
 	{at: 12, ts: DEMO_START + 12, kind: 'incognito-off', text: `${BROWSER} closed the incognito tab`, source: 'log', index: 2240},
 	{at: 14, ts: DEMO_START + 14, kind: 'flag', text: 'LOW URL leak: sa.api.intl.miui.com', source: 'flag'},
 ];
+
+/** The sparklines of the demo session `elapsed` seconds after the start (the flush's look-up beside its snapshot). */
+export function demoRates(elapsed: number): RateLookup {
+	const now = Math.floor(elapsed);
+	return host => {
+		const i = HOSTS.findIndex(h => h.host === host);
+		const h = HOSTS[i];
+		if (!h || now < h.from) return [];
+		const rate: number[] = [];
+		for (let s = Math.max(0, now - RATE_SECONDS + 1); s <= now; s++) rate.push(bytesAt(h, i, s));
+		return rate;
+	};
+}
 
 /** The demo session as it stands `elapsed` seconds after the start. */
 export function buildDemoSnapshot(elapsed: number): SessionSnapshot {

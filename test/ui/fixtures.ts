@@ -1,7 +1,7 @@
 /**
  * SessionSnapshot builders for store and UI tests.
  */
-import type {DestinationSummary, Flag, SessionSnapshot, TimelineEntry} from '../../source/types.js';
+import type {DestinationSummary, Flag, RateLookup, SessionSnapshot, TimelineEntry} from '../../source/types.js';
 
 export const T0 = 1_717_405_200;
 
@@ -23,7 +23,6 @@ export function destination(host: string, over: Partial<DestinationSummary> = {}
 		lastTs: T0 + 5,
 		via: ['dns', 'sni'],
 		evidencePackets: [11, 12],
-		rate: [10, 20, 30],
 		flags: 0,
 		...over,
 	};
@@ -80,6 +79,9 @@ export function snapshot(over: Partial<SessionSnapshot> = {}): SessionSnapshot {
 
 /** A host name carrying a title-setting OSC and a clear-screen CSI. */
 export const HOSTILE_HOST = 'evil\u001b]0;pwned\u0007.example\u001b[2J.com';
+
+/** The sparklines beside `leakSession()` (a flush hands the stores both): every host sent 10, 20, 30 bytes in its last seconds. */
+export const LEAK_RATES: RateLookup = () => [10, 20, 30];
 
 /** A small, realistic session: a Xiaomi browser leak, Google hosts, a push channel. */
 export function leakSession(): SessionSnapshot {

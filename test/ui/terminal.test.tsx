@@ -8,7 +8,7 @@ import {resetUi} from '../../source/stores/ui.js';
 import {fixRewind} from '../../source/ui/rewind-fix.js';
 import {renderApp, Root} from '../../source/ui/render.js';
 import {DEFAULT_THEME} from '../../source/ui/theme.js';
-import {buildDemoSnapshot} from './demo-snapshot.js';
+import {buildDemoSnapshot, demoRates} from './demo-snapshot.js';
 import {renderDashboard} from './render.js';
 import {VirtualTerminal} from './vterm.js';
 
@@ -52,7 +52,7 @@ class NoStdin extends EventEmitter {
 const PAINT = {timeout: 10_000, interval: 2};
 
 /** The demo session at a step: 1.5 s apart, so each step changes the totals line, row 2. */
-const showStep = (step: number): void => applySnapshot(buildDemoSnapshot(3 + step * 1.5));
+const showStep = (step: number): void => applySnapshot(buildDemoSnapshot(3 + step * 1.5), demoRates(3 + step * 1.5));
 
 /** A step's frame as written (every write since the step), and the screen it should leave (the debug renderer's frame). */
 type Painted = {frame: string; want: string[]};
