@@ -31,6 +31,15 @@ export type Dashboard = {
 	waitUntilExit(): Promise<void>;
 };
 
+/**
+ * Set by Ink's two cache files once scripts/bound-ink-caches.mjs (run at install) has bounded them:
+ * Ink 6.8 keeps every text it ever measured, ~125 MB an hour on the dashboard (ink issue #986).
+ */
+const INK_CACHES_BOUNDED = Symbol.for('tattle.inkCachesBounded');
+
+/** Said when Ink's text caches are not bounded (installed with --ignore-scripts, or another Ink). */
+const INK_CACHES_NOTICE = "Ink's text caches are unbounded (run npm run postinstall): memory grows in long sessions";
+
 /** The dashboard's modules (Ink, React, the stores), loading once. */
 let loading: Promise<[typeof import('../ui/render.js'), typeof import('../stores/session-stores.js'), typeof import('../stores/controls.js')]> | undefined;
 
@@ -66,6 +75,7 @@ export async function startDashboard(opts: CliOptions, session: Session, abort: 
 		return {snapshot: session.snapshot({screen: true}), rates: session.rates()};
 	}, (s) => stores.applySnapshot(s.snapshot, s.rates), {periodMs: opts.refreshMs});
 	if (notice) stores.addNotice(notice);
+	if ((globalThis as Record<symbol, unknown>)[INK_CACHES_BOUNDED] !== true) stores.addNotice(INK_CACHES_NOTICE, 'warn');
 	// The first frame shows the session as it is (device, sources), not empty stores for a tick.
 	flusher.flushNow();
 	let resolveExit!: () => void;

@@ -125,6 +125,8 @@ describe.runIf(needTool('tmux', 'tmux'))('dashboard in tmux', () => {
 		// test/e2e/first-frame.test.ts) has only the status bar's two lines.
 		for (const s of seen.filter(x => STATS.test(x) && !FIRST_FRAME.test(x))) expect(frameProblems(s, width, height), s).toEqual([]);
 		expect(seen.some(s => STATS.test(s) && !s.includes(FINISHED)), 'a frame before the end').toBe(true);
+		// Ink's text caches are bounded (source/ui/ink-caches.ts): otherwise the first frames say so.
+		for (const s of seen) expect(s).not.toContain('caches are unbounded');
 
 		const lines = screenLines(end);
 		expect(lines[0]).toContain('Xiaomi Redmi Note 8');
