@@ -296,7 +296,7 @@ function dashboard(cap) {
 	if (!existsSync(stats)) throw new Error(`the dashboard wrote no figures (see ${log})`);
 	const m = JSON.parse(readFileSync(stats, 'utf8'));
 	if (m.firstFrameMs === undefined || !(m.windowS > 0)) throw new Error(`the dashboard drew no frame (see ${log})`);
-	return {speed, firstFrameMs: m.firstFrameMs, cpu: m.cpuS / m.windowS, writes: m.writes / m.windowS, frames: (m.frames > 0 ? m.frames : m.writes) / m.windowS, bytes: m.bytes / m.windowS};
+	return {speed, firstFrameMs: m.firstFrameMs, cpu: m.cpuS / m.windowS, writes: m.writes / m.windowS, frames: (m.frames > 0 ? m.frames : m.writes) / m.windowS, bytes: m.bytes / m.windowS, rssMb: m.maxRssMb};
 }
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
@@ -364,7 +364,7 @@ async function main() {
 		}
 		process.stderr.write('\n');
 	}
-	const dash = t.dash.length > 0 ? Object.fromEntries(['speed', 'firstFrameMs', 'cpu', 'frames', 'writes', 'bytes'].map((k) => [k, median(t.dash.map((d) => d[k]))])) : undefined;
+	const dash = t.dash.length > 0 ? Object.fromEntries(['speed', 'firstFrameMs', 'cpu', 'frames', 'writes', 'bytes', 'rssMb'].map((k) => [k, median(t.dash.map((d) => d[k]))])) : undefined;
 
 	const mb = big.bytes / 1e6;
 	const row = (name, runs, cap, note = '') => {
@@ -469,6 +469,7 @@ async function main() {
 		lines.push(`| dashboard redraws (frames) | ${fmt(dash.frames, 1)}/s | <= ${TARGET_TTY_FRAMES}/s | ${verdict(dash.frames <= TARGET_TTY_FRAMES)} ${window}; a frame is one synchronized update (ESC[?2026h), Ink writes it in up to 3 writes |`);
 		lines.push(`| dashboard writes to the terminal | ${fmt(dash.writes, 1)}/s | (reported) | ${window} |`);
 		lines.push(`| dashboard bytes to the terminal | ${fmt(dash.bytes)} B/s | <= ${fmt(TARGET_TTY_BYTES)} B/s | ${verdict(dash.bytes <= TARGET_TTY_BYTES)} ${window} |`);
+		if (dash.rssMb !== undefined) lines.push(`| dashboard peak RSS | ${fmt(dash.rssMb)} MB | (reported) | after ${TTY_SECONDS} s, the whole process |`);
 	} else if (o.tty) {
 		lines.push(`| dashboard (first frame, CPU, frames, bytes) | not measured | | needs dist/source/ui/render.js, script and timeout |`);
 	}

@@ -48,6 +48,8 @@ setTimeout(() => {
 		cpuS: (cpu.user + cpu.system) / 1e6,
 		totalWrites: writes,
 		totalBytes: bytes,
+		// Peak resident set of the dashboard's process so far (KiB from the OS, in MB).
+		maxRssMb: process.resourceUsage().maxRSS / 1024,
 	}));
 	process.exit(0);
 }, seconds * 1000).unref();
