@@ -9,7 +9,7 @@
  */
 import type {DnsEvent, HttpEvent, NameVia, PacketMeta, QuicEvent, RawPacket, TlsEvent} from '../types.js';
 import {decodeInto, PacketFields, PROTO_TCP, PROTO_UDP} from './packet.js';
-import {FlowTable} from './flows.js';
+import {FlowTable, type FlowEndpoints} from './flows.js';
 import {IpNames} from './ip-names.js';
 import {dnsEventFrom, dnsProtoForPorts, DnsTcpStream, parseDns} from './dns.js';
 import {looksLikeTls, parseClientHello} from './tls.js';
@@ -58,8 +58,14 @@ type DecryptedApp = {
 /** How reading a TLS connection went, told once it is known. */
 export type DecryptionNote = {state: 'read' | 'no-keys' | 'stopped'; reason?: string};
 
-/** What the analyzer knows about one flow; ingest hangs its own state on `ingest`. */
+/**
+ * What the analyzer knows about one flow whose payload it inspects, or that has a name or an app.
+ * Made only then: a flow that only adds counters (a SYN, a scan, a flow whose payload is never
+ * looked at because it is a fragment) is its slot in the flow table and nothing more.
+ */
 export type AnalyzerFlow = {
+	/** Its slot in the flow table (ingest keeps its own per-flow state by slot). */
+	slot: number;
 	proto: number;
 	/** The side that opened the flow (the phone, for outbound connections). */
 	client: string;
@@ -80,26 +86,28 @@ export type AnalyzerFlow = {
 	plain?: DecryptedApp;
 	tries: number;
 	requests: number;
-	/** IpNames.changes when the server's DNS name was last looked for (-1: never). */
-	namesAt: number;
 	/** True when the flow carries nothing more to learn and can leave the flow table (a UDP DNS exchange once answered). */
 	finished: boolean;
-	/** Ingest's per-flow state (opaque here). */
-	ingest?: unknown;
 };
 
 /** Receives decoded events, in packet order. */
 export interface AnalyzerSink {
-	/** Every decoded packet. `meta` is refilled for the next packet: read it now, keep a copy (`toMeta`-like) if needed. */
-	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void;
+	/**
+	 * Every decoded packet, with its flow's slot (`PacketAnalyzer.flowState` and the other
+	 * by-slot look-ups tell what is known of it). `meta` is refilled for the next packet: read it
+	 * now, keep a copy (`toMeta`-like) if needed.
+	 */
+	packet(meta: PacketMeta, slot: number, fromClient: boolean): void;
 	dns(e: DnsEvent): void;
 	tls(e: TlsEvent, flow: AnalyzerFlow): void;
 	quic(e: QuicEvent, flow: AnalyzerFlow): void;
 	http(e: HttpEvent, flow: AnalyzerFlow): void;
 	/** A packet (or part) that could not be decoded, by kind; counted, never fatal. */
 	problem(kind: string): void;
-	/** A flow left the flow table before the end of input (it was over, or the table was full): its last word. */
-	flowEnd?(flow: AnalyzerFlow): void;
+	/** A new flow took `slot` (told before anything else of its first packet): state kept by slot starts afresh. */
+	flowStart?(slot: number): void;
+	/** A flow left the flow table before the end of input (it was over, or the table was full): its last word. Its slot is still readable. */
+	flowEnd?(slot: number): void;
 	/** A TLS connection's first decrypted bytes ('read'), or how it ended unread or cut short. */
 	decryption?(flow: AnalyzerFlow, note: DecryptionNote): void;
 }
@@ -119,6 +127,13 @@ export class PacketAnalyzer {
 	readonly waitBudget: WaitBudget = {used: 0, cap: MAX_WAITING_BYTES, droppedRecords: 0, droppedBytes: 0};
 	/** The packet at hand: filled again for each one, so a packet costs no object (sinks must not keep it). */
 	private readonly fields = new PacketFields();
+	/** Per slot: IpNames.changes when the server's DNS name was last looked for (-1: never). */
+	private readonly namesAt: Float64Array;
+	/** The slot of the packet at hand (-1 between packets), and its direction: its addresses are in `fields`. */
+	private cur = -1;
+	private curFromClient = false;
+	/** Per-flow state objects made (AnalyzerFlow), for tests and measurements. */
+	statesMade = 0;
 
 	constructor(
 		private readonly sink: AnalyzerSink,
@@ -127,6 +142,7 @@ export class PacketAnalyzer {
 		this.maxBody = opts.maxBody ?? 64 * 1024;
 		const gone = (slot: number) => this.flowGone(slot);
 		this.flows = new FlowTable({maxFlows: opts.maxFlows, onEvict: gone, onExpire: gone});
+		this.namesAt = new Float64Array(this.flows.maxFlows);
 		this.keys = opts.keys;
 		if (this.keys) this.keys.onKeys = (random) => this.keysArrived(random);
 	}
@@ -134,9 +150,8 @@ export class PacketAnalyzer {
 	/** A flow leaves before the end: what its reassembly buffer holds is read as at the end of input. */
 	private flowGone(slot: number): void {
 		const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
-		if (!st) return;
-		this.flushBuffer(st);
-		this.sink.flowEnd?.(st);
+		if (st) this.flushBuffer(st);
+		this.sink.flowEnd?.(slot);
 	}
 
 	private flushBuffer(st: AnalyzerFlow): void {
@@ -149,6 +164,35 @@ export class PacketAnalyzer {
 	/** Flows evicted because the table was full. */
 	get flowsEvicted(): number {
 		return this.flows.evictions;
+	}
+
+	/** Flows the table holds at most: slots are below this. */
+	get maxFlows(): number {
+		return this.flows.maxFlows;
+	}
+
+	/** The state of the flow in `slot`, when it has one (see AnalyzerFlow). */
+	flowState(slot: number): AnalyzerFlow | undefined {
+		return this.flows.ext[slot] as AnalyzerFlow | undefined;
+	}
+
+	/** Time of the first packet of the flow in `slot`. */
+	firstTsOf(slot: number): number {
+		return this.flows.firstTsOf(slot);
+	}
+
+	/** The server address of the flow in `slot`, as text (made from the packet at hand or the flow's key when it has no state). */
+	serverOf(slot: number): string {
+		const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
+		if (st) return st.server;
+		if (slot === this.cur) return this.curFromClient ? this.fields.dst : this.fields.src;
+		return this.flows.endpoints(slot).server;
+	}
+
+	/** The protocol and endpoints of the flow in `slot` (not for the packet path: the text may be made anew). */
+	endpointsOf(slot: number): FlowEndpoints {
+		const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
+		return st ? {proto: st.proto, client: st.client, clientPort: st.cport, server: st.server, serverPort: st.sport} : this.flows.endpoints(slot);
 	}
 
 	/** The name DNS gave an address, if any. */
@@ -173,38 +217,49 @@ export class PacketAnalyzer {
 		const flows = this.flows;
 		const slot = flows.observe(meta);
 		const fromClient = flows.fromClient;
-		let st = flows.ext[slot] as AnalyzerFlow | undefined;
-		if (!st) {
-			st = newFlowState(meta, fromClient);
-			flows.ext[slot] = st;
+		this.cur = slot;
+		this.curFromClient = fromClient;
+		if (flows.created) {
+			this.namesAt[slot] = -1;
+			this.sink.flowStart?.(slot);
 		}
-		if (meta.app && !st.app) st.app = meta.app;
+		// State is made only when there is something to keep: an app, a payload to read, a name.
+		let st = flows.ext[slot] as AnalyzerFlow | undefined;
+		if (meta.app && !st?.app) (st ??= this.newState(slot, meta, fromClient)).app = meta.app;
 		// Only a flow still being read looks at its payload; every other packet only adds counters.
 		if (meta.payloadLength > 0 && !meta.fragment) {
-			if (meta.proto === PROTO_UDP) this.udp(meta, st);
-			else if (meta.proto === PROTO_TCP) this.tcp(meta, st, fromClient);
+			if (meta.proto === PROTO_UDP) this.udp(meta, (st ??= this.newState(slot, meta, fromClient)));
+			else if (meta.proto === PROTO_TCP) this.tcp(meta, (st ??= this.newState(slot, meta, fromClient)), fromClient);
 		}
-		// Looked up again only when DNS taught something since the last miss (a miss touches nothing).
-		if (!st.name && st.namesAt !== this.names.changes) {
-			st.namesAt = this.names.changes;
-			const n = this.names.nameOf(st.server);
+		// Looked up again only when DNS taught something since the last miss (a miss touches
+		// nothing, and neither does a look-up while nothing is known).
+		if (!st?.name && this.namesAt[slot] !== this.names.changes) {
+			this.namesAt[slot] = this.names.changes;
+			const n = this.names.size > 0 ? this.names.nameOf(st ? st.server : fromClient ? meta.dst : meta.src) : undefined;
 			if (n) {
+				st ??= this.newState(slot, meta, fromClient);
 				st.name = n.name;
 				st.via = 'dns';
 			}
 		}
-		this.sink.packet(meta, st, fromClient);
+		this.sink.packet(meta, slot, fromClient);
+		this.cur = -1;
 		// A handshake-heavy capture is half DNS exchanges: keeping each answered one in the table
 		// until LRU eviction doubled its size. A late duplicate just starts a new flow.
-		if (st.finished) flows.remove(slot);
+		if (st?.finished) flows.remove(slot);
 	}
 
-	/** The flows in the table, least recently seen first (bounded by the table's size). */
-	*activeFlows(): IterableIterator<AnalyzerFlow> {
-		for (const slot of this.flows.slots()) {
-			const st = this.flows.ext[slot] as AnalyzerFlow | undefined;
-			if (st) yield st;
-		}
+	/** The slots of the flows in the table, least recently seen first (bounded by the table's size). */
+	activeSlots(): IterableIterator<number> {
+		return this.flows.slots();
+	}
+
+	/** Makes the state of the flow in `slot` (from its packet at hand, which went client -> server when `fromClient`). */
+	private newState(slot: number, meta: PacketMeta, fromClient: boolean): AnalyzerFlow {
+		const st = newFlowState(slot, meta, fromClient, this.flows.firstTsOf(slot));
+		this.flows.ext[slot] = st;
+		this.statesMade++;
+		return st;
 	}
 
 	/**
@@ -503,18 +558,19 @@ function sameDcid(d: Uint8Array, dcid: Uint8Array | undefined): boolean {
 	return true;
 }
 
-/** A new flow's state; its first packet went client -> server when `fromClient`. */
-function newFlowState(meta: PacketMeta, fromClient: boolean): AnalyzerFlow {
-	// Every field up front, so all flows share one object shape: fields added later (kind, name,
-	// ingest...) gave each flow a shape transition and an out-of-object property array (~10% of
-	// the heap at 60k flows).
+/** A flow's state, made at one of its packets (`meta`, which went client -> server when `fromClient`); `firstTs` is its first packet's time. */
+function newFlowState(slot: number, meta: PacketMeta, fromClient: boolean, firstTs: number): AnalyzerFlow {
+	// Every field up front, so all flows share one object shape: fields added later (kind, name...)
+	// gave each flow a shape transition and an out-of-object property array (~10% of the heap at
+	// 60k flows).
 	return {
+		slot,
 		proto: meta.proto,
 		client: fromClient ? meta.src : meta.dst,
 		cport: fromClient ? meta.sport : meta.dport,
 		server: fromClient ? meta.dst : meta.src,
 		sport: fromClient ? meta.dport : meta.sport,
-		firstTs: meta.ts,
+		firstTs,
 		name: undefined,
 		via: undefined,
 		app: undefined,
@@ -526,8 +582,6 @@ function newFlowState(meta: PacketMeta, fromClient: boolean): AnalyzerFlow {
 		plain: undefined,
 		tries: 0,
 		requests: 0,
-		namesAt: -1,
 		finished: false,
-		ingest: undefined,
 	};
 }

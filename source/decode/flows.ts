@@ -74,6 +74,9 @@ export type Flow = {
 	firstIndex: number;
 };
 
+/** A flow's protocol and its two ends, client first. */
+export type FlowEndpoints = Pick<Flow, 'proto' | 'client' | 'clientPort' | 'server' | 'serverPort'>;
+
 /** The 5-tuple key text, the same for both directions (lower endpoint first, in text order). */
 export function flowKey(proto: number, src: string, sport: number, dst: string, dport: number): string {
 	return src < dst || (src === dst && sport <= dport)
@@ -371,6 +374,17 @@ export class FlowTable {
 
 	/** A copy of the flow in `slot` (for tests and reports; not on the packet path). */
 	flow(slot: number): Flow {
+		const {proto, client, clientPort, server, serverPort} = this.endpoints(slot);
+		return {
+			key: flowKey(proto, client, clientPort, server, serverPort),
+			proto, client, clientPort, server, serverPort,
+			packetsOut: this.packetsOut[slot]!, bytesOut: this.bytesOut[slot]!, packetsIn: this.packetsIn[slot]!, bytesIn: this.bytesIn[slot]!,
+			firstTs: this.firstTs[slot]!, lastTs: this.lastTs[slot]!, firstIndex: this.firstIndex[slot]!,
+		};
+	}
+
+	/** The flow's protocol and endpoints, the address text made from its key now (not on the packet path). */
+	endpoints(slot: number): FlowEndpoints {
 		const o = slot * KEY_WORDS;
 		const keys = this.keys;
 		const v6 = keys[o + PROTO]! >> 8 === 6;
@@ -389,17 +403,18 @@ export class FlowTable {
 		const low = text(0);
 		const high = text(4);
 		const ports = keys[o + PORTS]!;
-		const proto = keys[o + PROTO]! & 0xff;
-		const client = lowIsClient ? low : high;
-		const clientPort = lowIsClient ? ports >>> 16 : ports & 0xffff;
-		const server = lowIsClient ? high : low;
-		const serverPort = lowIsClient ? ports & 0xffff : ports >>> 16;
 		return {
-			key: flowKey(proto, client, clientPort, server, serverPort),
-			proto, client, clientPort, server, serverPort,
-			packetsOut: this.packetsOut[slot]!, bytesOut: this.bytesOut[slot]!, packetsIn: this.packetsIn[slot]!, bytesIn: this.bytesIn[slot]!,
-			firstTs: this.firstTs[slot]!, lastTs: this.lastTs[slot]!, firstIndex: this.firstIndex[slot]!,
+			proto: keys[o + PROTO]! & 0xff,
+			client: lowIsClient ? low : high,
+			clientPort: lowIsClient ? ports >>> 16 : ports & 0xffff,
+			server: lowIsClient ? high : low,
+			serverPort: lowIsClient ? ports & 0xffff : ports >>> 16,
 		};
+	}
+
+	/** Time of the flow's first packet. */
+	firstTsOf(slot: number): number {
+		return this.firstTs[slot]!;
 	}
 
 	/** Takes a slot out of the hash index (backward-shift deletion: no tombstones, probes stay short). */

@@ -74,7 +74,7 @@ export class Session implements AnalyzerSink {
 	private readonly dests = new DestinationTable(() => this.problem('destinations-evicted'));
 	private readonly flags = new FlagList(() => this.problem('flags-dropped'));
 	private readonly apps = new AppTable();
-	private readonly flows = new FlowAccounting(this.dests, (ts) => this.incognito.foreground(ts));
+	private readonly flows: FlowAccounting;
 	private readonly timeline = new RingBuffer<TimelineEntry>(MAX_TIMELINE);
 	private readonly sources = new Map<string, SourceInfo>();
 	private readonly analyzer: PacketAnalyzer;
@@ -109,6 +109,7 @@ export class Session implements AnalyzerSink {
 		this.baseline = opts.baseline;
 		this.emit = opts.onEvent;
 		this.analyzer = new PacketAnalyzer(this, {maxBody: opts.maxBody, keys: this.tlsReading.keys});
+		this.flows = new FlowAccounting(this.dests, (ts) => this.incognito.foreground(ts), this.analyzer);
 		this.logParser = new LogcatParser({year: opts.logYear, zone: opts.logZone});
 	}
 
@@ -159,14 +160,14 @@ export class Session implements AnalyzerSink {
 		// Still unread KEY_WAIT_SECONDS after their hello: judged now, so a live watch without keys flags at once.
 		if (overdue) for (const w of overdue) this.judgeEncrypted(w.d, w.flow, w.ts, w.packets);
 		if (this.emit && raw.ts >= this.nextFlowReport) {
-			if (this.nextFlowReport > 0) for (const flow of this.analyzer.activeFlows()) this.emitFlow(flow, raw.ts);
+			if (this.nextFlowReport > 0) for (const slot of this.analyzer.activeSlots()) this.emitFlow(slot, raw.ts);
 			this.nextFlowReport = raw.ts + FLOW_REPORT_SECONDS;
 		}
 	}
 
-	/** A flow's `flow` event, when its totals changed since it was last reported. */
-	private emitFlow(flow: AnalyzerFlow, ts: number): void {
-		const e = this.emit && this.flows.totals(flow, ts);
+	/** The `flow` event of the flow in `slot`, when its totals changed since it was last reported. */
+	private emitFlow(slot: number, ts: number): void {
+		const e = this.emit && this.flows.totals(slot, ts);
 		if (e) this.emit!(e.type === 'flow' && this.isNewHost(e.host) ? {...e, new: true} : e);
 	}
 
@@ -291,7 +292,7 @@ export class Session implements AnalyzerSink {
 
 	/** End of all input: flush partial records (a long-format logcat record, pending HTTP bodies). */
 	finish(): void {
-		if (this.emit) for (const flow of this.analyzer.activeFlows()) this.emitFlow(flow, this.now);
+		if (this.emit) for (const slot of this.analyzer.activeSlots()) this.emitFlow(slot, this.now);
 		this.analyzer.end();
 		for (const w of this.keyWait.drain()) this.judgeEncrypted(w.d, w.flow, w.ts, w.packets);
 		for (const rec of this.logRecords()) this.logRecord(rec);
@@ -299,11 +300,15 @@ export class Session implements AnalyzerSink {
 
 	// ---- AnalyzerSink: decoded network events ---------------------------------------------
 
-	packet(meta: PacketMeta, flow: AnalyzerFlow | undefined, fromClient: boolean): void {
-		if (!flow) return;
-		const dest = this.flows.count(flow, meta.len, fromClient, meta.ts, meta.index);
-		const pkg = meta.app?.package ?? flow.app?.package;
-		if (pkg) this.apps.count(pkg, flow.app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);
+	packet(meta: PacketMeta, slot: number, fromClient: boolean): void {
+		const dest = this.flows.count(slot, meta.len, fromClient, meta.ts, meta.index);
+		const app = this.analyzer.flowState(slot)?.app;
+		const pkg = meta.app?.package ?? app?.package;
+		if (pkg) this.apps.count(pkg, app?.uid ?? meta.app?.uid, dest, fromClient ? meta.len : 0, fromClient ? 0 : meta.len);
+	}
+
+	flowStart(slot: number): void {
+		this.flows.start(slot);
 	}
 
 	dns(e: DnsEvent): void {
@@ -370,9 +375,10 @@ export class Session implements AnalyzerSink {
 	}
 
 	/** A flow left the analyzer's table (over, or evicted): its totals go out now, not at the next tick. */
-	flowEnd(flow: AnalyzerFlow): void {
-		this.emitFlow(flow, this.now);
-		const w = this.keyWait.end(flow);
+	flowEnd(slot: number): void {
+		this.emitFlow(slot, this.now);
+		const flow = this.analyzer.flowState(slot);
+		const w = flow && this.keyWait.end(flow);
 		if (w) this.judgeEncrypted(w.d, flow, w.ts, w.packets);
 	}
 

@@ -3,7 +3,7 @@ import type {AnalyzerFlow} from '../../source/decode/analyzer.js';
 import {DestinationTable} from '../../source/ingest/destination-table.js';
 import {KEY_WAIT_SECONDS, KeyWait} from '../../source/ingest/key-wait.js';
 
-const flow = (cport: number): AnalyzerFlow => ({proto: 6, client: '10.0.0.2', cport, server: '203.0.113.7', sport: 443, firstTs: 0, tries: 0, requests: 0, finished: false});
+const flow = (cport: number): AnalyzerFlow => ({slot: cport, proto: 6, client: '10.0.0.2', cport, server: '203.0.113.7', sport: 443, firstTs: 0, tries: 0, requests: 0, finished: false});
 const d = new DestinationTable(() => {}).entry('t.example', 0);
 
 describe('KeyWait', () => {
