@@ -38,7 +38,7 @@ export type Dashboard = {
 const INK_CACHES_BOUNDED = Symbol.for('tattle.inkCachesBounded');
 
 /** Said when Ink's text caches are not bounded (installed with --ignore-scripts, or another Ink). */
-const INK_CACHES_NOTICE = "Ink's text caches are unbounded (run npm run postinstall): memory grows in long sessions";
+const INK_CACHES_NOTICE = "Ink's text caches are unbounded (installed with --ignore-scripts?): memory grows in long sessions";
 
 /** The dashboard's modules (Ink, React, the stores), loading once. */
 let loading: Promise<[typeof import('../ui/render.js'), typeof import('../stores/session-stores.js'), typeof import('../stores/controls.js')]> | undefined;
