@@ -49,6 +49,14 @@ export function onQuitSignal(quit: () => void): () => void {
 	};
 }
 
+/**
+ * A quit signal caught from now on, for a headless mode that has setup to do first: a signal that
+ * arrives before the mode waits for one (while adb answers, say) still ends it the clean way.
+ */
+export function quitLatch(): Promise<void> {
+	return new Promise<void>((resolve) => onQuitSignal(resolve));
+}
+
 /** Set once the dashboard has run: the process then ends as soon as the mode is done. */
 let dashboardShown = false;
 

@@ -9,7 +9,7 @@ import type {Session} from '../ingest/session.js';
 import {loadDashboard, startDashboard} from './dashboard.js';
 import {chooseSerial} from './device.js';
 import {startKeyLog} from './keylog.js';
-import {onQuitSignal} from './exit.js';
+import {quitLatch} from './exit.js';
 import {exitCodeFor, liveReportInput, writeReports} from './outputs.js';
 import {checkPcapSpec, packetPlan, pumpPackets} from './packet-input.js';
 import {preparePcapdroid, startPcapdroidCapture, stopPcapdroidCapture} from './pcapdroid-setup.js';
@@ -25,6 +25,8 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	// Read before any device is looked for: a wrong --baseline is an error at once.
 	const baseline = await readBaseline(opts);
 	noteHeadless(opts, tui);
+	// Headless, a quit signal is caught from here on: one sent while adb answers still writes the reports.
+	const quit = tui ? undefined : quitLatch();
 	// Ink and React load while adb answers and the session is built, not after.
 	if (tui) void loadDashboard();
 	const serial = await chooseSerial(opts, tui);
@@ -55,7 +57,7 @@ export async function runLive(opts: CliOptions): Promise<number> {
 	try {
 		// `e` in the dashboard writes the report from the same input record as the one at exit.
 		const reportInput = () => liveReportInput(opts, session, serial, packets.spec);
-		await untilQuit(opts, session, abort, tui, {reportInput, ready: geo});
+		await untilQuit(opts, session, abort, quit, {reportInput, ready: geo});
 		if (droid) await stopPcapdroidCapture(droid, stopCapture);
 		abort.abort();
 		await phone.stop();
@@ -72,11 +74,8 @@ export async function runLive(opts: CliOptions): Promise<number> {
 }
 
 /** The dashboard until q (or a quit signal); headless, until Ctrl-C, SIGTERM or SIGHUP. */
-async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, tui: boolean, report: {reportInput: () => Record<string, unknown>; ready: Promise<void>}): Promise<void> {
-	if (tui) {
-		const ui = await startDashboard(opts, session, abort, {mode: 'live', ...report});
-		await ui.waitUntilExit();
-		return;
-	}
-	await new Promise<void>((resolve) => onQuitSignal(resolve));
+async function untilQuit(opts: CliOptions, session: Session, abort: AbortController, quit: Promise<void> | undefined, report: {reportInput: () => Record<string, unknown>; ready: Promise<void>}): Promise<void> {
+	if (quit) return quit;
+	const ui = await startDashboard(opts, session, abort, {mode: 'live', ...report});
+	await ui.waitUntilExit();
 }

@@ -229,6 +229,31 @@ describe.runIf(needTool('adb', 'adb'))('live-mode defects (issue 12), through th
 		await sim.close();
 	}, 30_000);
 
+	it('18b. a quit signal as soon as tattle has said which devices are attached still ends the run cleanly', async () => {
+		// Sent at the first sign of life, before the run has started watching: the signal must not
+		// kill the process (exit by signal, no report) but end it as a quit does.
+		const {serial, sim} = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1});
+		const report = path.join(tmp, 'early-quit.json');
+		for (let i = 0; i < 5; i++) {
+			rmSync(report, {force: true});
+			const run = startLive(h, ['--serial', 'NOSUCHPHONE', '--json', '--report', report]);
+			// The signal goes on the very chunk that names the device, not at the next 50 ms poll.
+			const said = new Promise<boolean>((resolve) => {
+				const timer = setTimeout(() => resolve(false), 10_000);
+				run.child.stderr!.on('data', () => {
+					if (!run.stderr().includes(serial)) return;
+					clearTimeout(timer);
+					resolve(true);
+				});
+			});
+			expect(await said, run.stderr()).toBe(true);
+			const code = await terminate(run);
+			expect({code, signal: run.child.signalCode, stderr: run.stderr()}).toEqual({code: 0, signal: null, stderr: expect.any(String)});
+			expect(JSON.parse(readFileSync(report, 'utf8'))).toHaveProperty('tool');
+		}
+		await sim.close();
+	}, 60_000);
+
 	it.runIf(needTool('tmux', 'tmux'))('12. the device chooser shows model and state as adb devices -l, and q quits it', async () => {
 		const a = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, props: {'ro.product.model': 'PhoneAlpha'}});
 		const b = await h.addSim({logcatPath: BUNDLE_LOG, speed: 1, props: {'ro.product.model': 'PhoneBeta'}});
