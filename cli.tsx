@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * tattle's entry point: parses arguments, picks a mode, hands over (DESIGN.md). The modes live in
  * source/app/ (live, replay, and plain `tattle` choosing between them); exit is source/app/exit.ts's.

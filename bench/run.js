@@ -28,6 +28,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const OUT = path.join(here, 'out');
 const CLI = path.join(repo, 'dist', 'cli.js');
+/**
+ * The Node flags on the bin's `#!/usr/bin/env -S node ...` line: the bench runs tattle as the
+ * `tattle` command does (with `node` in front only so that GNU time and the hooks can wrap it).
+ */
+const NODE_FLAGS = nodeFlagsOf(CLI);
+
+function nodeFlagsOf(file) {
+	const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+	const m = /^#!\/usr\/bin\/env(?: -S)? node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+	if (!m) throw new Error(`${file}: unexpected first line ${first}`);
+	return m[1].trim() === '' ? [] : m[1].trim().split(/\s+/);
+}
 
 /** Timings per measurement: the median of 3 shrugs off one disturbed run on a shared machine. */
 const DEFAULT_RUNS = 3;
@@ -150,7 +162,7 @@ const median = (xs) => {
 
 async function tattle(cap) {
 	const report = path.join(OUT, `report-${path.basename(cap.file, '.pcap')}.json`);
-	const r = await measure(process.execPath, [CLI, 'replay', cap.file, '--speed', 'max', '--report', report], {node: true});
+	const r = await measure(process.execPath, [...NODE_FLAGS, CLI, 'replay', cap.file, '--speed', 'max', '--report', report], {node: true});
 	const stats = JSON.parse(readFileSync(report, 'utf8')).stats;
 	if (stats.packets !== cap.packets) throw new Error(`tattle counted ${stats.packets} packets of ${cap.packets}`);
 	return r;
@@ -213,7 +225,7 @@ function checkTlsReport(cap, report) {
 async function tattleTls(cap, file = cap.file) {
 	const report = path.join(OUT, `report-${path.basename(file, '.pcap')}.json`);
 	rmSync(report, {force: true});
-	const r = await measure(process.execPath, [CLI, 'replay', file, '--keylog', cap.keys, '--speed', 'max', '--report', report], {node: true});
+	const r = await measure(process.execPath, [...NODE_FLAGS, CLI, 'replay', file, '--keylog', cap.keys, '--speed', 'max', '--report', report], {node: true});
 	if (file === cap.file) checkTlsReport(cap, report);
 	return r;
 }
@@ -261,7 +273,7 @@ function verifyTls(cap, withTshark) {
 	rmSync(out, {force: true});
 	const report = path.join(OUT, 'report-tls-check.json');
 	rmSync(report, {force: true});
-	const r = spawnSync(process.execPath, [CLI, 'replay', cap.file, '--keylog', cap.keys, '--speed', 'max', '--json', '-q', '--report', report], {encoding: 'utf8', maxBuffer: 1 << 30});
+	const r = spawnSync(process.execPath, [...NODE_FLAGS, CLI, 'replay', cap.file, '--keylog', cap.keys, '--speed', 'max', '--json', '-q', '--report', report], {encoding: 'utf8', maxBuffer: 1 << 30});
 	if (r.status !== 0) throw new Error(`tattle --json exited ${r.status}: ${r.stderr.trim().slice(-300)}`);
 	checkTlsReport(cap, report);
 	let requests = 0;
@@ -289,7 +301,7 @@ function dashboard(cap) {
 	const stats = path.join(OUT, 'dashboard.json');
 	rmSync(log, {force: true});
 	rmSync(stats, {force: true});
-	const inner = `stty cols ${TTY_COLS} rows ${TTY_ROWS}; exec '${process.execPath}' --import '${path.join(here, 'tty-hook.js')}' '${CLI}' replay '${cap.file}' --speed ${speed.toFixed(3)}`;
+	const inner = `stty cols ${TTY_COLS} rows ${TTY_ROWS}; exec '${process.execPath}' ${NODE_FLAGS.join(' ')} --import '${path.join(here, 'tty-hook.js')}' '${CLI}' replay '${cap.file}' --speed ${speed.toFixed(3)}`;
 	const env = {...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8', FORCE_COLOR: '1', BENCH_TTY_OUT: stats, BENCH_TTY_SECONDS: String(TTY_SECONDS), BENCH_TTY_WARMUP: String(TTY_WARMUP), BENCH_T0: String(Date.now())};
 	// script gives the dashboard a real pty; the hook ends it after TTY_SECONDS, timeout is the backstop.
 	spawnSync('timeout', ['-k', '3', String(TTY_SECONDS + 10), 'script', '-q', '-e', '-c', inner, log], {stdio: ['pipe', 'ignore', 'ignore'], env});

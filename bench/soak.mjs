@@ -148,7 +148,8 @@ export async function soak(o) {
 	const report = path.join(tmp, 'report.json');
 	const q = (w) => `'${w.replaceAll("'", `'\\''`)}'`;
 	// script gives tattle a real pty (120x40); keys go in on its stdin, the screen comes out on its stdout.
-	const inner = `stty cols 120 rows 40; exec ${q(process.execPath)} ${q(CLI)} live --serial ${q(serial)} --record ${q(rec)} --report ${q(report)}`;
+	// The bin itself, as the `tattle` command runs (its first line gives node its flags), with this node first on PATH.
+	const inner = `stty cols 120 rows 40; PATH=${q(path.dirname(process.execPath))}:"$PATH"; exec ${q(CLI)} live --serial ${q(serial)} --record ${q(rec)} --report ${q(report)}`;
 	const child = spawn('script', ['-q', '-e', '-c', inner, '/dev/null'], {env: {...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'ignore']});
 	const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
 	/** The screen output since the last mark (a tail is kept, so a word split across chunks is still found). */
