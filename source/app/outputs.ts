@@ -2,7 +2,7 @@
 import {closeSync, openSync, writeSync} from 'node:fs';
 import type {CliOptions} from '../lib/args.js';
 import {sanitize} from '../lib/sanitize.js';
-import {buildReport, REPORT_PIECE, reportPieces, SCHEMA_VERSION} from '../report/report.js';
+import {buildReport, isJsonReport, jsonReportPieces, REPORT_PIECE, reportPieces, SCHEMA_VERSION, type Report} from '../report/report.js';
 import {ndjsonRecord} from '../report/ndjson.js';
 import type {Session} from '../ingest/session.js';
 import type {SessionEvent, SessionSnapshot} from '../types.js';
@@ -28,7 +28,9 @@ export function ndjsonWriter(out: NodeJS.WritableStream): (event: SessionEvent) 
 /** Writes every --report file; a write failure is a clear error, not a stack trace. */
 export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Record<string, unknown>): void {
 	if (opts.report.length === 0) return;
-	const report = buildReport(snap, {version, input});
+	// The whole report object only for the formats that read it more than once (Markdown, CSV, HTML).
+	let report: Report | undefined;
+	const pieces = (file: string) => (isJsonReport(file) ? jsonReportPieces(snap, {version, input}) : reportPieces((report ??= buildReport(snap, {version, input})), file));
 	const encoded = Buffer.allocUnsafe(REPORT_PIECE * 4);
 	for (const file of opts.report) {
 		try {
@@ -36,7 +38,7 @@ export function writeReports(opts: CliOptions, snap: SessionSnapshot, input: Rec
 			// A new report is the owner's alone (REPORT_FILE_MODE); an existing file keeps its mode.
 			const fd = openSync(file, 'w', REPORT_FILE_MODE);
 			try {
-				for (const piece of reportPieces(report, file)) {
+				for (const piece of pieces(file)) {
 					// Encoded into one buffer reused for every piece (a new one each time grew the C heap by
 					// ~13 MB at 17k destinations); a piece too long for it gets its own.
 					const fits = piece.length * 3 <= encoded.length;

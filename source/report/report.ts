@@ -236,14 +236,19 @@ function jsonAt(v: unknown, depth: number): string {
  * with the capture (destinations, flags) go one element at a time, so no one string holds the
  * whole report (~10 MB, and as much again as UTF-8, at 17k destinations).
  */
-function* jsonChunks(r: Report): Generator<string> {
+function* jsonChunks(r: Report, destinations?: readonly DestinationSummary[]): Generator<string> {
 	const keys = Object.keys(r) as Array<keyof Report>;
 	const present = keys.filter((k) => r[k] !== undefined);
 	yield '{';
 	for (const [i, k] of present.entries()) {
 		const v = r[k];
 		yield `${i === 0 ? '' : ','}\n  ${JSON.stringify(k)}: `;
-		if (Array.isArray(v) && v.length > 0) {
+		if (k === 'destinations' && destinations && destinations.length > 0) {
+			// Each entry made as it is written, garbage right after: never all of them at once.
+			yield '[';
+			for (let j = 0; j < destinations.length; j++) yield `${j === 0 ? '' : ','}\n    ${jsonAt(destinationEntry(destinations[j]!), 2)}`;
+			yield '\n  ]';
+		} else if (Array.isArray(v) && v.length > 0) {
 			yield '[';
 			for (const [j, e] of (v as unknown[]).entries()) yield `${j === 0 ? '' : ','}\n    ${jsonAt(e, 2)}`;
 			yield '\n  ]';
@@ -273,8 +278,27 @@ export const REPORT_PIECE = 64 * 1024;
  * a replay's report is never one string (renderReport, which joins them, is for small ones).
  */
 export function* reportPieces(r: Report, file: string): Generator<string> {
+	yield* gather(reportChunks(r, file));
+}
+
+/** True when `file` gets the JSON report (any name but .md, .csv and .html). */
+export function isJsonReport(file: string): boolean {
+	return !/\.(md|csv|html)$/i.test(file);
+}
+
+/**
+ * The JSON report of a snapshot in pieces, as reportPieces(buildReport(s, meta), file) would
+ * write it, byte for byte; its destinations are made one at a time as they are written. At 17k
+ * destinations holding them all was ~10 MB of heap at the replay's end, where its peak is.
+ */
+export function* jsonReportPieces(s: SessionSnapshot, meta: ReportMeta): Generator<string> {
+	yield* gather(jsonChunks(buildReport({...s, destinations: []}, meta), s.destinations));
+}
+
+/** Chunks gathered into strings of about REPORT_PIECE characters. */
+function* gather(chunks: Iterable<string>): Generator<string> {
 	let pending = '';
-	for (const chunk of reportChunks(r, file)) {
+	for (const chunk of chunks) {
 		pending += chunk;
 		if (pending.length >= REPORT_PIECE) {
 			yield pending;
