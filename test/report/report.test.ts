@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {buildReport, renderReport, reportPieces, REPORT_PIECE} from '../../source/report/report.js';
+import {buildReport, isJsonReport, jsonReportPieces, renderReport, reportPieces, REPORT_PIECE} from '../../source/report/report.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
 
 const ESC = '\u001b';
@@ -56,6 +56,18 @@ describe('report', () => {
 				expect(renderReport(r, 'r.json')).toBe(`${JSON.stringify(r, null, 2)}\n`);
 			}
 		}
+	});
+
+	it('jsonReportPieces (destinations made as they are written) gives the JSON report of buildReport, byte for byte', () => {
+		for (const hosts of [[], ['h.example'], ['a.example', `esc${ESC}[2Jhost`, 'quote"back\\slash\nline'], Array.from({length: 3000}, (_, i) => `host-${i}.example`)]) {
+			const s = snapshot(hosts, [flag]);
+			const meta = {version: 't', input: {path: 'p', n: 3}};
+			const pieces = [...jsonReportPieces(s, meta)];
+			expect(pieces.join('')).toBe(renderReport(buildReport(s, meta), 'r.json'));
+			expect(JSON.parse(pieces.join('')).destinations).toHaveLength(hosts.length);
+		}
+		expect(['r.json', 'report', 'R.JSON', 'r.txt'].map(isJsonReport)).toEqual([true, true, true, true]);
+		expect(['r.md', 'r.CSV', 'r.html'].map(isJsonReport)).toEqual([false, false, false]);
 	});
 
 	it('reportPieces gives what renderReport gives, in pieces of about REPORT_PIECE characters, in every format', () => {
