@@ -2,6 +2,8 @@
  * The session report (DESIGN.md "Report JSON": add fields, never rename), built from the
  * snapshot ingest produces; never from the UI. Every untrusted string is sanitised here,
  * so a hostile host name cannot reach a terminal through `cat report.md`.
+ * Over 300 lines because the report's shape and the formats written from it (JSON in pieces,
+ * Markdown, CSV) sit together: a field added to the shape is seen beside every writer of it.
  */
 import type {DestinationSummary, Flag, SessionSnapshot} from '../types.js';
 import {sanitize} from '../lib/sanitize.js';
