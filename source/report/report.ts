@@ -245,14 +245,12 @@ function* jsonChunks(r: Report, destinations?: readonly DestinationSummary[]): G
 	for (const [i, k] of present.entries()) {
 		const v = r[k];
 		yield `${i === 0 ? '' : ','}\n  ${JSON.stringify(k)}: `;
-		if (k === 'destinations' && destinations && destinations.length > 0) {
-			// Each entry made as it is written, garbage right after: never all of them at once.
+		// Given the snapshot's destinations, each entry is made as it is written, garbage right after.
+		const lazy = k === 'destinations' && destinations !== undefined;
+		const items: readonly unknown[] | undefined = lazy ? destinations : Array.isArray(v) ? v : undefined;
+		if (items && items.length > 0) {
 			yield '[';
-			for (let j = 0; j < destinations.length; j++) yield `${j === 0 ? '' : ','}\n    ${jsonAt(destinationEntry(destinations[j]!), 2)}`;
-			yield '\n  ]';
-		} else if (Array.isArray(v) && v.length > 0) {
-			yield '[';
-			for (const [j, e] of (v as unknown[]).entries()) yield `${j === 0 ? '' : ','}\n    ${jsonAt(e, 2)}`;
+			for (let j = 0; j < items.length; j++) yield `${j === 0 ? '' : ','}\n    ${jsonAt(lazy ? destinationEntry(items[j] as DestinationSummary) : items[j], 2)}`;
 			yield '\n  ]';
 		} else yield jsonAt(v, 1);
 	}
@@ -261,10 +259,17 @@ function* jsonChunks(r: Report, destinations?: readonly DestinationSummary[]): G
 
 /** The report for a file name by its extension (.md, .csv, .html, else JSON), in pieces. */
 function* reportChunks(r: Report, file: string): Generator<string> {
-	if (/\.md$/i.test(file)) for (const l of markdownLines(r)) yield `${l}\n`;
-	else if (/\.csv$/i.test(file)) for (const l of csvLines(r)) yield `${l}\n`;
-	else if (/\.html$/i.test(file)) yield* htmlChunks(r);
+	const format = reportFormat(file);
+	if (format === 'md') for (const l of markdownLines(r)) yield `${l}\n`;
+	else if (format === 'csv') for (const l of csvLines(r)) yield `${l}\n`;
+	else if (format === 'html') yield* htmlChunks(r);
 	else yield* jsonChunks(r);
+}
+
+/** The report's format for a file name: by its extension (.md, .csv, .html), else JSON. */
+export function reportFormat(file: string): 'md' | 'csv' | 'html' | 'json' {
+	const ext = /\.(md|csv|html)$/i.exec(file)?.[1]?.toLowerCase();
+	return ext === 'md' || ext === 'csv' || ext === 'html' ? ext : 'json';
 }
 
 /** Serialises the report for a file name by its extension. */
@@ -281,11 +286,6 @@ export const REPORT_PIECE = 64 * 1024;
  */
 export function* reportPieces(r: Report, file: string): Generator<string> {
 	yield* gather(reportChunks(r, file));
-}
-
-/** True when `file` gets the JSON report (any name but .md, .csv and .html). */
-export function isJsonReport(file: string): boolean {
-	return !/\.(md|csv|html)$/i.test(file);
 }
 
 /**

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {buildReport, isJsonReport, jsonReportPieces, renderReport, reportPieces, REPORT_PIECE} from '../../source/report/report.js';
+import {buildReport, jsonReportPieces, reportFormat, renderReport, reportPieces, REPORT_PIECE} from '../../source/report/report.js';
 import type {DestinationSummary, Flag, SessionSnapshot} from '../../source/types.js';
 
 const ESC = '\u001b';
@@ -66,8 +66,7 @@ describe('report', () => {
 			expect(pieces.join('')).toBe(renderReport(buildReport(s, meta), 'r.json'));
 			expect(JSON.parse(pieces.join('')).destinations).toHaveLength(hosts.length);
 		}
-		expect(['r.json', 'report', 'R.JSON', 'r.txt'].map(isJsonReport)).toEqual([true, true, true, true]);
-		expect(['r.md', 'r.CSV', 'r.html'].map(isJsonReport)).toEqual([false, false, false]);
+		expect(['r.json', 'report', 'R.JSON', 'r.txt', 'r.md', 'r.CSV', 'r.Html'].map(reportFormat)).toEqual(['json', 'json', 'json', 'json', 'md', 'csv', 'html']);
 	});
 
 	it('reportPieces gives what renderReport gives, in pieces of about REPORT_PIECE characters, in every format', () => {
